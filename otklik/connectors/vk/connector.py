@@ -1,0 +1,390 @@
+"""VKontakte: wall posts and comments (with threads) of the official community.
+
+Credentials (``OfficialAccount.get_credentials()``):
+
+``community_token``  community key: Bots Long Poll, ``wall.createComment`` from the community
+``service_token``    the VK app's service key: reading the wall and its comments
+``user_token``       an administrator's user key: ``wall.getComment`` and the wall photo upload
+``mode``             ``longpoll`` (default when a community key is set; works behind NAT),
+                     ``wall`` (scan the wall) or ``callback`` (events pushed to us)
+``callback_secret``, ``confirmation_code``  for the Callback API
+
+Keys: a post is ``wall-<group>_<post>``, a comment ``wall-<group>_<post>_<comment>``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Generator, Iterator
+from functools import partial
+from typing import Any
+
+from otklik.connectors.base import (
+    Attachment,
+    Batch,
+    Change,
+    Connector,
+    ConnectorError,
+    IncomingMessage,
+    Published,
+    Reply,
+    register,
+)
+from otklik.connectors.vk.client import VkClient
+
+DEFAULT_BASE_URL = "https://api.vk.com/method"
+RATES = {"user": 3.0, "service": 3.0, "group": 20.0}  # requests/s per key (VK's published limits)
+KEY_RE = re.compile(r"^wall(-?\d+)_(\d+)(?:_(\d+))?$")
+
+
+def post_key(owner_id: int, post_id: int) -> str:
+    return f"wall{owner_id}_{post_id}"
+
+
+def comment_key(owner_id: int, post_id: int, comment_id: int) -> str:
+    return f"wall{owner_id}_{post_id}_{comment_id}"
+
+
+def parse_key(key: str) -> tuple[int, int, int]:
+    match = KEY_RE.match(key)
+    if not match:
+        raise ConnectorError(f"ВКонтакте: непонятный ключ сообщения «{key}»", permanent=True, code="bad_key")
+    return int(match[1]), int(match[2]), int(match[3] or 0)
+
+
+def comment_url(owner_id: int, post_id: int, comment_id: int, thread: int = 0) -> str:
+    url = f"https://vk.com/wall{owner_id}_{post_id}?reply={comment_id}"
+    return url + (f"&thread={thread}" if thread else "")
+
+
+def _when(ts: Any) -> dt.datetime:
+    return dt.datetime.fromtimestamp(int(ts or 0), tz=dt.UTC)
+
+
+def _attachments(items: list[dict[str, Any]] | None) -> list[Attachment]:
+    result = []
+    for item in items or []:
+        kind = str(item.get("type") or "")
+        body = item.get(kind) if isinstance(item.get(kind), dict) else {}
+        if kind == "photo":
+            sizes = body.get("sizes") or []
+            best = max(sizes, key=lambda s: int(s.get("width") or 0) * int(s.get("height") or 0), default={})
+            result.append(Attachment("photo", str(best.get("url") or ""), ""))
+        elif kind == "video":
+            result.append(
+                Attachment(
+                    "video",
+                    f"https://vk.com/video{body.get('owner_id')}_{body.get('id')}",
+                    str(body.get("title") or ""),
+                )
+            )
+        elif kind == "doc":
+            result.append(Attachment("doc", str(body.get("url") or ""), str(body.get("title") or "")))
+        elif kind == "link":
+            result.append(Attachment("link", str(body.get("url") or ""), str(body.get("title") or "")))
+        elif kind == "audio":
+            result.append(Attachment("audio", "", f"{body.get('artist', '')} — {body.get('title', '')}".strip(" —")))
+        else:
+            # An attachment type we do not know: keep a trace, never fail the message.
+            result.append(Attachment("other", "", kind or "unknown"))
+    return result
+
+
+@register
+class VkConnector(Connector):
+    network = "vk"
+    rate_per_second = 3.0
+    scan_posts = 30  # how many latest wall posts a wall scan looks at
+    page_size = 100
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.client = VkClient(self.base_url or DEFAULT_BASE_URL)
+        creds = self.account.credentials
+        self.group_id = abs(int(self.account.external_id))
+        self.owner_id = -self.group_id
+        self.community_token = str(creds.get("community_token") or "")
+        self.service_token = str(creds.get("service_token") or "")
+        self.user_token = str(creds.get("user_token") or "")
+        self.mode = str(creds.get("mode") or ("longpoll" if self.community_token else "wall"))
+        self._names: dict[int, tuple[str, str]] = {}
+        self.rates = dict(RATES)
+
+    # -- calls with the right key ------------------------------------------------
+
+    def api(self, method: str, kind: str, **params: Any) -> Any:
+        token = {"group": self.community_token, "user": self.user_token, "service": self.service_token}[kind]
+        if kind == "service" and not token:
+            token, kind = self.user_token, "user"  # reading works with an administrator's key too
+        if not token:
+            need = {"group": "ключ сообщества", "user": "ключ администратора", "service": "сервисный ключ приложения"}[
+                kind
+            ]
+            raise ConnectorError(f"ВКонтакте, {method}: не задан {need}", permanent=True, code="no_token")
+        return self.call(
+            lambda: self.client.call(method, token, **params),
+            rate_key=f"{self.account.key}:{kind}",
+            rate=self.rates[kind],
+        )
+
+    # -- collection ------------------------------------------------------------------
+
+    def collect(self, cursor: dict[str, Any]) -> Iterator[Batch]:
+        if self.mode == "longpoll":
+            yield from self._collect_longpoll(cursor)
+        else:
+            # "wall", and "callback" too: the periodic scan catches what a lost callback missed
+            yield from self._scan_wall(cursor)
+
+    def _scan_wall(self, cursor: dict[str, Any]) -> Generator[Batch, None, dict[str, Any]]:
+        """Look at the latest posts; re-read the comments of those whose count changed.
+
+        Returns the cursor after the scan (``posts``: post id -> comment count seen).
+        """
+        known: dict[str, int] = dict(cursor.get("posts") or {})
+        data = self.api("wall.get", "service", owner_id=self.owner_id, count=self.scan_posts, extended=1)
+        self._remember_names(data)
+        seen: set[str] = set()
+        for post in data.get("items") or []:
+            pid = str(post["id"])
+            seen.add(pid)
+            count = int((post.get("comments") or {}).get("count") or 0)
+            before = known.get(pid)
+            messages: list[IncomingMessage] = []
+            changes: list[Change] = []
+            if before is None and int(post.get("from_id") or 0) > 0:
+                messages.append(self._post_message(post))
+            if count != (before or 0):
+                messages_, changes_ = self._post_comments(int(post["id"]))
+                messages += messages_
+                changes += changes_
+            if messages or changes or before != count:
+                known[pid] = count
+                yield Batch(messages, {**cursor, "posts": dict(known)}, changes)
+        # Posts that fell out of the window are forgotten.
+        cursor = {**cursor, "posts": {k: v for k, v in known.items() if k in seen}}
+        yield Batch([], cursor)
+        return cursor
+
+    def _post_comments(self, post_id: int) -> tuple[list[IncomingMessage], list[Change]]:
+        messages: list[IncomingMessage] = []
+        changes: list[Change] = []
+        offset = 0
+        while True:
+            page = self.api(
+                "wall.getComments", "service", owner_id=self.owner_id, post_id=post_id, offset=offset,
+                count=self.page_size, sort="asc", thread_items_count=10, extended=1, preview_length=0,
+            )  # fmt: skip
+            self._remember_names(page)
+            items = page.get("items") or []
+            for item in items:
+                self._take_comment(item, post_id, 0, messages, changes)
+                thread = item.get("thread") or {}
+                thread_items = thread.get("items") or []
+                if int(thread.get("count") or 0) > len(thread_items):
+                    self._thread(post_id, int(item["id"]), messages, changes)
+                else:
+                    for reply in thread_items:
+                        self._take_comment(reply, post_id, int(item["id"]), messages, changes)
+            offset += len(items)
+            if not items or offset >= int(page.get("current_level_count") or 0):
+                return messages, changes
+
+    def _thread(self, post_id: int, root_id: int, messages: list[IncomingMessage], changes: list[Change]) -> None:
+        offset = 0
+        while True:
+            page = self.api(
+                "wall.getComments", "service", owner_id=self.owner_id, post_id=post_id, comment_id=root_id,
+                offset=offset, count=self.page_size, sort="asc", extended=1, preview_length=0,
+            )  # fmt: skip
+            self._remember_names(page)
+            items = page.get("items") or []
+            for reply in items:
+                self._take_comment(reply, post_id, root_id, messages, changes)
+            offset += len(items)
+            if not items or offset >= int(page.get("current_level_count") or 0):
+                return
+
+    def _take_comment(
+        self, item: dict[str, Any], post_id: int, root_id: int, messages: list[IncomingMessage], changes: list[Change]
+    ) -> None:
+        key = comment_key(self.owner_id, post_id, int(item["id"]))
+        if item.get("deleted"):
+            changes.append(Change("vk", key, "deleted"))
+        elif int(item.get("from_id") or 0) != self.owner_id:  # our own answers are not incoming messages
+            messages.append(self._comment_message(item, post_id, root_id))
+
+    def _collect_longpoll(self, cursor: dict[str, Any]) -> Iterator[Batch]:
+        lp = dict(cursor.get("lp") or {})
+        if not lp:
+            # First run: take the server (and its ts) first, then read the wall, so
+            # nothing written in between is missed; duplicates are stored once.
+            lp = self._lp_server()
+            cursor = yield from self._scan_wall({**cursor, "lp": lp})
+        polls = 0
+        while polls < 50:  # a periodic job: drain what is there, then return
+            polls += 1
+            answer = self.call(partial(self.client.long_poll, lp["server"], lp["key"], lp["ts"]))
+            failed = answer.get("failed")
+            if failed == 1:
+                # History lost or outdated: continue from the new ts, re-read the wall for the gap.
+                lp["ts"] = str(answer.get("ts"))
+                cursor = yield from self._scan_wall({**cursor, "lp": lp})
+                continue
+            if failed == 2:
+                lp = {**self._lp_server(), "ts": lp["ts"]}  # new key, same position
+                continue
+            if failed == 3:
+                lp = self._lp_server()  # key and position lost: start over, re-read the wall
+                cursor = yield from self._scan_wall({**cursor, "lp": lp})
+                continue
+            if failed is not None or "ts" not in answer:
+                raise ConnectorError(f"ВКонтакте Long Poll: неожиданный ответ {str(answer)[:200]}", code="bad_shape")
+            updates = answer.get("updates") or []
+            lp = {**lp, "ts": str(answer["ts"])}
+            messages, changes = self._events(updates)
+            cursor = {**cursor, "lp": lp}
+            yield Batch(messages, cursor, changes)
+            if not updates:
+                return
+
+    def _lp_server(self) -> dict[str, str]:
+        data = self.api("groups.getLongPollServer", "group", group_id=self.group_id)
+        return {"server": str(data["server"]), "key": str(data["key"]), "ts": str(data["ts"])}
+
+    def _events(self, updates: list[dict[str, Any]]) -> tuple[list[IncomingMessage], list[Change]]:
+        messages: list[IncomingMessage] = []
+        changes: list[Change] = []
+        for event in updates:
+            m, c = self.event_to_items(event)
+            messages += m
+            changes += c
+        return messages, changes
+
+    def event_to_items(self, event: dict[str, Any]) -> tuple[list[IncomingMessage], list[Change]]:
+        """One Long Poll / Callback API event -> messages and changes (unknown types are ignored)."""
+        kind = event.get("type")
+        obj = event.get("object") or {}
+        if kind == "wall_reply_new":
+            if int(obj.get("from_id") or 0) == self.owner_id:
+                return [], []
+            root = (obj.get("parents_stack") or [0])[0]
+            return [self._comment_message(obj, int(obj["post_id"]), int(root or 0))], []
+        if kind == "wall_reply_edit":
+            key = comment_key(self.owner_id, int(obj["post_id"]), int(obj["id"]))
+            return [], [Change("vk", key, "edited", str(obj.get("text") or ""), _when(obj.get("date")))]
+        if kind == "wall_reply_delete":
+            key = comment_key(self.owner_id, int(obj["post_id"]), int(obj["id"]))
+            return [], [Change("vk", key, "deleted")]
+        if kind == "wall_reply_restore":
+            key = comment_key(self.owner_id, int(obj["post_id"]), int(obj["id"]))
+            return [], [Change("vk", key, "restored", str(obj.get("text") or ""))]
+        if kind == "wall_post_new" and int(obj.get("from_id") or 0) > 0:
+            return [self._post_message(obj)], []
+        return [], []
+
+    # -- conversion -------------------------------------------------------------------
+
+    def _remember_names(self, data: dict[str, Any]) -> None:
+        for profile in data.get("profiles") or []:
+            self._names[int(profile["id"])] = (
+                f"{profile.get('first_name', '')} {profile.get('last_name', '')}".strip(),
+                str(profile.get("screen_name") or ""),
+            )
+
+    def _author(self, from_id: int) -> tuple[str, str, str]:
+        name, screen = self._names.get(from_id, ("", ""))
+        url = f"https://vk.com/{screen or ('id' + str(from_id) if from_id > 0 else 'club' + str(-from_id))}"
+        return str(from_id), name, url
+
+    def _post_message(self, post: dict[str, Any]) -> IncomingMessage:
+        author_id, name, url = self._author(int(post.get("from_id") or 0))
+        return IncomingMessage(
+            network="vk", source_key=post_key(self.owner_id, int(post["id"])), text=str(post.get("text") or ""),
+            published_at=_when(post.get("date")), url=f"https://vk.com/wall{self.owner_id}_{post['id']}",
+            author_id=author_id, author_name=name, author_url=url, attachments=_attachments(post.get("attachments")),
+            raw=post,
+        )  # fmt: skip
+
+    def _comment_message(self, item: dict[str, Any], post_id: int, root_id: int) -> IncomingMessage:
+        author_id, name, url = self._author(int(item.get("from_id") or 0))
+        cid = int(item["id"])
+        return IncomingMessage(
+            network="vk", source_key=comment_key(self.owner_id, post_id, cid), text=str(item.get("text") or ""),
+            published_at=_when(item.get("date")), url=comment_url(self.owner_id, post_id, cid, root_id),
+            author_id=author_id, author_name=name, author_url=url, attachments=_attachments(item.get("attachments")),
+            parent_key=post_key(self.owner_id, post_id), raw=item,
+        )  # fmt: skip
+
+    # -- publication --------------------------------------------------------------------
+
+    def publish(self, reply: Reply) -> Published:
+        owner_id, post_id, comment_id = parse_key(reply.target_key)
+        if owner_id != self.owner_id:
+            raise ConnectorError("ВКонтакте: сообщение не на стене этого сообщества", permanent=True, code="wrong_wall")
+        attachments = [self._upload_photo(f) for f in reply.files if f.kind == "photo"]
+        if any(f.kind != "photo" for f in reply.files):
+            raise ConnectorError(
+                "ВКонтакте: к комментарию можно приложить только фото", permanent=True, code="attachment_type"
+            )
+        result = self.api(
+            "wall.createComment", "group", owner_id=self.owner_id, post_id=post_id, from_group=self.group_id,
+            message=reply.text, reply_to_comment=comment_id or None, attachments=attachments or None,
+            guid=reply.idempotency_key,
+        )  # fmt: skip
+        new_id = int(result["comment_id"])
+        root = (result.get("parents_stack") or [0])[0]
+        return Published(
+            comment_key(self.owner_id, post_id, new_id), comment_url(self.owner_id, post_id, new_id, int(root or 0))
+        )
+
+    def _upload_photo(self, file: Any) -> str:
+        server = self.api("photos.getWallUploadServer", "user", group_id=self.group_id)
+        uploaded = self.call(
+            lambda: self.client.upload(server["upload_url"], "photo", file.name, file.content, file.content_type)
+        )
+        saved = self.api(
+            "photos.saveWallPhoto", "user", group_id=self.group_id, server=uploaded["server"],
+            photo=uploaded["photo"], hash=uploaded["hash"],
+        )  # fmt: skip
+        photo = saved[0]
+        return f"photo{photo['owner_id']}_{photo['id']}"
+
+    def find_published(self, reply: Reply) -> Published | None:
+        """Search the target's post for a comment of ours with the same text."""
+        _owner_id, post_id, _comment_id = parse_key(reply.target_key)
+        offset = 0
+        found: list[tuple[int, int]] = []
+        while True:
+            page = self.api(
+                "wall.getComments", "service", owner_id=self.owner_id, post_id=post_id, offset=offset,
+                count=self.page_size, sort="asc", thread_items_count=10, preview_length=0,
+            )  # fmt: skip
+            items = page.get("items") or []
+            for item in items:
+                candidates = [(item, 0)] + [(r, int(item["id"])) for r in (item.get("thread") or {}).get("items") or []]
+                if int((item.get("thread") or {}).get("count") or 0) > 10:
+                    candidates += [(r, int(item["id"])) for r in self._thread_items(post_id, int(item["id"]))]
+                for c, root in candidates:
+                    if int(c.get("from_id") or 0) == self.owner_id and str(c.get("text") or "") == reply.text:
+                        found.append((int(c["id"]), root))
+            offset += len(items)
+            if not items or offset >= int(page.get("current_level_count") or 0):
+                break
+        if not found:
+            return None
+        cid, root = found[-1]
+        return Published(comment_key(self.owner_id, post_id, cid), comment_url(self.owner_id, post_id, cid, root))
+
+    def _thread_items(self, post_id: int, root_id: int) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        while True:
+            page = self.api(
+                "wall.getComments", "service", owner_id=self.owner_id, post_id=post_id, comment_id=root_id,
+                offset=len(items), count=self.page_size, sort="asc", preview_length=0,
+            )  # fmt: skip
+            got = page.get("items") or []
+            items += got
+            if not got or len(items) >= int(page.get("current_level_count") or 0):
+                return items

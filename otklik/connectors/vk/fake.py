@@ -1,0 +1,537 @@
+"""A local fake of the VK API 5.199 (the methods Otklik uses), its Bots Long Poll
+server, its photo upload server and a sender of Callback API events.
+
+Shapes follow the official schema (github.com/VKCOM/vk-api-schema, version 5.199):
+``{"response": ...}`` or ``{"error": {"error_code", "error_msg", "request_params"}}``;
+the token types each method accepts are the schema's ``access_token_type``; a
+wrong type answers 27 (community token) or 28 (service key). Recorded examples are
+in ``fixtures/``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from otklik.connectors.fakeserver import Clock, FakeRequest, FakeResponse, FakeServer, Fault
+
+API_VERSION = "5.199"
+
+# access_token_type per method, from vk-api-schema (5.199)
+TOKEN_TYPES: dict[str, tuple[str, ...]] = {
+    "wall.get": ("user", "service"),
+    "wall.getById": ("user", "service"),
+    "wall.getComments": ("user", "service"),
+    "wall.getComment": ("user",),
+    "wall.createComment": ("user", "group"),
+    "groups.getById": ("user", "group", "service"),
+    "groups.getLongPollServer": ("group",),
+    "photos.getWallUploadServer": ("user",),
+    "photos.saveWallPhoto": ("user",),
+    "users.get": ("user", "group", "service"),
+}
+
+ERROR_MESSAGES = {
+    5: "User authorization failed: invalid access_token (4).",
+    6: "Too many requests per second",
+    9: "Flood control",
+    10: "Internal server error",
+    15: "Access denied",
+    18: "User was deleted or banned",
+    27: "Group authorization failed: method is unavailable with group auth.",
+    28: "Application authorization failed: method is unavailable with service token.",
+    100: "One of the parameters specified was missing or invalid",
+    104: "Not found",
+    212: "Access to post comments denied",
+    213: "Access to status replies denied",
+    3: "Unknown method passed",
+}
+
+
+@dataclass
+class Token:
+    type: str  # "user" | "group" | "service"
+    group_id: int = 0
+    revoked: bool = False
+
+
+@dataclass
+class WallPost:
+    id: int
+    from_id: int
+    date: int
+    text: str
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    comments_open: bool = True
+
+
+@dataclass
+class WallComment:
+    id: int
+    post_id: int
+    from_id: int
+    date: int
+    text: str
+    reply_to_comment: int = 0  # the comment answered (a root or a reply in its thread)
+    root_id: int = 0  # the root comment of the thread (0: this is a root comment)
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    deleted: bool = False
+    guid: str = ""
+
+
+class FakeVk(FakeServer):
+    name = "vk"
+
+    def __init__(self, *, group_id: int = 1001, seed: int | None = None, port: int = 0) -> None:
+        super().__init__(seed=seed, port=port)
+        self.group_id = group_id
+        self.owner_id = -group_id
+        self.clock = Clock()
+        self.tokens: dict[str, Token] = {}
+        self.users: dict[int, tuple[str, str]] = {}
+        self.posts: dict[int, WallPost] = {}
+        self.comments: dict[int, WallComment] = {}
+        self._ids = itertools.count(1)
+        self.events: list[dict[str, Any]] = []
+        self.lp_key = secrets.token_hex(8)
+        self.lp_first_ts = 1  # ts of the oldest event still kept (history window)
+        self.photos: dict[str, dict[str, Any]] = {}
+        self._uploads: dict[str, str] = {}
+        self.confirmation_code = "a1b2c3d4"
+        self.callback_secret = "callback-secret"
+        self.published: list[WallComment] = []  # comments created through the API
+        self.page_limit = 100  # VK's maximum "count"
+
+    # -- test/demo set-up ---------------------------------------------------------
+
+    def add_token(self, token: str, type: str, *, group_id: int | None = None) -> str:
+        self.tokens[token] = Token(type, group_id if group_id is not None else self.group_id)
+        return token
+
+    def revoke(self, token: str) -> None:
+        self.tokens[token].revoked = True
+
+    def add_user(self, user_id: int, first_name: str, last_name: str) -> None:
+        self.users[user_id] = (first_name, last_name)
+
+    def add_post(self, text: str, *, from_id: int | None = None, date: int | None = None) -> WallPost:
+        with self.lock:
+            post = WallPost(next(self._ids), from_id or self.owner_id, date or self.clock.now(), text)
+            self.posts[post.id] = post
+            self._event("wall_post_new", self._post_json(post))
+            return post
+
+    def add_comment(
+        self,
+        post_id: int,
+        text: str,
+        *,
+        from_id: int = 501,
+        reply_to: int = 0,
+        attachments: list[dict[str, Any]] | None = None,
+        date: int | None = None,
+        guid: str = "",
+    ) -> WallComment:
+        with self.lock:
+            root = 0
+            if reply_to:
+                parent = self.comments[reply_to]
+                root = parent.root_id or parent.id
+            comment = WallComment(
+                next(self._ids),
+                post_id,
+                from_id,
+                date or self.clock.now(),
+                text,
+                reply_to,
+                root,
+                attachments or [],
+                guid=guid,
+            )
+            self.comments[comment.id] = comment
+            self._event("wall_reply_new", self._comment_event_json(comment))
+            return comment
+
+    def edit_comment(self, comment_id: int, text: str) -> None:
+        with self.lock:
+            comment = self.comments[comment_id]
+            comment.text = text
+            self._event("wall_reply_edit", self._comment_event_json(comment))
+
+    def delete_comment(self, comment_id: int) -> None:
+        with self.lock:
+            comment = self.comments[comment_id]
+            comment.deleted = True
+            self._event(
+                "wall_reply_delete",
+                {
+                    "owner_id": self.owner_id,
+                    "id": comment.id,
+                    "deleter_id": comment.from_id,
+                    "post_id": comment.post_id,
+                },
+            )
+
+    # Long Poll trouble, for tests of failed 1/2/3
+    def expire_key(self) -> None:
+        self.lp_key = secrets.token_hex(8)
+
+    def lose_history(self, keep: int = 0) -> None:
+        """Forget all but the last ``keep`` events (a client behind them gets failed 1)."""
+        with self.lock:
+            self.lp_first_ts = len(self.events) + 1 - keep
+
+    # -- JSON shapes ----------------------------------------------------------------
+
+    def _event(self, type: str, obj: dict[str, Any]) -> None:
+        self.events.append(
+            {
+                "type": type,
+                "object": obj,
+                "group_id": self.group_id,
+                "event_id": secrets.token_hex(20),
+                "v": API_VERSION,
+            }
+        )
+
+    def _post_json(self, post: WallPost) -> dict[str, Any]:
+        count = sum(1 for c in self.comments.values() if c.post_id == post.id and not c.deleted)
+        return {
+            "id": post.id,
+            "owner_id": self.owner_id,
+            "from_id": post.from_id,
+            "date": post.date,
+            "text": post.text,
+            "post_type": "post",
+            "attachments": post.attachments,
+            "comments": {"count": count, "can_post": int(post.comments_open), "groups_can_post": True},
+        }
+
+    def _comment_json(self, c: WallComment, thread_items: int = 0) -> dict[str, Any]:
+        if c.deleted:
+            return {
+                "id": c.id,
+                "deleted": True,
+                "from_id": 0,
+                "date": c.date,
+                "text": "",
+                "post_id": c.post_id,
+                "owner_id": self.owner_id,
+            }
+        data: dict[str, Any] = {
+            "id": c.id,
+            "from_id": c.from_id,
+            "date": c.date,
+            "text": c.text,
+            "post_id": c.post_id,
+            "owner_id": self.owner_id,
+            "parents_stack": [c.root_id] if c.root_id else [],
+        }
+        if c.attachments:
+            data["attachments"] = c.attachments
+        if c.reply_to_comment:
+            data["reply_to_comment"] = c.reply_to_comment
+            data["reply_to_user"] = self.comments[c.reply_to_comment].from_id
+        if not c.root_id:
+            replies = sorted((r for r in self.comments.values() if r.root_id == c.id), key=lambda r: r.id)
+            data["thread"] = {
+                "count": len(replies),
+                "items": [self._comment_json(r) for r in replies[:thread_items]],
+                "can_post": True,
+                "show_reply_button": True,
+                "groups_can_post": True,
+            }
+        return data
+
+    def _comment_event_json(self, c: WallComment) -> dict[str, Any]:
+        data = self._comment_json(c)
+        data.pop("thread", None)
+        data["post_owner_id"] = self.owner_id
+        return data
+
+    def _profiles(self, from_ids: set[int]) -> dict[str, list[dict[str, Any]]]:
+        profiles = [
+            {
+                "id": uid,
+                "first_name": self.users.get(uid, ("Пользователь", str(uid)))[0],
+                "last_name": self.users.get(uid, ("", ""))[1],
+                "screen_name": f"id{uid}",
+            }
+            for uid in sorted(i for i in from_ids if i > 0)
+        ]
+        groups = [
+            {"id": self.group_id, "name": "Администрация", "screen_name": f"club{self.group_id}", "type": "group"}
+        ]
+        return {"profiles": profiles, "groups": groups}
+
+    # -- HTTP -------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.root_url}/method"
+
+    def operation(self, request: FakeRequest) -> str:
+        if request.path.startswith("/method/"):
+            return request.path[len("/method/") :]
+        if request.path.startswith("/lp"):
+            return "longpoll"
+        if request.path.startswith("/upload"):
+            return "upload"
+        return request.path
+
+    def api_error(self, code: int | str | None, op: str, params: dict[str, str] | None = None) -> FakeResponse:
+        code = int(code or 10)
+        if op in ("longpoll", "upload"):
+            return FakeResponse.json({"failed": 2} if op == "longpoll" else {"error": "upload failed"})
+        request_params = [{"key": "method", "value": op}, {"key": "v", "value": API_VERSION}]
+        request_params += [{"key": k, "value": v} for k, v in (params or {}).items() if k != "access_token"]
+        return FakeResponse.json(
+            {
+                "error": {
+                    "error_code": code,
+                    "error_msg": ERROR_MESSAGES.get(code, "Unknown error occurred"),
+                    "request_params": request_params,
+                }
+            }
+        )
+
+    def dispatch(self, request: FakeRequest, fault: Fault | None) -> FakeResponse:
+        op = self.operation(request)
+        if op == "longpoll":
+            return self._longpoll(request.params)
+        if op == "upload":
+            return self._upload(request)
+        params = request.params
+        if op not in TOKEN_TYPES:
+            return self.api_error(3, op, params)
+        if not params.get("v"):
+            return FakeResponse.json(
+                {
+                    "error": {
+                        "error_code": 8,
+                        "error_msg": "Invalid request: v (version) is required",
+                        "request_params": [],
+                    }
+                }
+            )
+        token = self.tokens.get(params.get("access_token", ""))
+        if token is None or token.revoked:
+            return self.api_error(5, op, params)
+        if token.type not in TOKEN_TYPES[op]:
+            return self.api_error(27 if token.type == "group" else 28 if token.type == "service" else 15, op, params)
+        handler = getattr(self, "_m_" + op.replace(".", "_"))
+        with self.lock:
+            try:
+                result = handler(params, token, fault)
+            except VkFakeError as exc:
+                return self.api_error(exc.code, op, params)
+        return FakeResponse.json({"response": result})
+
+    # -- methods ----------------------------------------------------------------
+
+    def _check_owner(self, params: dict[str, str]) -> None:
+        if int(params.get("owner_id") or 0) != self.owner_id:
+            raise VkFakeError(100)
+
+    def _m_wall_get(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
+        self._check_owner(p)
+        offset, count = int(p.get("offset") or 0), min(int(p.get("count") or 20), 100)
+        posts = sorted(self.posts.values(), key=lambda x: -x.id)
+        page = posts[offset : offset + count]
+        if fault and fault.kind == "partial":
+            page = page[: max(0, len(page) // 2)]
+        result: dict[str, Any] = {"count": len(posts), "items": [self._post_json(x) for x in page]}
+        if p.get("extended") in ("1", "true"):
+            result.update(self._profiles({x.from_id for x in page}))
+        return result
+
+    def _m_wall_getComments(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
+        self._check_owner(p)
+        post = self.posts.get(int(p.get("post_id") or 0))
+        if post is None:
+            raise VkFakeError(100)
+        if not post.comments_open:
+            raise VkFakeError(212)
+        offset, count = int(p.get("offset") or 0), min(int(p.get("count") or 10), self.page_limit)
+        thread_items = min(int(p.get("thread_items_count") or 0), 10)
+        parent = int(p.get("comment_id") or 0)
+        if parent:
+            level = [c for c in self.comments.values() if c.root_id == parent]
+        else:
+            level = [c for c in self.comments.values() if c.post_id == post.id and not c.root_id]
+        level.sort(key=lambda c: c.id, reverse=p.get("sort") == "desc")
+        start = int(p.get("start_comment_id") or 0)
+        if start:
+            level = (
+                [c for c in level if c.id >= start] if p.get("sort") != "desc" else [c for c in level if c.id <= start]
+            )
+        page = level[offset : offset + count]
+        if fault and fault.kind == "partial":
+            page = page[: max(0, len(page) // 2)]
+        total = sum(1 for c in self.comments.values() if c.post_id == post.id)
+        result: dict[str, Any] = {
+            "count": total,
+            "current_level_count": len(level),
+            "can_post": int(post.comments_open),
+            "show_reply_button": True,
+            "groups_can_post": True,
+            "items": [self._comment_json(c, thread_items) for c in page],
+        }
+        if p.get("extended") in ("1", "true"):
+            ids = {c.from_id for c in page}
+            for c in page:
+                ids.update(r.from_id for r in self.comments.values() if r.root_id == c.id)
+            result.update(self._profiles(ids))
+        return result
+
+    def _m_wall_getComment(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
+        self._check_owner(p)
+        comment = self.comments.get(int(p.get("comment_id") or 0))
+        if comment is None:
+            raise VkFakeError(100)
+        return {"items": [self._comment_json(comment)], "can_post": True}
+
+    def _m_wall_createComment(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
+        self._check_owner(p)
+        post = self.posts.get(int(p.get("post_id") or 0))
+        if post is None:
+            raise VkFakeError(100)
+        if not post.comments_open:
+            raise VkFakeError(213)
+        guid = p.get("guid", "")
+        if guid:
+            for existing in self.published:
+                if existing.guid == guid:
+                    return {"comment_id": existing.id, "parents_stack": [existing.root_id] if existing.root_id else []}
+        if not p.get("message") and not p.get("attachments"):
+            raise VkFakeError(100)
+        from_group = int(p.get("from_group") or 0)
+        if token.type == "group":
+            from_id = -token.group_id
+        else:
+            from_id = -from_group if from_group else 9000
+        reply_to = int(p.get("reply_to_comment") or 0)
+        if reply_to and reply_to not in self.comments:
+            raise VkFakeError(100)
+        attachments = []
+        for item in filter(None, (p.get("attachments") or "").split(",")):
+            photo = self.photos.get(item)
+            if photo is None:
+                raise VkFakeError(100)
+            attachments.append({"type": "photo", "photo": photo})
+        comment = self.add_comment(
+            post.id, p.get("message", ""), from_id=from_id, reply_to=reply_to, attachments=attachments, guid=guid
+        )
+        self.published.append(comment)
+        return {"comment_id": comment.id, "parents_stack": [comment.root_id] if comment.root_id else []}
+
+    def _m_groups_getById(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
+        return {
+            "groups": [
+                {"id": self.group_id, "name": "Администрация", "screen_name": f"club{self.group_id}", "type": "group"}
+            ],
+            "profiles": [],
+        }
+
+    def _m_users_get(self, p: dict[str, str], token: Token, fault: Fault | None) -> list[dict[str, Any]]:
+        ids = [int(x) for x in (p.get("user_ids") or "").split(",") if x.strip().lstrip("-").isdigit()]
+        return self._profiles(set(ids))["profiles"]
+
+    def _m_groups_getLongPollServer(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
+        if int(p.get("group_id") or 0) != token.group_id:
+            raise VkFakeError(100)
+        return {"key": self.lp_key, "server": f"{self.root_url}/lp/{self.group_id}", "ts": str(len(self.events))}
+
+    def _m_photos_getWallUploadServer(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
+        upload_id = secrets.token_hex(6)
+        self._uploads[upload_id] = p.get("group_id", "")
+        return {"upload_url": f"{self.root_url}/upload/{upload_id}", "album_id": -14, "user_id": 9000}
+
+    def _m_photos_saveWallPhoto(self, p: dict[str, str], token: Token, fault: Fault | None) -> list[dict[str, Any]]:
+        try:
+            uploaded = json.loads(p.get("photo") or "")
+        except json.JSONDecodeError:
+            raise VkFakeError(100) from None
+        if not uploaded or p.get("hash") != _hash(uploaded):
+            raise VkFakeError(100)
+        photo_id = next(self._ids)
+        owner = -int(p.get("group_id") or self.group_id)
+        photo = {
+            "id": photo_id,
+            "owner_id": owner,
+            "album_id": -14,
+            "date": self.clock.now(),
+            "text": "",
+            "sizes": [{"type": "x", "url": f"{self.root_url}/photos/{photo_id}.jpg", "width": 604, "height": 453}],
+        }
+        self.photos[f"photo{owner}_{photo_id}"] = photo
+        return [photo]
+
+    # -- upload and Long Poll servers ---------------------------------------------
+
+    def _upload(self, request: FakeRequest) -> FakeResponse:
+        upload_id = request.path.rsplit("/", 1)[-1]
+        if upload_id not in self._uploads or "photo" not in request.files:
+            return FakeResponse.json({"server": 0, "photo": "[]", "hash": ""})
+        filename, content, ctype = request.files["photo"]
+        uploaded = [
+            {
+                "markers_restarted": True,
+                "photo": f"{secrets.token_hex(5)}:{len(content)}",
+                "sizes": [],
+                "name": filename,
+            }
+        ]
+        return FakeResponse.json({"server": 840123, "photo": json.dumps(uploaded), "hash": _hash(uploaded)})
+
+    def _longpoll(self, p: dict[str, str]) -> FakeResponse:
+        with self.lock:
+            if p.get("act") != "a_check":
+                return FakeResponse.json({"failed": 2})
+            if p.get("key") != self.lp_key:
+                return FakeResponse.json({"failed": 2})
+            try:
+                ts = int(p.get("ts") or "")
+            except ValueError:
+                return FakeResponse.json({"failed": 3})
+            current = len(self.events)
+            if ts > current:
+                return FakeResponse.json({"failed": 3})
+            if ts + 1 < self.lp_first_ts:
+                return FakeResponse.json({"failed": 1, "ts": str(current)})
+            # events are numbered from 1; the client's ts is the last one it has seen
+            updates = self.events[ts : ts + 100]
+            return FakeResponse.json({"ts": str(ts + len(updates)), "updates": updates})
+
+    # -- Callback API: VK calls us ----------------------------------------------------
+
+    def send_callback(self, url: str, event: dict[str, Any], *, secret: str | None = None, attempts: int = 1) -> str:
+        """POST ``event`` to ``url`` the way VK does; VK retries until it gets "ok"."""
+        body = dict(event)
+        body["secret"] = self.callback_secret if secret is None else secret
+        text = ""
+        for _ in range(attempts):
+            response = httpx.post(url, json=body, timeout=10)
+            text = response.text
+            if text == "ok":
+                break
+        return text
+
+    def confirmation_event(self) -> dict[str, Any]:
+        return {"type": "confirmation", "group_id": self.group_id}
+
+
+class VkFakeError(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _hash(uploaded: Any) -> str:
+    import hashlib
+
+    return hashlib.md5(json.dumps(uploaded, sort_keys=True).encode(), usedforsecurity=False).hexdigest()
