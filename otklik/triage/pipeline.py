@@ -1,0 +1,119 @@
+"""The whole triage of one message (pure): normalise once, then every classifier.
+
+``Triager`` holds a municipality's configuration (topic keywords or model, routing
+model or competence keywords, gazetteer, thresholds); ``Triager.run`` returns a
+``TriageOutput`` whose ``as_json`` is the line ``triage_run`` prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .abuse import AbuseResult, detect_abuse
+from .locations import Gazetteer, extract_addresses
+from .relevance import DEFAULT_THRESHOLD, Relevance, score_relevance
+from .routing import KeywordRouter, LinearModel, Suggestion, build_features
+from .significance import Significance, assess
+from .text import NormalizedText, normalize
+from .topics import TopicGuess, TopicMatcher, default_matcher
+
+
+@dataclass(slots=True)
+class TriageOutput:
+    normalized: NormalizedText
+    relevance: Relevance
+    topic: TopicGuess
+    abuse: AbuseResult | None
+    significance: Significance
+    suggestions: list[Suggestion] = field(default_factory=list)
+    areas: list[str] = field(default_factory=list)
+    addresses: list[str] = field(default_factory=list)
+    model_version: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "relevant": self.relevance.relevant,
+            "relevance": self.relevance.score,
+            "topic": self.topic.topic,
+            "abuse": self.abuse.as_dict() if self.abuse else None,
+            "significant": self.significance.significant,
+            "significance_reasons": list(self.significance.reasons),
+            "suggestions": [{"organization": s.label, "confidence": s.confidence} for s in self.suggestions],
+        }
+
+
+@dataclass
+class Triager:
+    topic_matcher: TopicMatcher | None = None
+    topic_model: LinearModel | None = None
+    router: LinearModel | None = None
+    keyword_router: KeywordRouter | None = None
+    gazetteer: Gazetteer | None = None
+    relevance_threshold: float = DEFAULT_THRESHOLD
+    model_version: str = "rules-1"
+
+    def run(
+        self,
+        text: str | None,
+        *,
+        location: str | None = None,
+        account: str | None = None,
+        burst: int = 0,
+        burst_threshold: int = 5,
+        engagement: dict[str, int] | None = None,
+        with_addresses: bool = False,
+    ) -> TriageOutput:
+        nt = normalize(text)
+        lemmas = nt.lemmas
+        matcher = self.topic_matcher or default_matcher()
+        topic = matcher.match(lemmas)
+        if self.topic_model is not None and lemmas:
+            best = self.topic_model.predict(build_features(lemmas), k=1, explain=3)[0]
+            topic = TopicGuess(best.label, best.confidence, best.reasons)
+        relevance = score_relevance(
+            nt, topic_hits=len(topic.reasons) if topic.topic else 0, threshold=self.relevance_threshold
+        )
+        abuse = detect_abuse(nt)
+        areas = self.gazetteer.areas(lemmas) if self.gazetteer else []
+        if location and location not in areas:
+            areas = [location, *areas]
+        significance = assess(
+            lemmas,
+            burst=burst,
+            burst_threshold=burst_threshold,
+            area=areas[0] if areas else None,
+            engagement=engagement,
+        )
+        suggestions = self.suggest(lemmas, topic.topic, areas, account)
+        return TriageOutput(
+            normalized=nt,
+            relevance=relevance,
+            topic=topic,
+            abuse=abuse,
+            significance=significance,
+            suggestions=suggestions,
+            areas=areas,
+            addresses=extract_addresses(nt) if with_addresses else [],
+            model_version=self.model_version,
+        )
+
+    def suggest(
+        self, lemmas: Sequence[str], topic: str | None, areas: Sequence[str], account: str | None
+    ) -> list[Suggestion]:
+        if not lemmas:
+            return []
+        if self.router is not None:
+            extras = [f"@acc:{account}"] if account else []
+            return self.router.predict(build_features(lemmas, areas, extras), k=3)
+        if self.keyword_router is not None:
+            return self.keyword_router.predict(lemmas, topic, k=3)
+        return []
+
+
+_default = Triager()
+
+
+def triage(text: str | None, **kwargs) -> TriageOutput:  # type: ignore[no-untyped-def]
+    """Triage with the default rubricator and no routing (no municipality)."""
+    return _default.run(text, **kwargs)

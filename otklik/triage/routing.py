@@ -1,0 +1,321 @@
+"""Routing suggestions: a linear text model, and a keyword router for the cold start.
+
+Pure Python + numpy/scikit-learn, no Django.  Features are the message's lemmas and
+lemma bigrams, the location(s) it mentions or comes from (``@loc:``), the crossing of
+location and lemma (the same complaint goes to a different district's service), and
+optional extras such as the official account (``@acc:``).  A portal's own category or
+reason columns are labels assigned after the fact and are never features.
+
+Inference does not go through scikit-learn: a prediction is a few dictionary look-ups
+and a sum of rows of the weight matrix, so one message costs microseconds.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .topics import _parse_keywords
+
+_MASKED = re.compile(r"^x+$")  # personal data masked as XXXX by portals
+FORMAT_VERSION = 1
+
+
+@dataclass(slots=True)
+class Suggestion:
+    label: str
+    confidence: float
+    reasons: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"organization": self.label, "confidence": self.confidence, "reasons": list(self.reasons)}
+
+
+def _words(lemmas: Iterable[str]) -> list[str]:
+    return [w for w in lemmas if len(w) > 1 and not w.isdigit() and not _MASKED.match(w)]
+
+
+def build_features(lemmas: Sequence[str], locations: Sequence[str] = (), extras: Sequence[str] = ()) -> list[str]:
+    """Feature strings of one message (see the module docstring)."""
+    words = _words(lemmas)
+    feats = list(words)
+    feats += [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+    for loc in locations:
+        if not loc:
+            continue
+        tag = f"@loc:{loc.lower()}"
+        feats.append(tag)
+        feats += [f"{tag}|{w}" for w in words]
+    feats += [e for e in extras if e]
+    return feats
+
+
+def describe_feature(feature: str) -> str:
+    """A feature as a person reads it."""
+    if feature.startswith("@loc:"):
+        loc, _, word = feature[5:].partition("|")
+        return f"{word} + {loc}" if word else f"место: {loc}"
+    if feature.startswith("@acc:"):
+        return f"аккаунт: {feature[5:]}"
+    return feature
+
+
+def _softmax(scores: np.ndarray, temperature: float) -> np.ndarray:
+    z = scores * temperature
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+class LinearModel:
+    """A tf-idf + linear SVM classifier over feature strings, with its own fast inference."""
+
+    def __init__(
+        self,
+        vocab: dict[str, int],
+        idf: np.ndarray,
+        coef_t: np.ndarray,
+        intercept: np.ndarray,
+        classes: list[str],
+        *,
+        temperature: float = 5.0,
+        meta: dict | None = None,
+    ):
+        self.vocab = vocab
+        self.idf = idf.astype(np.float32)
+        self.coef_t = np.ascontiguousarray(coef_t, dtype=np.float32)  # (n_features, n_classes)
+        self.intercept = intercept.astype(np.float32)
+        self.classes = classes
+        self.temperature = temperature
+        self.meta = meta or {}
+        self._names: list[str] | None = None
+
+    # -- training ----------------------------------------------------------------
+    @classmethod
+    def fit(
+        cls,
+        docs: Sequence[list[str]],
+        labels: Sequence[str],
+        *,
+        min_df: int = 2,
+        c: float = 0.25,
+        calibrate: bool = True,
+        meta: dict | None = None,
+    ) -> LinearModel:
+        """Train on feature lists (``build_features``) in time order.
+
+        With ``calibrate`` the softmax temperature of the confidences is chosen on the
+        last 10% of the rows (a model trained on the first 90%), then the model is
+        refitted on everything.
+        """
+        if len(set(labels)) < 2:
+            raise ValueError("нужно хотя бы два разных значения метки для обучения")
+        temperature = 5.0
+        n = len(docs)
+        if calibrate and n >= 50:
+            cut = int(n * 0.9)
+            if len(set(labels[:cut])) >= 2:
+                probe = cls._fit_plain(docs[:cut], labels[:cut], min_df, c)
+                temperature = probe._choose_temperature(docs[cut:], labels[cut:])
+        model = cls._fit_plain(docs, labels, min_df, c)
+        model.temperature = temperature
+        model.meta = dict(meta or {}, n_train=n, min_df=min_df, c=c, temperature=temperature)
+        return model
+
+    @classmethod
+    def _fit_plain(cls, docs: Sequence[list[str]], labels: Sequence[str], min_df: int, c: float) -> LinearModel:
+        from scipy import sparse
+        from sklearn.svm import LinearSVC
+
+        df: dict[str, int] = {}
+        for d in docs:
+            for f in set(d):
+                df[f] = df.get(f, 0) + 1
+        if min_df > 1 and sum(1 for v in df.values() if v >= min_df) < 2:
+            min_df = 1
+        kept = sorted(f for f, v in df.items() if v >= min_df)
+        vocab = {f: i for i, f in enumerate(kept)}
+        n = len(docs)
+        idf = np.array([math.log((1 + n) / (1 + df[f])) + 1.0 for f in kept], dtype=np.float32)
+        shell = cls(vocab, idf, np.zeros((len(kept), 1), np.float32), np.zeros(1, np.float32), ["?"])
+        rows, cols, vals = [], [], []
+        for r, d in enumerate(docs):
+            idx, val = shell._vector(d)
+            rows += [r] * len(idx)
+            cols += idx.tolist()
+            vals += val.tolist()
+        x = sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(kept)), dtype=np.float32)
+        clf = LinearSVC(C=c)
+        clf.fit(x, list(labels))
+        classes = [str(k) for k in clf.classes_]
+        coef = clf.coef_
+        intercept = clf.intercept_
+        if len(classes) == 2:  # binary: sklearn keeps one row; make it two symmetric rows
+            coef = np.vstack([-coef[0], coef[0]])
+            intercept = np.array([-intercept[0], intercept[0]])
+        return cls(vocab, idf, coef.T, intercept, classes)
+
+    def _choose_temperature(self, docs: Sequence[list[str]], labels: Sequence[str]) -> float:
+        index = {c: i for i, c in enumerate(self.classes)}
+        pairs = [(self.scores(d), index[y]) for d, y in zip(docs, labels, strict=False) if y in index]
+        if not pairs:
+            return 5.0
+        scores = np.vstack([p[0] for p in pairs])
+        ys = np.array([p[1] for p in pairs])
+        best, best_nll = 5.0, float("inf")
+        for t in (0.5, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20):
+            p = _softmax(scores, t)[np.arange(len(ys)), ys]
+            nll = float(-np.log(np.maximum(p, 1e-9)).mean())
+            if nll < best_nll:
+                best, best_nll = float(t), nll
+        return best
+
+    # -- inference ---------------------------------------------------------------
+    def _vector(self, feats: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        counts: dict[int, int] = {}
+        vocab = self.vocab
+        for f in feats:
+            i = vocab.get(f)
+            if i is not None:
+                counts[i] = counts.get(i, 0) + 1
+        if not counts:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        idx = np.fromiter(counts.keys(), np.int64, len(counts))
+        tf = np.fromiter(counts.values(), np.float32, len(counts))
+        val = (1.0 + np.log(tf)) * self.idf[idx]
+        val /= np.sqrt(float((val * val).sum())) or 1.0
+        return idx, val
+
+    def scores(self, feats: Iterable[str]) -> np.ndarray:
+        idx, val = self._vector(feats)
+        if not len(idx):
+            return self.intercept.copy()
+        return val @ self.coef_t[idx] + self.intercept
+
+    def predict(self, feats: Sequence[str], k: int = 3, *, explain: int = 4) -> list[Suggestion]:
+        """Top-``k`` labels with confidence and the features that drove each."""
+        idx, val = self._vector(feats)
+        raw = (val @ self.coef_t[idx] + self.intercept) if len(idx) else self.intercept.copy()
+        probs = _softmax(raw, self.temperature)
+        order = np.argsort(-probs)[:k]
+        out = []
+        for c in order:
+            reasons: list[str] = []
+            if explain and len(idx):
+                contrib = val * self.coef_t[idx, c]
+                for j in np.argsort(-contrib)[:explain]:
+                    if contrib[j] > 0:
+                        reasons.append(describe_feature(self.feature_name(int(idx[j]))))
+            out.append(Suggestion(self.classes[int(c)], round(float(probs[c]), 3), reasons))
+        return out
+
+    def feature_name(self, i: int) -> str:
+        if self._names is None:
+            names = [""] * len(self.vocab)
+            for f, j in self.vocab.items():
+                names[j] = f
+            self._names = names
+        return self._names[i]
+
+    # -- persistence -------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        header = {
+            "format": FORMAT_VERSION,
+            "classes": self.classes,
+            "temperature": self.temperature,
+            "meta": self.meta,
+            "features": [self.feature_name(i) for i in range(len(self.vocab))],
+        }
+        buf = io.BytesIO()
+        np.savez_compressed(
+            buf,
+            header=np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), dtype=np.uint8),
+            idf=self.idf,
+            coef_t=self.coef_t.astype(np.float16),
+            intercept=self.intercept,
+        )
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> LinearModel:
+        with np.load(io.BytesIO(data), allow_pickle=False) as z:
+            header = json.loads(z["header"].tobytes().decode())
+            if header.get("format") != FORMAT_VERSION:
+                raise ValueError("неизвестный формат модели")
+            vocab = {f: i for i, f in enumerate(header["features"])}
+            return cls(
+                vocab,
+                z["idf"],
+                z["coef_t"].astype(np.float32),
+                z["intercept"],
+                header["classes"],
+                temperature=header["temperature"],
+                meta=header.get("meta") or {},
+            )
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp.write_bytes(self.to_bytes())
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> LinearModel:
+        return cls.from_bytes(Path(path).read_bytes())
+
+
+class KeywordRouter:
+    """Cold start: organizations scored by their competence keywords and topics.
+
+    ``organizations`` maps a label to (keywords text, topic names).  A keyword shared by
+    many organizations counts less (1 / number of organizations having it); the
+    organization whose competence includes the message's topic gets a bonus.
+    """
+
+    def __init__(self, organizations: Mapping[str, tuple[str, Sequence[str]]]):
+        self.labels = list(organizations)
+        self._uni: dict[str, list[int]] = {}
+        self._bi: dict[tuple[str, str], list[int]] = {}
+        self._topics: dict[str, list[int]] = {}
+        for i, label in enumerate(self.labels):
+            keywords, topics = organizations[label]
+            uni, bi = _parse_keywords(keywords or "")
+            for u in uni:
+                self._uni.setdefault(u, []).append(i)
+            for b in bi:
+                self._bi.setdefault(b, []).append(i)
+            for t in topics:
+                self._topics.setdefault(t, []).append(i)
+
+    def predict(self, lemmas: Sequence[str], topic: str | None = None, k: int = 3) -> list[Suggestion]:
+        scores = [0.0] * len(self.labels)
+        why: dict[int, list[str]] = {}
+        seen: set[object] = set()
+        for w in lemmas:
+            hit = self._uni.get(w)
+            if hit and w not in seen:
+                seen.add(w)
+                for i in hit:
+                    scores[i] += 1.0 / len(hit)
+                    why.setdefault(i, []).append(w)
+        for a, b in zip(lemmas, lemmas[1:], strict=False):
+            hit2 = self._bi.get((a, b))
+            if hit2 and (a, b) not in seen:
+                seen.add((a, b))
+                for i in hit2:
+                    scores[i] += 2.0 / len(hit2)
+                    why.setdefault(i, []).append(f"{a} {b}")
+        if topic:
+            for i in self._topics.get(topic, []):
+                scores[i] += 1.0 / len(self._topics[topic])
+                why.setdefault(i, []).append(f"тема: {topic}")
+        ranked = sorted((i for i in range(len(scores)) if scores[i] > 0), key=lambda i: (-scores[i], i))[:k]
+        total = sum(scores) + 1.0  # +1: never fully confident from keywords alone
+        return [Suggestion(self.labels[i], round(scores[i] / total, 3), why[i][:4]) for i in ranked]

@@ -1,0 +1,274 @@
+"""Russian text normalisation for triage (pure Python, no Django).
+
+``normalize(text)`` returns the tokens of a message with their offsets in the
+*original* text, a de-obfuscated lower-case form and a pymorphy3 lemma.  Noise is
+blanked out rather than removed (VK mentions, URLs, HTML, emoji become spaces of the
+same length), so every offset a classifier reports — e.g. the evidence span of an
+abusive word — points into the text the specialist sees.
+
+Obfuscation handled here (it matters for abuse, and costs nothing for the rest):
+latin look-alikes and digits inside Cyrillic words (``xуй``, ``пи3дец``, ``еб@ть``),
+letters split by separators (``х.у.й``, ``б л я д ь``, ``х-у-й``), runs of a repeated
+letter (``ссссуука``), asterisks (``бл**ь`` keeps ``*`` as a wildcard for the abuse
+lexicon).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from razdel import tokenize as razdel_tokenize
+
+# Texts longer than this are analysed by their beginning only: a 1 MB paste must not
+# stall the pipeline, and the first 20,000 characters say what the message is about.
+MAX_ANALYSED_CHARS = 20_000
+
+_VK_MENTION = re.compile(r"\[(?:id|club|public|event)\d+\|[^\]\n]{0,100}\]")
+_AT_MENTION = re.compile(r"(?<![\w.])@[A-Za-z0-9_.]{3,64}")
+_URL = re.compile(
+    r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:ru|рф|com|org|net|su|me|io|info|online|site|club)/\S*",
+    re.IGNORECASE,
+)
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+_HTML_ENTITY = re.compile(r"&(?:#\d{1,6}|#x[0-9a-fA-F]{1,6}|[A-Za-z]{2,8});")
+_EMOJI = re.compile(
+    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f1e6-\U0001f1ff"
+    "\U00002300-\U000023ff\U00002b00-\U00002bff\ufe0f\u200d\u20e3]+"
+)
+
+_NOISE_HINT = re.compile(r"[\[@<&]|http|www|\.\w{2,6}/|" + _EMOJI.pattern)
+
+_CYR = re.compile(r"[а-яё]")
+_LAT = re.compile(r"[a-z]")
+_REPEATS = re.compile(r"(\w)\1{2,}")
+
+# Latin and digit look-alikes of Cyrillic letters, applied only to tokens that also
+# contain Cyrillic letters (so "2021", "iPhone" or "5G" stay what they are).
+_LOOKALIKES = str.maketrans(
+    {
+        "a": "а",
+        "b": "в",
+        "c": "с",
+        "e": "е",
+        "k": "к",
+        "m": "м",
+        "h": "н",
+        "o": "о",
+        "p": "р",
+        "t": "т",
+        "x": "х",
+        "y": "у",
+        "u": "и",
+        "n": "п",
+        "r": "г",
+        "3": "з",
+        "0": "о",
+        "6": "б",
+        "4": "ч",
+        "@": "а",
+        "$": "с",
+        "ё": "е",
+    }
+)
+# Fully latin tokens that are transliterated Russian obscenity ("xyu", "bljad") are
+# caught by the abuse lexicon's own latin list; normalisation does not guess.
+
+_GLUE_CHARS = frozenset("*@$")
+_SEPARATORS = frozenset(".-_")
+_SINGLE_WORDS = frozenset("аивкосуя")
+
+
+@dataclass(slots=True)
+class Token:
+    text: str  # as written (from the original text)
+    start: int
+    end: int
+    norm: str  # lower case, de-obfuscated; may contain "*" wildcards
+    lemma: str
+    is_word: bool
+
+
+@dataclass(slots=True)
+class NormalizedText:
+    original: str
+    clean: str  # same length as the analysed part of ``original``; noise blanked out
+    tokens: list[Token]
+    n_urls: int = 0
+    n_emoji: int = 0
+    n_mentions: int = 0
+    truncated: bool = False
+    _lemmas: list[str] | None = field(default=None, repr=False)
+
+    @property
+    def words(self) -> list[Token]:
+        return [t for t in self.tokens if t.is_word]
+
+    @property
+    def lemmas(self) -> list[str]:
+        if self._lemmas is None:
+            self._lemmas = [t.lemma for t in self.tokens if t.is_word]
+        return self._lemmas
+
+
+_morph = None
+
+
+def _analyzer():  # type: ignore[no-untyped-def]
+    global _morph
+    if _morph is None:
+        import pymorphy3
+
+        _morph = pymorphy3.MorphAnalyzer()
+    return _morph
+
+
+@lru_cache(maxsize=200_000)
+def lemmatize(word: str) -> str:
+    """The most probable normal form of a lower-case word (cached)."""
+    if not word or not _CYR.search(word) or "*" in word:
+        return word
+    return _analyzer().parse(word)[0].normal_form.replace("ё", "е")
+
+
+@lru_cache(maxsize=200_000)
+def deobfuscate(word: str) -> str:
+    """Lower-case, de-obfuscated form of one token (see the module docstring)."""
+    w = word.lower()
+    if _CYR.search(w) and (_LAT.search(w) or any(ch in w for ch in "0346@$")):
+        w = w.translate(_LOOKALIKES)
+    else:
+        w = w.replace("ё", "е")
+    if any(ch in w for ch in "-._"):
+        parts = re.split(r"[-._]+", w)
+        if len(parts) >= 3 and all(len(p) <= 1 for p in parts if p):
+            w = "".join(parts)
+    if _REPEATS.search(w):
+        w = _REPEATS.sub(r"\1", w)
+    return w
+
+
+def _blank(chars: list[str], start: int, end: int) -> None:
+    for i in range(start, end):
+        chars[i] = " "
+
+
+def clean_text(text: str) -> tuple[str, int, int, int]:
+    """Blank out mentions, URLs, HTML and emoji, keeping every offset.
+
+    Returns (clean, n_urls, n_emoji, n_mentions).
+    """
+    if not _NOISE_HINT.search(text):
+        return text, 0, 0, 0
+    counts = [0, 0, 0]
+    chars = list(text)
+    for pattern, slot in ((_VK_MENTION, 2), (_AT_MENTION, 2), (_URL, 0), (_HTML_TAG, None), (_EMOJI, 1)):
+        for m in pattern.finditer(text):
+            if slot is not None:
+                counts[slot] += 1
+            _blank(chars, m.start(), m.end())
+    if "&" in text:
+        for m in _HTML_ENTITY.finditer(text):
+            value = html.unescape(m.group(0))
+            if len(value) == 1:
+                chars[m.start()] = value
+                _blank(chars, m.start() + 1, m.end())
+    return "".join(chars), counts[0], counts[1], counts[2]
+
+
+def _is_wordish(s: str) -> bool:
+    return any(ch.isalpha() for ch in s)
+
+
+def _merge_obfuscated(raw: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Join razdel pieces that form one obfuscated word.
+
+    Adjacent pieces without whitespace between them are joined when the join carries
+    obfuscation (``*``/``@``/``$``, a digit or latin letter inside a Cyrillic word, or
+    single letters split by dots).  Runs of at least three single letters separated by
+    single spaces (``б л я``) are joined too.
+    """
+    out: list[tuple[int, int, str]] = []
+    i = 0
+    n = len(raw)
+    while i < n:
+        start, end, text = raw[i]
+        j = i
+        # Glue adjacent pieces with no gap.
+        while j + 1 < n and raw[j + 1][0] == raw[j][1]:
+            nxt = raw[j + 1][2]
+            if not (_is_wordish(nxt) or nxt[0] in _GLUE_CHARS or nxt.isdigit() or nxt in {".", "-", "_"}):
+                break
+            j += 1
+        if j > i:
+            joined = "".join(p[2] for p in raw[i : j + 1]).rstrip(".-_")
+            stripped_end = raw[i][0] + len(joined)
+            pieces = [p[2] for p in raw[i : j + 1]]
+            has_glue = any(p[0] in _GLUE_CHARS for p in pieces)
+            letters = [p for p in pieces if _is_wordish(p)]
+            dotted_singles = len(letters) >= 3 and all(len(p) == 1 for p in letters)
+            mixed = bool(_CYR.search(joined.lower())) and (
+                bool(_LAT.search(joined.lower())) or any(p.isdigit() for p in pieces[1:])
+            )
+            if letters and (has_glue or dotted_singles or mixed):
+                out.append((start, stripped_end, joined))
+                i = j + 1
+                continue
+        out.append((start, end, text))
+        i += 1
+    # Spaced single letters: "б л я д ь".
+    merged: list[tuple[int, int, str]] = []
+    k = 0
+    while k < len(out):
+        s, e, t = out[k]
+        if len(t) == 1 and t.isalpha():
+            m = k
+            while (
+                m + 1 < len(out)
+                and len(out[m + 1][2]) == 1
+                and out[m + 1][2].isalpha()
+                and out[m + 1][0] == out[m][1] + 1
+            ):
+                m += 1
+            letters = [out[x][2] for x in range(k, m + 1)]
+            if len(letters) >= 3 and any(ch.lower() not in _SINGLE_WORDS for ch in letters):
+                merged.append((s, out[m][1], "".join(letters)))
+                k = m + 1
+                continue
+        merged.append((s, e, t))
+        k += 1
+    return merged
+
+
+def normalize(text: str | None) -> NormalizedText:
+    """Tokens with offsets, de-obfuscated forms and lemmas of a message."""
+    original = text or ""
+    analysed = original[:MAX_ANALYSED_CHARS]
+    clean, n_urls, n_emoji, n_mentions = clean_text(analysed)
+    raw = [(t.start, t.stop, t.text) for t in razdel_tokenize(clean)]
+    if any(ch in clean for ch in "*@$.-_") or re.search(r"\b\w \w \w\b", clean) or _LAT.search(clean.lower()):
+        raw = _merge_obfuscated(raw)
+    tokens: list[Token] = []
+    for start, end, piece in raw:
+        is_word = _is_wordish(piece)
+        if is_word:
+            norm = deobfuscate(piece)
+            tokens.append(Token(piece, start, end, norm, lemmatize(norm), True))
+        else:
+            tokens.append(Token(piece, start, end, piece, piece, False))
+    return NormalizedText(
+        original=original,
+        clean=clean,
+        tokens=tokens,
+        n_urls=n_urls,
+        n_emoji=n_emoji,
+        n_mentions=n_mentions,
+        truncated=len(original) > MAX_ANALYSED_CHARS,
+    )
+
+
+def lemmas_only(text: str) -> list[str]:
+    """Plain lemmatisation (razdel + cached pymorphy3): the speed benchmark's peer."""
+    return [lemmatize(t.text.lower()) for t in razdel_tokenize(text) if _is_wordish(t.text)]
