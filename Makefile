@@ -1,0 +1,48 @@
+# Otklik: the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt | md5sum | cut -c1-12)
+PG_URL ?= postgres://postgres@127.0.0.1:5432/otklik_ci
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test lint test-sqlite test-postgres services browser venv clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Run the system locally: SQLite in ./data, demo data, web server + job consumer.
+run: $(STAMP)
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py run_demo
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy otklik
+
+# Services the suite needs: PostgreSQL and Redis (started if installed but not running),
+# Debian's Chromium for the browser tests.
+services:
+	@bash .ci/services.sh
+
+test-sqlite: $(STAMP)
+	$(VENV)/bin/pytest -q -m "not browser and not heavy" -p no:randomly
+
+test-postgres: $(STAMP)
+	DATABASE_URL=$(PG_URL) REDIS_TEST_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -q
+
+# The whole suite: lint, the fast suite on SQLite, everything on PostgreSQL.
+test: $(STAMP) services lint test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) artifacts

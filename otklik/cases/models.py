@@ -1,0 +1,305 @@
+"""Posts, cases and everything that happens to them (DESIGN.md "Domain").
+
+Nothing here changes state by itself: every write goes through ``otklik/cases/actions.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from otklik.cases.workflow import Status
+from otklik.directory.models import Municipality, Network, OfficialAccount, Organization, Topic
+
+
+class Post(models.Model):
+    """One stored message from a network (or entered by hand). Unique on (network, source_key)."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="posts")
+    case = models.ForeignKey("Case", on_delete=models.CASCADE, related_name="posts", null=True, blank=True)
+    network = models.CharField(_("соцсеть"), max_length=16, choices=Network.choices)
+    source_key = models.CharField(_("ключ в источнике"), max_length=255)
+    url = models.URLField(_("ссылка"), max_length=1000, blank=True)
+    author_id = models.CharField(max_length=128, blank=True)
+    author_name = models.CharField(_("автор"), max_length=300, blank=True)
+    author_url = models.URLField(max_length=1000, blank=True)
+    text = models.TextField(_("текст"), blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    parent_key = models.CharField(max_length=255, blank=True)
+    published_at = models.DateTimeField(_("опубликовано"))
+    collected_at = models.DateTimeField(_("собрано"), auto_now_add=True)
+    account = models.ForeignKey(OfficialAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts")
+    raw = models.JSONField(default=dict, blank=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("сообщение")
+        verbose_name_plural = _("сообщения")
+        constraints = [models.UniqueConstraint(fields=["network", "source_key"], name="post_unique_source")]
+        indexes = [
+            models.Index(fields=["author_id", "published_at"], name="post_author_idx"),
+            models.Index(fields=["network", "parent_key"], name="post_parent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network}:{self.source_key}"
+
+
+class Case(models.Model):
+    """The unit of work («инцидент»)."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="cases")
+    status = models.CharField(_("статус"), max_length=16, choices=Status.choices, default=Status.FEED)
+    primary_post = models.ForeignKey(
+        Post, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("сообщение")
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("тема"))
+    created_at = models.DateTimeField(_("создано"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("изменено"), auto_now=True)
+    detected_at = models.DateTimeField(_("выявлено"), null=True, blank=True)
+    routed_at = models.DateTimeField(_("направлено"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("ответ размещён"), null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every action: a form or API call that carries an older version gets CaseChanged.
+    version = models.PositiveIntegerField(default=1)
+    # §24
+    is_significant = models.BooleanField(_("социально значимое"), default=False)
+    significant_reason = models.TextField(blank=True)
+    significant_at = models.DateTimeField(null=True, blank=True)
+    # §22
+    excluded_reason = models.CharField(max_length=16, blank=True)
+    excluded_comment = models.TextField(blank=True)
+    dismissed_reason = models.TextField(blank=True)
+    # §19
+    repeat_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="repeats", verbose_name=_("повтор")
+    )
+    # Denormalised for the inbox: the nearest open deadline, kept by the actions.
+    next_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("обращение")
+        verbose_name_plural = _("обращения")
+        indexes = [
+            models.Index(fields=["municipality", "status", "next_due_at"], name="case_inbox_idx"),
+            models.Index(fields=["municipality", "created_at"], name="case_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"№{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return f"/cases/{self.pk}/"
+
+
+class Assignment(models.Model):
+    """An organization's part in a case (§9.2, §17)."""
+
+    class Role(models.TextChoices):
+        SOLE = "sole", _("Исполнитель")
+        LEAD = "lead", _("Основной исполнитель")
+        CO = "co", _("Соисполнитель")
+
+    class AssignmentStatus(models.TextChoices):
+        ASSIGNED = "assigned", _("Направлено")
+        RETURNED = "returned", _("Возвращено (п. 10)")
+        INFO_SUBMITTED = "info_submitted", _("Информация направлена")
+        INFO_APPROVED = "info_approved", _("Информация согласована")
+        INFO_RETURNED = "info_returned", _("Информация возвращена")
+        CANCELLED = "cancelled", _("Снято")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(max_length=8, choices=Role.choices)
+    status = models.CharField(max_length=16, choices=AssignmentStatus.choices, default=AssignmentStatus.ASSIGNED)
+    is_active = models.BooleanField(default=True)
+    assigned_at = models.DateTimeField()
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    return_reason = models.TextField(blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
+    # §18: the co-executor's part
+    info_text = models.TextField(blank=True)
+    info_attachments = models.JSONField(default=list, blank=True)
+    info_submitted_at = models.DateTimeField(null=True, blank=True)
+    info_remarks = models.TextField(blank=True)
+    info_reviewed_at = models.DateTimeField(null=True, blank=True)
+    forwarded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("назначение")
+        verbose_name_plural = _("назначения")
+        indexes = [models.Index(fields=["organization", "is_active"], name="assignment_org_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "organization"], condition=Q(is_active=True), name="assignment_unique_active"
+            ),
+        ]
+
+
+class Draft(models.Model):
+    """A proposed answer (§11, §14, §15)."""
+
+    class Kind(models.TextChoices):
+        FINAL = "final", _("Ответ")
+        INTERMEDIATE = "intermediate", _("Промежуточный ответ")
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("На согласовании")
+        APPROVED = "approved", _("Согласован")
+        RETURNED = "returned", _("Возвращён на доработку")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="drafts")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.FINAL)
+    text = models.TextField()
+    attachments = models.JSONField(default=list, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    organization = models.ForeignKey(Organization, on_delete=models.SET_NULL, null=True, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    submitted_at = models.DateTimeField()
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.PENDING)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    remarks = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("проект ответа")
+        verbose_name_plural = _("проекты ответов")
+        ordering = ["case", "version"]
+        constraints = [models.UniqueConstraint(fields=["case", "version"], name="draft_unique_version")]
+
+
+class Publication(models.Model):
+    """An answer posted in the network (§12, §16). Recorded pending before any network call."""
+
+    class PubStatus(models.TextChoices):
+        PENDING = "pending", _("Публикуется")
+        PUBLISHED = "published", _("Опубликован")
+        FAILED = "failed", _("Ошибка публикации")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="publications")
+    draft = models.ForeignKey(Draft, on_delete=models.PROTECT, related_name="publications")
+    kind = models.CharField(max_length=16, choices=Draft.Kind.choices)
+    account = models.ForeignKey(OfficialAccount, on_delete=models.SET_NULL, null=True, blank=True)
+    status = models.CharField(max_length=16, choices=PubStatus.choices, default=PubStatus.PENDING)
+    external_id = models.CharField(max_length=255, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("публикация")
+        verbose_name_plural = _("публикации")
+        constraints = [
+            # At most one publication in flight or done per draft: a retry reuses the row.
+            models.UniqueConstraint(
+                fields=["draft"], condition=~Q(status="failed"), name="publication_one_live_per_draft"
+            ),
+        ]
+
+
+class Deadline(models.Model):
+    """One timer of the regulation. The §23 report and every SLA figure read these rows."""
+
+    class Outcome(models.TextChoices):
+        MET = "met", _("Выполнено")
+        CANCELLED = "cancelled", _("Отменено")
+        LAPSED = "lapsed", _("Истекло без действия")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+    )
+    stage = models.CharField(_("этап"), max_length=32)
+    point = models.CharField(_("пункт регламента"), max_length=16)
+    organization = models.ForeignKey(Organization, on_delete=models.SET_NULL, null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    limit_value = models.PositiveIntegerField()
+    limit_unit = models.CharField(max_length=32)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    warn_at = models.DateTimeField()
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("срок")
+        verbose_name_plural = _("сроки")
+        indexes = [
+            models.Index(fields=["due_at"], condition=Q(closed_at__isnull=True), name="deadline_open_due_idx"),
+            models.Index(
+                fields=["warn_at"],
+                condition=Q(closed_at__isnull=True, warned_at__isnull=True),
+                name="deadline_warn_idx",
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=Q(closed_at__isnull=True, breached_at__isnull=True),
+                name="deadline_breach_idx",
+            ),
+            models.Index(fields=["case", "stage"], name="deadline_case_idx"),
+            models.Index(fields=["started_at"], name="deadline_started_idx"),
+        ]
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def is_violation(self) -> bool:
+        if self.outcome in (self.Outcome.CANCELLED, self.Outcome.LAPSED):
+            return False
+        if self.closed_at is not None:
+            return self.closed_at > self.due_at
+        return self.breached_at is not None
+
+
+class CaseEventQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("CaseEvent is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("CaseEvent is append-only")
+
+
+class CaseEvent(models.Model):
+    """Append-only audit log: who did what to a case, with before/after."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    kind = models.CharField(max_length=48)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    objects = CaseEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("событие")
+        verbose_name_plural = _("журнал событий")
+        ordering = ["created_at", "id"]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("CaseEvent is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("CaseEvent is append-only")

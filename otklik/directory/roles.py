@@ -1,0 +1,82 @@
+"""Who holds which role where. The one place that reads Membership for access decisions.
+
+Results are cached on the user object for the request, so a page asks once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from otklik.directory.models import MUNICIPALITY_WIDE_ROLES, Membership, Organization, Role
+
+
+@dataclass
+class UserScope:
+    """Everything access checks need to know about one user, read in two queries."""
+
+    roles_by_municipality: dict[int, set[str]] = field(default_factory=dict)
+    # Organizations the user is executor/org_responsible in, with everything below them.
+    organization_ids: set[int] = field(default_factory=set)
+    global_observer: bool = False
+    is_superuser: bool = False
+
+    def roles_in(self, municipality_id: int) -> set[str]:
+        roles = set(self.roles_by_municipality.get(municipality_id, set()))
+        if self.global_observer:
+            roles.add(Role.OBSERVER)
+        return roles
+
+    def has_role(self, municipality_id: int, *roles: str) -> bool:
+        return bool(self.roles_in(municipality_id) & set(roles))
+
+    def municipality_wide_ids(self) -> set[int]:
+        """Municipalities where the user sees every case."""
+        return {m for m, roles in self.roles_by_municipality.items() if roles & MUNICIPALITY_WIDE_ROLES}
+
+    @property
+    def all_roles(self) -> set[str]:
+        out: set[str] = set()
+        for roles in self.roles_by_municipality.values():
+            out |= roles
+        if self.global_observer:
+            out.add(Role.OBSERVER)
+        return out
+
+
+def scope_of(user) -> UserScope:  # type: ignore[no-untyped-def]
+    cached = getattr(user, "_otklik_scope", None)
+    if cached is not None:
+        return cached
+    scope = UserScope(is_superuser=bool(getattr(user, "is_superuser", False)))
+    if not getattr(user, "is_authenticated", False):
+        return scope
+    direct_org_ids: set[int] = set()
+    for role, org_id, muni_id in Membership.objects.filter(user=user).values_list(
+        "role", "organization_id", "municipality_id"
+    ):
+        if role == Role.OBSERVER and muni_id is None:
+            scope.global_observer = True
+            continue
+        if muni_id is not None:
+            scope.roles_by_municipality.setdefault(muni_id, set()).add(role)
+        if role in (Role.EXECUTOR, Role.ORG_RESPONSIBLE) and org_id is not None:
+            direct_org_ids.add(org_id)
+    if direct_org_ids:
+        scope.organization_ids = descendants_of(direct_org_ids)
+    user._otklik_scope = scope
+    return scope
+
+
+def descendants_of(org_ids: set[int]) -> set[int]:
+    ids = set(org_ids)
+    frontier = set(org_ids)
+    while frontier:
+        children = set(Organization.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        frontier = children - ids
+        ids |= frontier
+    return ids
+
+
+def forget_scope(user) -> None:  # type: ignore[no-untyped-def]
+    if hasattr(user, "_otklik_scope"):
+        del user._otklik_scope

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Отклик — администрирование"
+admin.site.site_title = "Отклик"
+admin.site.index_title = "Справочники и настройки"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("otklik.api.urls")),
+    path("reports/", include("otklik.reports.urls")),
+    path("notifications/", include("otklik.notify.urls")),
+    path("sources/", include("otklik.connectors.urls")),
+    path("", include("otklik.directory.urls")),
+    path("", include("otklik.web.urls")),
+]
