@@ -62,6 +62,7 @@ class Triager:
         burst: int = 0,
         burst_threshold: int = 5,
         engagement: dict[str, int] | None = None,
+        engagement_threshold: int = 100,
         with_addresses: bool = False,
     ) -> TriageOutput:
         nt = normalize(text)
@@ -84,6 +85,7 @@ class Triager:
             burst_threshold=burst_threshold,
             area=areas[0] if areas else None,
             engagement=engagement,
+            engagement_threshold=engagement_threshold,
         )
         suggestions = self.suggest(lemmas, topic.topic, areas, account)
         return TriageOutput(

@@ -1,0 +1,68 @@
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from .fixtures import rows, write_csv
+
+
+def run(*args):
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_triage_evaluate_prints_json_without_any_database_rows(tmp_path):
+    train = write_csv(tmp_path / "train.csv.gz", rows(12), gz=True)
+    test = write_csv(tmp_path / "test.csv", rows(4, offset=20))
+    result = json.loads(
+        run(
+            "triage_evaluate",
+            "--train",
+            train,
+            "--test",
+            test,
+            "--text-column",
+            "text",
+            "--label-column",
+            "org",
+            "--location-column",
+            "district",
+            "--json",
+        )
+    )
+    assert result["n_train"] == 36 and result["n_test"] == 12
+    assert result["accuracy"] >= 0.9
+    assert {"top3_accuracy", "macro_f1"} <= result.keys()
+
+
+def test_triage_evaluate_names_a_missing_column(tmp_path):
+    train = write_csv(tmp_path / "train.csv", rows(3))
+    with pytest.raises(CommandError, match="нет столбцов: label"):
+        run("triage_evaluate", "--train", train, "--test", train, "--text-column", "text", "--label-column", "label")
+
+
+def test_triage_run_prints_one_json_line_per_row_in_order(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text(
+        'text\nСпасибо!\n"Третий день нет воды, когда дадут?"\nТы дебил\n""\n',
+        encoding="utf-8",
+    )
+    lines = [json.loads(line) for line in run("triage_run", path, "--text-column", "text").splitlines()]
+    assert len(lines) == 4
+    assert lines[0]["relevant"] is False
+    assert lines[1]["relevant"] is True and lines[1]["significant"] is True
+    assert lines[1]["significance_reasons"] == ["нет воды"]
+    assert lines[2]["abuse"]["categories"] == ["insult"]
+    assert lines[2]["abuse"]["evidence"][0]["text"] == "дебил"
+    assert lines[3] == {
+        "relevant": False,
+        "relevance": 0.0,
+        "topic": None,
+        "abuse": None,
+        "significant": False,
+        "significance_reasons": [],
+        "suggestions": [],
+    }
+    assert all(line["suggestions"] == [] for line in lines)

@@ -1,0 +1,40 @@
+import pytest
+
+from otklik.triage.pipeline import triage
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Когда уберут мусор во дворе? Контейнеры не вывозят уже неделю!",
+        "Прошу отремонтировать дорогу на улице Ленина, сплошные ямы",
+        "Третий день нет горячей воды в доме 5 по Мира",
+        "Не горит фонарь у школы, дети идут в темноте",
+    ],
+)
+def test_it_marks_requests_and_problems_relevant(text):
+    out = triage(text)
+    assert out.relevance.relevant, out.relevance.reasons
+    assert out.relevance.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Спасибо!",
+        "Спасибо большое за вашу работу!",
+        "👍👍👍",
+        "",
+        "Всем привет",
+        "Скидки 50%! Подписывайтесь https://t.me/shop",
+    ],
+)
+def test_it_marks_thanks_emoji_chatter_and_ads_irrelevant(text):
+    out = triage(text)
+    assert not out.relevance.relevant
+    assert out.relevance.reasons
+
+
+def test_it_explains_itself():
+    reasons = triage("Почему не вывозят мусор?").relevance.reasons
+    assert "есть вопрос" in reasons
