@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ConnectorsConfig(AppConfig):
     name = "otklik.connectors"
     label = "connectors"
+    verbose_name = "Источники и публикация"
+
+    def ready(self) -> None:
+        from otklik.cases import events
+        from otklik.connectors import tasks  # noqa: F401 - registers the periodic job
+        from otklik.connectors.publish import on_publication_pending
+
+        events.subscribe("publication_pending", on_publication_pending)

@@ -1,0 +1,98 @@
+"""Collection state per official account, publication attempts, file imports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from otklik.directory.models import Municipality, OfficialAccount
+
+
+def default_interval() -> int:
+    return int(getattr(settings, "CONNECTORS_COLLECT_EVERY_MINUTES", 5))
+
+
+class CollectionState(models.Model):
+    """Where collection from one account stands. The cursor only moves past stored rows."""
+
+    account = models.OneToOneField(
+        OfficialAccount, on_delete=models.CASCADE, related_name="collection_state", verbose_name=_("аккаунт")
+    )
+    enabled = models.BooleanField(_("собирать"), default=True)
+    interval_minutes = models.PositiveIntegerField(
+        _("интервал сбора, мин"), null=True, blank=True, help_text=_("Пусто — значение по умолчанию из настроек.")
+    )
+    cursor = models.JSONField(default=dict, blank=True)
+    last_run_at = models.DateTimeField(_("последний запуск"), null=True, blank=True)
+    running_since = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(_("последний успешный сбор"), null=True, blank=True)
+    last_error_at = models.DateTimeField(_("последняя ошибка"), null=True, blank=True)
+    last_error = models.TextField(_("текст ошибки"), blank=True)
+    last_error_permanent = models.BooleanField(default=False)
+    collected_day = models.DateField(null=True, blank=True)
+    collected_today = models.PositiveIntegerField(_("собрано сегодня"), default=0)
+    collected_total = models.PositiveBigIntegerField(_("собрано всего"), default=0)
+    changes_total = models.PositiveBigIntegerField(_("правок и удалений"), default=0)
+
+    class Meta:
+        verbose_name = _("состояние сбора")
+        verbose_name_plural = _("состояния сбора")
+
+    def __str__(self) -> str:
+        return f"{self.account}"
+
+    @property
+    def interval(self) -> dt.timedelta:
+        minutes = self.interval_minutes if self.interval_minutes is not None else default_interval()
+        return dt.timedelta(minutes=minutes)
+
+    def is_due(self, now: dt.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.enabled and (self.last_run_at is None or self.last_run_at + self.interval <= now)
+
+
+class DeliveryAttempt(models.Model):
+    """One try to post a publication. Written (and committed) *before* the network call,
+    so a retry knows an earlier try may have reached the network and checks first."""
+
+    publication = models.ForeignKey("cases.Publication", on_delete=models.CASCADE, related_name="delivery_attempts")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=32, blank=True)  # published / found / failed / transient / unverifiable
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+
+
+class ImportJob(models.Model):
+    """A file import: previewed, then saved all at once (or not at all)."""
+
+    class State(models.TextChoices):
+        PREVIEW = "preview", _("Предпросмотр")
+        RUNNING = "running", _("Загружается")
+        DONE = "done", _("Загружен")
+        FAILED = "failed", _("Ошибка")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    filename = models.CharField(max_length=255)
+    content = models.BinaryField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PREVIEW)
+    total = models.PositiveIntegerField(default=0)
+    processed = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    duplicate_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # [{"row": n, "error": "..."}]
+    message = models.TextField(blank=True)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed / self.total) if self.total else 0
