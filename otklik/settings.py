@@ -65,10 +65,12 @@ INSTALLED_APPS = [
     "otklik.notify",
     "otklik.reports",
     "otklik.api",
+    "ninja",  # serves the API docs' assets locally (no CDN; CSP 'self')
     "otklik.web",
 ]
 
 MIDDLEWARE = [
+    "otklik.api.middleware.RequestIdMiddleware",  # X-Request-ID on every response; API body limit
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -218,3 +220,11 @@ if TESTING:
     STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 FORMS_URLFIELD_ASSUME_HTTPS = True
+
+# API (otklik/api): body limit, per-credential rate limits ("N/s|m|h|d", "0" = off). The limits
+# are global across web processes only with a shared cache: Redis when REDIS_URL is set.
+OTKLIK_API_MAX_BODY = env_int("OTKLIK_API_MAX_BODY", 1024 * 1024)
+OTKLIK_API_RATE_LIMIT = env_str("OTKLIK_API_RATE_LIMIT", "600/m")
+OTKLIK_API_SERVICE_RATE_LIMIT = env_str("OTKLIK_API_SERVICE_RATE_LIMIT", "1200/m")
+if REDIS_URL and not TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

@@ -1,0 +1,298 @@
+"""One endpoint per action of ``otklik/cases/actions.py``: same rights, same errors, new case state back.
+
+Each endpoint finds the object through the one door (``access_case`` via ``scope``), calls the
+action with the caller as ``acting_user`` and returns the case as ``GET /cases/{id}`` shows it.
+Service tokens act for no person, so they cannot call these (403).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field as NinjaField
+from ninja import Router
+
+from otklik.api.errors import ErrorOut
+from otklik.api.schemas import (
+    CaseDetail,
+    ConfirmIn,
+    DraftIn,
+    ExcludeIn,
+    FailIn,
+    InfoIn,
+    PublishIn,
+    ReasonIn,
+    RemarksIn,
+    RepeatIn,
+    RouteIn,
+    VersionIn,
+)
+from otklik.api.scope import assignment_for, case_for, draft_for, publication_for
+from otklik.api.serialize import case_detail
+from otklik.cases.errors import NotVisible, ValidationFailed
+from otklik.cases.models import Case
+from otklik.directory.models import OfficialAccount, Organization, Topic
+
+router = Router(tags=["Действия"])
+RESPONSES: dict[int, Any] = {
+    200: CaseDetail,
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    429: ErrorOut,
+}
+
+
+def _actions():  # type: ignore[no-untyped-def]
+    from otklik.cases import actions
+
+    return actions
+
+
+def _done(request: HttpRequest, case: Case | int) -> dict:
+    return case_detail(case if isinstance(case, int) else case.pk, request.auth)
+
+
+def _version(payload: VersionIn | None) -> int | None:
+    return payload.expected_version if payload is not None else None
+
+
+@router.post("/cases/{int:case_id}/detect", response=RESPONSES, summary="Выявить (п. 9.1)")
+def detect(request: HttpRequest, case_id: int, payload: VersionIn | None = None) -> dict:
+    """Сообщение из ленты требует реакции: статус «Новое», запускается срок направления (п. 9.2)."""
+    user = request.auth.require_user()
+    case = case_for(request.auth, case_id)
+    return _done(request, _actions().do_detect_case(case, acting_user=user, expected_version=_version(payload)))
+
+
+@router.post("/cases/{int:case_id}/route", response=RESPONSES, summary="Направить исполнителям (п. 9.2, 17)")
+def route(request: HttpRequest, case_id: int, payload: RouteIn) -> dict:
+    """Одна организация — исполнитель; несколько — основной исполнитель (`lead`) и соисполнители."""
+    user = request.auth.require_user()
+    case = case_for(request.auth, case_id)
+    ids = list(dict.fromkeys(payload.organizations))
+    orgs = {o.pk: o for o in Organization.objects.filter(pk__in=ids)}
+    missing = [i for i in ids if i not in orgs]
+    if missing:
+        raise ValidationFailed(f"Организации не найдены: {', '.join(map(str, missing))}.")
+    lead = None
+    if payload.lead is not None:
+        lead = orgs.get(payload.lead) or Organization.objects.filter(pk=payload.lead).first()
+        if lead is None:
+            raise ValidationFailed("Основной исполнитель не найден.")
+    result = _actions().do_route_case(
+        case, [orgs[i] for i in ids], lead=lead, acting_user=user, expected_version=payload.expected_version
+    )
+    return _done(request, result)
+
+
+@router.post("/assignments/{int:assignment_id}/return", response=RESPONSES, summary="Вернуть не по компетенции (п. 10)")
+def return_assignment(request: HttpRequest, assignment_id: int, payload: ReasonIn) -> dict:
+    """Исполнитель возвращает обращение с указанием причины. Возврат соисполнителя снимает только его часть."""
+    user = request.auth.require_user()
+    a = assignment_for(request.auth, assignment_id, for_action="view")
+    result = _actions().do_return_assignment(
+        a, reason=payload.reason, acting_user=user, expected_version=payload.expected_version
+    )
+    return _done(request, result)
+
+
+@router.post("/assignments/{int:assignment_id}/info", response=RESPONSES, summary="Информация соисполнителя (п. 18)")
+def submit_info(request: HttpRequest, assignment_id: int, payload: InfoIn) -> dict:
+    """Соисполнитель направляет свою часть ответа на согласование специалисту."""
+    user = request.auth.require_user()
+    a = assignment_for(request.auth, assignment_id, for_action="view")
+    result = _actions().do_submit_coexecutor_info(
+        a,
+        text=payload.text,
+        attachments=[x.model_dump() for x in payload.attachments],
+        acting_user=user,
+        expected_version=payload.expected_version,
+    )
+    return _done(request, result)
+
+
+@router.post(
+    "/assignments/{int:assignment_id}/info/approve",
+    response=RESPONSES,
+    summary="Согласовать информацию соисполнителя (п. 18)",
+)
+def approve_info(request: HttpRequest, assignment_id: int, payload: VersionIn | None = None) -> dict:
+    """Согласованные части передаются основному исполнителю, когда согласована последняя."""
+    user = request.auth.require_user()
+    a = assignment_for(request.auth, assignment_id, for_action="view")
+    result = _actions().do_approve_coexecutor_info(a, acting_user=user, expected_version=_version(payload))
+    return _done(request, result)
+
+
+@router.post(
+    "/assignments/{int:assignment_id}/info/return",
+    response=RESPONSES,
+    summary="Вернуть информацию соисполнителю (п. 18)",
+)
+def return_info(request: HttpRequest, assignment_id: int, payload: RemarksIn) -> dict:
+    user = request.auth.require_user()
+    a = assignment_for(request.auth, assignment_id, for_action="view")
+    result = _actions().do_return_coexecutor_info(
+        a, remarks=payload.remarks, acting_user=user, expected_version=payload.expected_version
+    )
+    return _done(request, result)
+
+
+@router.post(
+    "/cases/{int:case_id}/proceed-without-coexecutors",
+    response=RESPONSES,
+    summary="Продолжить без соисполнителей (п. 18)",
+)
+def proceed_without_co(request: HttpRequest, case_id: int, payload: ReasonIn) -> dict:
+    """Специалист решает не ждать оставшихся соисполнителей: запускается срок проекта основного исполнителя."""
+    user = request.auth.require_user()
+    case = case_for(request.auth, case_id)
+    result = _actions().do_proceed_without_coexecutors(
+        case, reason=payload.reason, acting_user=user, expected_version=payload.expected_version
+    )
+    return _done(request, result)
+
+
+@router.post("/cases/{int:case_id}/drafts", response=RESPONSES, summary="Проект ответа на согласование (п. 11, 14, 15)")
+def submit_draft(request: HttpRequest, case_id: int, payload: DraftIn) -> dict:
+    """Исполнитель направляет проект ответа (`final`) или промежуточного ответа (`intermediate`)."""
+    user = request.auth.require_user()
+    case = case_for(request.auth, case_id)
+    result = _actions().do_submit_draft(
+        case,
+        text=payload.text,
+        kind=payload.kind,
+        attachments=[x.model_dump() for x in payload.attachments],
+        acting_user=user,
+        expected_version=payload.expected_version,
+    )
+    return _done(request, result)
+
+
+@router.post("/drafts/{int:draft_id}/approve", response=RESPONSES, summary="Согласовать проект (п. 12)")
+def approve_draft(request: HttpRequest, draft_id: int, payload: VersionIn | None = None) -> dict:
+    user = request.auth.require_user()
+    draft = draft_for(request.auth, draft_id, for_action="view")
+    return _done(request, _actions().do_approve_draft(draft, acting_user=user, expected_version=_version(payload)))
+
+
+@router.post("/drafts/{int:draft_id}/return", response=RESPONSES, summary="Вернуть проект с замечаниями (п. 13)")
+def return_draft(request: HttpRequest, draft_id: int, payload: RemarksIn) -> dict:
+    user = request.auth.require_user()
+    draft = draft_for(request.auth, draft_id, for_action="view")
+    result = _actions().do_return_draft(
+        draft, remarks=payload.remarks, acting_user=user, expected_version=payload.expected_version
+    )
+    return _done(request, result)
+
+
+@router.post("/cases/{int:case_id}/publish", response=RESPONSES, summary="Разместить ответ (п. 12, 16)")
+def publish(request: HttpRequest, case_id: int, payload: PublishIn | None = None) -> dict:
+    """Размещает согласованный ответ с официального аккаунта (по умолчанию — по правилу выбора аккаунта).
+    С `external_url` (ответ размещён вручную) публикация подтверждается сразу."""
+    user = request.auth.require_user()
+    payload = payload or PublishIn()
+    case = case_for(request.auth, case_id)
+    account = None
+    if payload.account is not None:
+        account = OfficialAccount.objects.filter(pk=payload.account).first()
+        if account is None:
+            raise ValidationFailed("Официальный аккаунт не найден.")
+    result = _actions().do_publish_answer(
+        case,
+        account=account,
+        external_url=payload.external_url or None,
+        acting_user=user,
+        expected_version=payload.expected_version,
+    )
+    return _done(request, result)
+
+
+@router.post("/publications/{int:publication_id}/confirm", response=RESPONSES, summary="Подтвердить публикацию")
+def confirm_publication(request: HttpRequest, publication_id: int, payload: ConfirmIn) -> dict:
+    """Ответ появился в соцсети: записываются его идентификатор и ссылка (право «разместить ответ»)."""
+    request.auth.require_user()
+    pub = publication_for(request.auth, publication_id, for_action="publish")
+    result = _actions().do_confirm_publication(pub, external_id=payload.external_id, url=payload.url)
+    return _done(request, pub.case_id if not isinstance(result, Case) else result)
+
+
+@router.post("/publications/{int:publication_id}/fail", response=RESPONSES, summary="Отметить сбой публикации")
+def fail_publication(request: HttpRequest, publication_id: int, payload: FailIn) -> dict:
+    """Публикация не удалась (её можно повторить): записывается причина."""
+    request.auth.require_user()
+    pub = publication_for(request.auth, publication_id, for_action="publish")
+    result = _actions().do_fail_publication(pub, error=payload.error)
+    return _done(request, pub.case_id if not isinstance(result, Case) else result)
+
+
+@router.post("/cases/{int:case_id}/exclude", response=RESPONSES, summary="Исключить (п. 22)")
+def exclude(request: HttpRequest, case_id: int, payload: ExcludeIn) -> dict:
+    """Сообщение с нецензурной бранью (`obscenity`), оскорблениями (`insult`) или угрозами (`threat`) не рассматривается."""
+    user = request.auth.require_user()
+    case = case_for(request.auth, case_id)
+    result = _actions().do_exclude_case(
+        case,
+        reason_code=payload.reason_code,
+        comment=payload.comment,
+        acting_user=user,
+        expected_version=payload.expected_version,
+    )
+    return _done(request, result)
+
+
+@router.post("/cases/{int:case_id}/dismiss", response=RESPONSES, summary="Не требует реакции")
+def dismiss(request: HttpRequest, case_id: int, payload: ReasonIn) -> dict:
+    user = request.auth.require_user()
+    case = case_for(request.auth, case_id)
+    result = _actions().do_dismiss_case(
+        case, reason=payload.reason, acting_user=user, expected_version=payload.expected_version
+    )
+    return _done(request, result)
+
+
+@router.post("/cases/{int:case_id}/repeat", response=RESPONSES, summary="Отметить повтор (п. 19)")
+def mark_repeat(request: HttpRequest, case_id: int, payload: RepeatIn) -> dict:
+    """Связывает обращение с более ранним (в обе стороны); повтор проходит ту же процедуру."""
+    user = request.auth.require_user()
+    case = case_for(request.auth, case_id)
+    try:
+        earlier = case_for(request.auth, payload.earlier_case)
+    except NotVisible:
+        raise ValidationFailed("Более раннее обращение не найдено.") from None
+    result = _actions().do_mark_repeat(
+        case, earlier_case=earlier, acting_user=user, expected_version=payload.expected_version
+    )
+    return _done(request, result)
+
+
+@router.post("/cases/{int:case_id}/significant", response=RESPONSES, summary="Социально значимое (п. 24)")
+def flag_significant(request: HttpRequest, case_id: int, payload: ReasonIn) -> dict:
+    """Отмечает сообщение как социально значимое или требующее оперативного решения: Глава получает его немедленно."""
+    user = request.auth.require_user()
+    case = case_for(request.auth, case_id)
+    result = _actions().do_flag_significant(
+        case, reason=payload.reason, acting_user=user, expected_version=payload.expected_version
+    )
+    return _done(request, result)
+
+
+class TopicIn(VersionIn):
+    topic: int | None = NinjaField(..., description="Тема рубрикатора (id) или null, чтобы снять")
+
+
+@router.post("/cases/{int:case_id}/topic", response=RESPONSES, summary="Тема обращения")
+def set_topic(request: HttpRequest, case_id: int, payload: TopicIn) -> dict:
+    user = request.auth.require_user()
+    case = case_for(request.auth, case_id)
+    topic = None
+    if payload.topic is not None:
+        topic = Topic.objects.filter(pk=payload.topic, municipality_id=case.municipality_id).first()
+        if topic is None:
+            raise ValidationFailed("Тема не найдена в рубрикаторе этого муниципалитета.")
+    result = _actions().do_set_topic(case, topic, acting_user=user, expected_version=payload.expected_version)
+    return _done(request, result)

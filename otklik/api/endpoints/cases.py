@@ -1,0 +1,144 @@
+"""Case reads: the list with the inbox's filters and cursor pagination, and the full detail."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from typing import Literal
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field as NinjaField
+from ninja import Query, Router, Schema
+
+from otklik.api.errors import ApiError, ErrorOut
+from otklik.api.schemas import CaseDetail, CasePage
+from otklik.api.scope import case_for, cases_for
+from otklik.api.serialize import active_assignments, case_detail, case_row
+from otklik.cases.models import Assignment, Case
+from otklik.cases.workflow import CLOSED_STATUSES, Status
+
+router = Router(tags=["Обращения"])
+
+OPEN_STATUSES = [s for s in Status.values if s not in CLOSED_STATUSES and s != Status.FEED]
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
+
+
+class CaseFilters(Schema):
+    """The inbox's filters (see /inbox/): every one optional, combined with AND."""
+
+    status: Status | None = NinjaField(None, description="Статус обращения")
+    network: str | None = NinjaField(None, max_length=16, description="Соцсеть: vk, ok, telegram, …")
+    topic: int | None = NinjaField(None, description="Тема (id)")
+    organization: int | None = NinjaField(None, description="Организация-исполнитель (id, активное назначение)")
+    municipality: str | None = NinjaField(None, max_length=64, description="Код муниципалитета")
+    date_from: dt.date | None = NinjaField(None, description="Создано не раньше (дата)")
+    date_to: dt.date | None = NinjaField(None, description="Создано не позже (дата)")
+    overdue: bool | None = NinjaField(None, description="Только просроченные")
+    significant: bool | None = NinjaField(None, description="Только социально значимые (п. 24)")
+    excluded: bool | None = NinjaField(None, description="Только исключённые (п. 22)")
+    q: str | None = NinjaField(None, max_length=200, description="Поиск по тексту сообщения")
+    limit: int = NinjaField(50, ge=1, le=200, description="Размер страницы")
+    cursor: str | None = NinjaField(None, max_length=200, description="Курсор из next_cursor предыдущей страницы")
+    order: Literal["deadline", "-created"] = NinjaField(
+        "deadline", description="deadline — ближайший срок первым; -created — новые первыми"
+    )
+
+
+def _apply_filters(qs: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
+    now = timezone.now()
+    tz = timezone.get_current_timezone()
+    if f.status:
+        qs = qs.filter(status=f.status)
+    else:
+        qs = qs.exclude(status=Status.FEED)  # like the inbox: the feed is a list of its own (?status=feed)
+    if f.network:
+        qs = qs.filter(primary_post__network=f.network)
+    if f.topic is not None:
+        qs = qs.filter(topic_id=f.topic)
+    if f.organization is not None:
+        qs = qs.filter(
+            Exists(Assignment.objects.filter(case=OuterRef("pk"), organization_id=f.organization, is_active=True))
+        )
+    if f.municipality:
+        qs = qs.filter(municipality__slug=f.municipality)
+    if f.date_from:
+        qs = qs.filter(created_at__gte=dt.datetime.combine(f.date_from, dt.time.min, tzinfo=tz))
+    if f.date_to:
+        qs = qs.filter(created_at__lt=dt.datetime.combine(f.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+    if f.overdue:
+        qs = qs.filter(status__in=OPEN_STATUSES, next_due_at__lt=now)
+    if f.significant:
+        qs = qs.filter(is_significant=True)
+    if f.excluded:
+        qs = qs.filter(status=Status.EXCLUDED)
+    if f.q:
+        qs = qs.filter(primary_post__text__icontains=f.q)
+    return qs
+
+
+def _encode(values: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> dict:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+        if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+            raise ValueError
+        if data.get("d") is not None:
+            data["d"] = dt.datetime.fromisoformat(data["d"])
+        return data
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise ApiError(400, "invalid_cursor", "Некорректный курсор: возьмите его из next_cursor.") from None
+
+
+def _page(qs: QuerySet[Case], f: CaseFilters) -> tuple[list[Case], str | None]:
+    if f.order == "-created":
+        qs = qs.order_by("-pk")
+        if f.cursor:
+            qs = qs.filter(pk__lt=_decode(f.cursor)["id"])
+    else:
+        qs = qs.order_by(F("next_due_at").asc(nulls_last=True), "-pk")
+        if f.cursor:
+            c = _decode(f.cursor)
+            if c.get("d") is None:
+                qs = qs.filter(next_due_at__isnull=True, pk__lt=c["id"])
+            else:
+                qs = qs.filter(
+                    Q(next_due_at__gt=c["d"]) | Q(next_due_at=c["d"], pk__lt=c["id"]) | Q(next_due_at__isnull=True)
+                )
+    rows = list(qs.select_related("primary_post", "topic", "municipality")[: f.limit + 1])
+    more = len(rows) > f.limit
+    rows = rows[: f.limit]
+    if not more or not rows:
+        return rows, None
+    last = rows[-1]
+    values: dict = {"id": last.pk}
+    if f.order == "deadline":
+        values["d"] = last.next_due_at.isoformat() if last.next_due_at else None
+    return rows, _encode(values)
+
+
+@router.get("/cases", response={200: CasePage, **ERRORS}, summary="Список обращений")
+def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict:
+    """Обращения, видимые вызывающему (как во «Входящих»), с фильтрами и постраничным курсором.
+
+    Порядок по умолчанию — ближайший срок первым. Сервисному токену нужен право `read`;
+    он видит обращения своего муниципалитета.
+    """
+    qs = _apply_filters(cases_for(request.auth), filters)
+    rows, next_cursor = _page(qs, filters)
+    by_case = active_assignments(rows)
+    return {"items": [case_row(c, by_case[c.pk]) for c in rows], "next_cursor": next_cursor}
+
+
+@router.get("/cases/{int:case_id}", response={200: CaseDetail, **ERRORS}, summary="Обращение")
+def get_case(request: HttpRequest, case_id: int) -> dict:
+    """Обращение целиком: сообщение и ветка, назначения, проекты ответов, публикации, сроки,
+    журнал событий и действия, доступные вызывающему сейчас. 404 — если обращение не видно."""
+    case_for(request.auth, case_id)
+    return case_detail(case_id, request.auth)

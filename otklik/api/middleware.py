@@ -1,0 +1,54 @@
+"""Request ids on every response, and the API's body-size limit.
+
+``X-Request-ID``: taken from the client (or the proxy) when it looks sane, otherwise a
+new one; set on ``request.request_id`` for logs and returned on every response, so a
+person can quote it to an administrator.
+
+Body limit: an API request announcing a body larger than ``OTKLIK_API_MAX_BODY`` is
+refused with 413 before anything reads it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from otklik.api.errors import error_response, too_large_response
+
+_SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+API_PREFIX = "/api/"
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Works with otklik.ops' logging middleware in either order: the first one sets the id.
+        request_id = getattr(request, "request_id", None)
+        if not request_id:
+            incoming = request.headers.get("X-Request-ID", "")
+            request_id = incoming if _SANE_ID.match(incoming) else uuid.uuid4().hex
+            request.request_id = request_id  # type: ignore[attr-defined]
+        response = self._limited(request)
+        if response is None:
+            response = self.get_response(request)
+        if "X-Request-ID" not in response:
+            response["X-Request-ID"] = request_id
+        return response
+
+    def _limited(self, request: HttpRequest) -> HttpResponse | None:
+        if not request.path.startswith(API_PREFIX):
+            return None
+        raw = request.META.get("CONTENT_LENGTH") or "0"
+        try:
+            length = int(raw)
+        except ValueError:
+            return error_response(400, "bad_content_length", "Некорректный заголовок Content-Length.")
+        if length > int(getattr(settings, "OTKLIK_API_MAX_BODY", 1024 * 1024)):
+            return too_large_response()
+        return None
