@@ -65,11 +65,14 @@ INSTALLED_APPS = [
     "otklik.notify",
     "otklik.reports",
     "otklik.api",
+    "otklik.ops",
     "ninja",  # serves the API docs' assets locally (no CDN; CSP 'self')
     "otklik.web",
 ]
 
 MIDDLEWARE = [
+    # ops: /healthz, /readyz before host checks; request ids, JSON access log, request metrics.
+    "otklik.ops.middleware.RequestContextMiddleware",
     "otklik.api.middleware.RequestIdMiddleware",  # X-Request-ID on every response; API body limit
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -78,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "otklik.ops.middleware.SessionIdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "otklik.web.middleware.SecurityHeadersMiddleware",
@@ -105,7 +109,13 @@ TEMPLATES = [
 
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    try:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL: не удалось разобрать адрес базы данных ({exc}). "
+            "Пример: postgres://otklik:пароль@127.0.0.1:5432/otklik"
+        ) from None
 else:
     DATABASES = {
         "default": {
@@ -155,6 +165,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 
 # Background jobs: huey. SQLite storage in the data folder by default, Redis when
 # REDIS_URL is set, immediate (synchronous, in-memory) in tests.
 REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"REDIS_URL: ожидается адрес вида redis://127.0.0.1:6379/0, получено {REDIS_URL!r}")
 HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", TESTING)
 if REDIS_URL:
     HUEY = {
@@ -206,13 +218,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# LOGGING: structured JSON logs, configured in the ops block at the end of this file.
 
 if TESTING:
     # Tests create many users; the real hasher would make each one cost ~0.3 s.
@@ -228,3 +234,65 @@ OTKLIK_API_RATE_LIMIT = env_str("OTKLIK_API_RATE_LIMIT", "600/m")
 OTKLIK_API_SERVICE_RATE_LIMIT = env_str("OTKLIK_API_SERVICE_RATE_LIMIT", "1200/m")
 if REDIS_URL and not TESTING:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+
+# --- ops (otklik/ops): security, observability, personal data; see docs/deploy.md ---------------
+for _key in OTKLIK_ENCRYPTION_KEYS:
+    try:
+        import base64 as _b64
+
+        if len(_b64.urlsafe_b64decode(_key.encode())) != 32:
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(
+            "OTKLIK_ENCRYPTION_KEYS: каждый ключ — 32 байта в base64 (Fernet). "
+            "Новый ключ выдаёт команда: otklik generate_encryption_key"
+        ) from None
+if PRODUCTION and not OTKLIK_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "OTKLIK_ENCRYPTION_KEYS: не задан. В промышленном режиме токены соцсетей шифруются отдельным ключом; "
+        "создайте его командой otklik generate_encryption_key."
+    )
+# Sign-in: lockout per user name, throttle per address (stored in the database: all processes agree).
+LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+LOGIN_THROTTLE_PER_IP = env_int("LOGIN_THROTTLE_PER_IP", 20)
+LOGIN_THROTTLE_WINDOW_MINUTES = env_int("LOGIN_THROTTLE_WINDOW_MINUTES", 10)
+# Behind the shipped nginx config the client address comes in X-Real-IP.
+OTKLIK_TRUST_X_REAL_IP = env_bool("OTKLIK_TRUST_X_REAL_IP", False)
+# Sessions: absolute lifetime SESSION_COOKIE_AGE (above); sign-out after this many idle seconds.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 2 * 3600)
+# Health and metrics: /readyz fails when the job consumer has not beaten for this long.
+READYZ_MAX_JOB_LAG = env_int("READYZ_MAX_JOB_LAG", 180)
+READYZ_CHECK_JOBS = env_bool("READYZ_CHECK_JOBS", True)
+METRICS_TOKEN = env_secret("METRICS_TOKEN", "")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# Attachments (otklik/ops/attachments.py): one size limit for every uploaded file.
+OTKLIK_ATTACHMENT_MAX_BYTES = env_int("OTKLIK_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
+# 152-ФЗ: months after closing a case when its author's data is anonymised, unless the
+# municipality has its own retention policy (admin: «Сроки хранения персональных данных»).
+OTKLIK_RETENTION_DEFAULT_MONTHS = env_int("OTKLIK_RETENTION_DEFAULT_MONTHS", 36)
+# Backups: where `otklik backup` writes by default.
+OTKLIK_BACKUP_DIR = Path(env_str("OTKLIK_BACKUP_DIR", str(DATA_DIR / "backups")))
+# Logs: one JSON object per line with the request id (LOG_FORMAT=json, the production default).
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "text")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT: ожидается json или text, получено {LOG_FORMAT!r}")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "otklik.ops.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "otklik.ops.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One access line per request comes from otklik.ops (with the request id); quiet in tests.
+        "otklik.access": {"level": "WARNING" if TESTING else env_str("ACCESS_LOG_LEVEL", "INFO")},
+        "django.server": {"level": "WARNING"},
+    },
+}

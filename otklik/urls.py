@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from otklik.ops.auth_views import login_view
+
 admin.site.site_header = "Отклик — администрирование"
 admin.site.site_title = "Отклик"
 admin.site.index_title = "Справочники и настройки"
@@ -12,5 +14,8 @@ urlpatterns = [
     path("notifications/", include("otklik.notify.urls")),
     path("sources/", include("otklik.connectors.urls")),
     path("", include("otklik.directory.urls")),
+    # Sign-in with throttling, lockout and TOTP (ops) replaces the plain LoginView of the pages.
+    path("login/", login_view, name="login"),
+    path("", include("otklik.ops.urls")),
     path("", include("otklik.web.urls")),
 ]

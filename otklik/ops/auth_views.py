@@ -1,0 +1,210 @@
+"""Sign-in with throttling, lockout and an optional second factor (TOTP).
+
+``/login/`` is routed here (``otklik/urls.py``, before the pages' URLs); the page template
+is the pages' ``registration/login.html``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth import login as auth_login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView, redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+
+from otklik.ops import throttle, totp
+from otklik.ops.audit import record
+from otklik.ops.context import client_ip
+from otklik.ops.models import TOTPDevice
+
+PENDING_KEY = "otklik_2fa_pending"
+PENDING_MAX_AGE = 300  # seconds between the password and the code
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Неверное имя пользователя или пароль.",
+        "inactive": "Учётная запись отключена.",
+        "locked": (
+            "Вход временно заблокирован после нескольких неудачных попыток. "
+            "Повторите через %(minutes)s мин. или обратитесь к администратору."
+        ),
+        "throttled": "Слишком много неудачных попыток входа с вашего адреса. Повторите через %(minutes)s мин.",
+    }
+
+    throttled = False
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request)
+        wait = throttle.throttled_for(ip)
+        if wait is not None:
+            self.throttled = True
+            record("login_throttled", username=username, request=self.request)
+            raise ValidationError(
+                self.error_messages["throttled"], code="throttled", params={"minutes": throttle.minutes(wait)}
+            )
+        wait = throttle.locked_for(username)
+        if wait is not None:
+            throttle.register_failure("", ip)  # counts against the address, not the lock
+            record("login_locked", username=username, request=self.request, reason="attempt while locked")
+            raise ValidationError(
+                self.error_messages["locked"], code="locked", params={"minutes": throttle.minutes(wait)}
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            if username and throttle.register_failure(username, ip):
+                record("login_locked", username=username, request=self.request)
+                wait = throttle.locked_for(username)
+                raise ValidationError(
+                    self.error_messages["locked"],
+                    code="locked",
+                    params={"minutes": throttle.minutes(wait) if wait else 1},
+                ) from None
+            raise
+        throttle.register_success(username)
+        return cleaned
+
+
+class OtklikLoginView(LoginView):
+    form_class = ThrottledAuthenticationForm
+    authentication_form = ThrottledAuthenticationForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        if getattr(form, "throttled", False):
+            response.status_code = 429
+        return response
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        user = form.get_user()
+        if totp.confirmed_device(user) is None:
+            return super().form_valid(form)
+        # Password is right; the session is not signed in until the code is checked.
+        self.request.session.cycle_key()
+        self.request.session[PENDING_KEY] = {
+            "user_id": user.pk,
+            "backend": user.backend,
+            "at": int(time.time()),
+            "next": self.get_success_url(),
+        }
+        return redirect("login_totp")
+
+
+class TOTPForm(forms.Form):
+    code = forms.CharField(label="Код из приложения", max_length=10)
+
+
+@never_cache
+@csrf_protect
+@sensitive_post_parameters("code")
+def login_totp(request: HttpRequest) -> HttpResponse:
+    pending = request.session.get(PENDING_KEY)
+    if not pending or int(time.time()) - int(pending.get("at", 0)) > PENDING_MAX_AGE:
+        request.session.pop(PENDING_KEY, None)
+        return redirect(settings.LOGIN_URL)
+    user = get_user_model().objects.filter(pk=pending["user_id"], is_active=True).first()
+    device = totp.confirmed_device(user)
+    if user is None or device is None:
+        request.session.pop(PENDING_KEY, None)
+        return redirect(settings.LOGIN_URL)
+    form = TOTPForm(request.POST or None)
+    error = ""
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        wait = throttle.locked_for(user.get_username())
+        if wait is not None:
+            request.session.pop(PENDING_KEY, None)
+            error = (
+                "Вход временно заблокирован после нескольких неудачных попыток. "
+                f"Повторите через {throttle.minutes(wait)} мин."
+            )
+            status = 403
+        elif totp.verify(device, form.cleaned_data["code"]):
+            del request.session[PENDING_KEY]
+            throttle.register_success(user.get_username())
+            request.otklik_login_method = "password+totp"  # type: ignore[attr-defined]
+            auth_login(request, user, backend=pending["backend"])
+            target = pending.get("next") or settings.LOGIN_REDIRECT_URL
+            if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+                target = settings.LOGIN_REDIRECT_URL
+            return HttpResponseRedirect(target)
+        else:
+            record("totp_failed", username=user.get_username(), request=request)
+            if throttle.register_failure(user.get_username(), client_ip(request)):
+                record("login_locked", username=user.get_username(), request=request, reason="totp")
+            error = "Неверный или уже использованный код. Проверьте время на телефоне и введите новый код."
+            status = 400
+    return render(request, "ops/login_totp.html", {"form": form, "error": error}, status=status)
+
+
+@never_cache
+@login_required
+@sensitive_post_parameters("code")
+def totp_settings(request: HttpRequest) -> HttpResponse:
+    """Turn the second factor on (scan/enter the key, confirm with a code) or off (with a code)."""
+    user = request.user
+    device = TOTPDevice.objects.filter(user=user).first()
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action")
+        code = request.POST.get("code", "")
+        if action == "confirm" and device is not None and device.confirmed_at is None:
+            if totp.confirm(device, code):
+                record("totp_enabled", actor=user, request=request)
+                return redirect(request.path + "?" + urlencode({"done": "on"}))
+            error = "Код не подошёл. Проверьте, что ключ введён верно и время на телефоне точное."
+        elif action == "disable" and device is not None and device.confirmed_at is not None:
+            if totp.verify(device, code):
+                device.delete()
+                record("totp_disabled", actor=user, request=request)
+                return redirect(request.path + "?" + urlencode({"done": "off"}))
+            error = "Код не подошёл: двухфакторная аутентификация осталась включённой."
+        elif action == "start":
+            device = totp.start_setup(user)
+    enabled = device is not None and device.confirmed_at is not None
+    context: dict[str, Any] = {"enabled": enabled, "error": error, "done": request.GET.get("done", "")}
+    if device is not None and not enabled:
+        secret = device.secret
+        context["secret_groups"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+        context["uri"] = totp.provisioning_uri(device)
+    context["recommended"] = _totp_recommended(user)
+    return render(request, "ops/totp_settings.html", context)
+
+
+def _totp_recommended(user: Any) -> bool:
+    from otklik.directory.models import Role
+
+    return user.memberships.filter(role__in=[Role.SPECIALIST, Role.COORDINATOR]).exists()
+
+
+login_view = OtklikLoginView.as_view()
+
+
+def admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+    """/admin/login/ → /login/ (one door: throttling, lockout and TOTP apply to the admin too)."""
+    target = request.GET.get("next") or "/admin/"
+    if request.user.is_authenticated:
+        # Signed in but not staff: sending them to /login/ would bounce back here forever.
+        return render(
+            request,
+            "ops/admin_forbidden.html",
+            status=403,
+        )
+    return redirect_to_login(target, settings.LOGIN_URL)
