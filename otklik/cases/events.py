@@ -21,12 +21,14 @@ log = logging.getLogger(__name__)
 KINDS = frozenset(
     {
         "post_registered",
+        "post_updated",
         "case_detected",
         "case_routed",
         "assignment_returned",
         "coexec_info_submitted",
         "coexec_info_approved",
         "coexec_info_returned",
+        "coexec_skipped",
         "draft_submitted",
         "draft_returned",
         "draft_approved",

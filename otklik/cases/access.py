@@ -1,0 +1,207 @@
+"""One door for access to cases (CONVENTIONS.md "One door for access").
+
+- Specialists and coordinators see and act on every case of their municipality.
+- Executors and org_responsible see the cases with an assignment (active or past) of their
+  organizations and of the organizations below them, and act only on their own part.
+- Head and observer (per municipality, or everywhere) read only.
+- Superusers see everything but act only through the roles they hold.
+
+Pages map :class:`NotVisible` to 404 and :class:`ActionForbidden` to 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from otklik.cases.errors import ActionForbidden, NotVisible
+from otklik.cases.models import Assignment, Case
+from otklik.cases.workflow import CLOSED_STATUSES, Status
+from otklik.directory.models import Role
+from otklik.directory.roles import UserScope, scope_of
+
+ACTIONS = frozenset(
+    {
+        "detect",
+        "route",
+        "return_assignment",
+        "submit_info",
+        "approve_info",
+        "return_info",
+        "proceed_without_co",
+        "submit_draft",
+        "approve_draft",
+        "return_draft",
+        "publish",
+        "exclude",
+        "dismiss",
+        "mark_repeat",
+        "flag_significant",
+        "set_topic",
+    }
+)
+
+# What the administration's people (§8–9, 12–13, 17–18, 22, 24) may do on their municipality's cases.
+SPECIALIST_ACTIONS = frozenset(
+    {
+        "detect",
+        "route",
+        "approve_info",
+        "return_info",
+        "proceed_without_co",
+        "approve_draft",
+        "return_draft",
+        "publish",
+        "exclude",
+        "dismiss",
+        "mark_repeat",
+        "flag_significant",
+        "set_topic",
+    }
+)
+SPECIALIST_ROLES = (Role.SPECIALIST, Role.COORDINATOR)
+EXECUTOR_ROLES = (Role.EXECUTOR, Role.ORG_RESPONSIBLE)
+
+# What an executor may do, and on which kind of its own assignment (§10, §11, §14–16, §18).
+EXECUTOR_ACTIONS: dict[str, frozenset[str]] = {
+    "return_assignment": frozenset({Assignment.Role.SOLE, Assignment.Role.LEAD, Assignment.Role.CO}),
+    "submit_info": frozenset({Assignment.Role.CO}),
+    "submit_draft": frozenset({Assignment.Role.SOLE, Assignment.Role.LEAD}),
+    "publish": frozenset({Assignment.Role.SOLE, Assignment.Role.LEAD}),
+}
+
+OUTSTANDING_CO = frozenset(
+    {
+        Assignment.AssignmentStatus.ASSIGNED,
+        Assignment.AssignmentStatus.INFO_SUBMITTED,
+        Assignment.AssignmentStatus.INFO_RETURNED,
+    }
+)
+
+
+def visible_cases(user: Any) -> QuerySet[Case]:
+    """Every case ``user`` may see (for lists); one query, no DISTINCT."""
+    scope = scope_of(user)
+    if scope.is_superuser or scope.global_observer:
+        return Case.objects.all()
+    condition = Q(municipality_id__in=scope.municipality_wide_ids())
+    if scope.organization_ids:
+        own = Assignment.objects.filter(case=OuterRef("pk"), organization_id__in=scope.organization_ids)
+        condition |= Q(Exists(own))
+    if not scope.municipality_wide_ids() and not scope.organization_ids:
+        return Case.objects.none()
+    return Case.objects.filter(condition)
+
+
+def is_visible(user: Any, case: Case) -> bool:
+    scope = scope_of(user)
+    if scope.is_superuser or scope.global_observer:
+        return True
+    if case.municipality_id in scope.municipality_wide_ids():
+        return True
+    if scope.organization_ids:
+        return Assignment.objects.filter(case_id=case.pk, organization_id__in=scope.organization_ids).exists()
+    return False
+
+
+def access_case(user: Any, case: Case, *, for_action: str = "view") -> Case:
+    """Return ``case`` if ``user`` may see it (and, unless ``view``, has the right to ``for_action``).
+
+    Only rights are checked here, not the case's state: an action on a case in the wrong
+    state raises InvalidTransition in the action itself.
+    """
+    if for_action != "view" and for_action not in ACTIONS:
+        raise ValueError(f"unknown action {for_action!r}")
+    if not is_visible(user, case):
+        raise NotVisible("Обращение не найдено.")
+    if for_action == "view":
+        return case
+    if not has_right(user, case, for_action):
+        raise ActionForbidden(_forbidden_message(scope_of(user), case))
+    return case
+
+
+def _forbidden_message(scope: UserScope, case: Case) -> str:
+    if scope.roles_in(case.municipality_id) and scope.roles_in(case.municipality_id) <= {Role.HEAD, Role.OBSERVER}:
+        return "У вашей роли только просмотр: действия с обращением недоступны."
+    return "Недостаточно прав для этого действия с обращением."
+
+
+def has_right(user: Any, case: Case, action: str, *, assignment: Assignment | None = None) -> bool:
+    """Whether ``user``'s roles allow ``action`` on ``case`` (optionally on one ``assignment``)."""
+    scope = scope_of(user)
+    if action in SPECIALIST_ACTIONS and scope.has_role(case.municipality_id, *SPECIALIST_ROLES):
+        return True
+    roles_for = EXECUTOR_ACTIONS.get(action)
+    if roles_for is None or not scope.organization_ids:
+        return False
+    if not scope.has_role(case.municipality_id, *EXECUTOR_ROLES):
+        return False
+    if assignment is not None:
+        return (
+            assignment.case_id == case.pk
+            and assignment.is_active
+            and assignment.role in roles_for
+            and assignment.organization_id in scope.organization_ids
+        )
+    return Assignment.objects.filter(
+        case_id=case.pk, is_active=True, role__in=roles_for, organization_id__in=scope.organization_ids
+    ).exists()
+
+
+def allowed_actions(user: Any, case: Case) -> set[str]:
+    """The actions the page should offer ``user`` on ``case`` now (rights and state both)."""
+    if not is_visible(user, case):
+        return set()
+    scope = scope_of(user)
+    status = case.status
+    active = list(Assignment.objects.filter(case_id=case.pk, is_active=True))
+    outstanding_co = [a for a in active if a.role == Assignment.Role.CO and a.status in OUTSTANDING_CO]
+    has_lead = any(a.role == Assignment.Role.LEAD for a in active)
+    out: set[str] = set()
+
+    if scope.has_role(case.municipality_id, *SPECIALIST_ROLES):
+        if status == Status.FEED:
+            out.add("detect")
+        if status in (Status.NEW, Status.ASSIGNED):
+            out.add("route")
+        if status == Status.ASSIGNED:
+            if any(a.status == Assignment.AssignmentStatus.INFO_SUBMITTED for a in outstanding_co):
+                out |= {"approve_info", "return_info"}
+            if has_lead and outstanding_co:
+                out.add("proceed_without_co")
+        if status == Status.REVIEW:
+            out |= {"approve_draft", "return_draft"}
+        if status == Status.APPROVED:
+            out.add("publish")
+        if status in (Status.FEED, Status.NEW, Status.ASSIGNED):
+            out.add("exclude")
+        if status in (Status.FEED, Status.NEW):
+            out.add("dismiss")
+        if case.repeat_of_id is None:
+            out.add("mark_repeat")
+        if not case.is_significant:
+            out.add("flag_significant")
+        if status not in CLOSED_STATUSES:
+            out.add("set_topic")
+
+    if scope.organization_ids and scope.has_role(case.municipality_id, *EXECUTOR_ROLES):
+        mine = [a for a in active if a.organization_id in scope.organization_ids]
+        main_mine = [a for a in mine if a.role in (Assignment.Role.SOLE, Assignment.Role.LEAD)]
+        if status == Status.ASSIGNED:
+            if any(a.status == Assignment.AssignmentStatus.ASSIGNED for a in mine):
+                out.add("return_assignment")
+            if any(
+                a.role == Assignment.Role.CO
+                and a.status in (Assignment.AssignmentStatus.ASSIGNED, Assignment.AssignmentStatus.INFO_RETURNED)
+                for a in mine
+            ):
+                out.add("submit_info")
+            if main_mine and not outstanding_co:
+                out.add("submit_draft")
+        if status in (Status.REVISION, Status.INTERMEDIATE) and main_mine:
+            out.add("submit_draft")
+        if status == Status.APPROVED and main_mine:
+            out.add("publish")
+    return out

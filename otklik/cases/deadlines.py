@@ -1,0 +1,180 @@
+"""Opening and closing the regulation's timers (DESIGN.md "Stages").
+
+Only actions call these, inside their transaction, with the case already locked. A
+deadline's limit, unit, point and warning time come from the municipality's active
+regulation profile through ``otklik.regulation.services.compute_deadline``; a profile
+change never rewrites a deadline already running, because the applied figures are
+copied onto the row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Min, OuterRef, Subquery
+
+from otklik.cases.models import Assignment, Case, Deadline
+
+# Stage codes (DESIGN.md "Stages"); the regulation app's Stage enum carries the same values.
+ROUTE = "route"
+RETURN_WINDOW = "return_window"
+DRAFT = "draft"
+REVIEW = "review"
+REVISE = "revise"
+PUBLISH_TOTAL = "publish_total"
+FINAL_AFTER_INTERMEDIATE = "final_after_intermediate"
+COEXEC_INFO = "coexec_info"
+COEXEC_REVIEW = "coexec_review"
+COEXEC_REVISE = "coexec_revise"
+
+ALL_STAGES = (
+    ROUTE,
+    RETURN_WINDOW,
+    DRAFT,
+    REVIEW,
+    REVISE,
+    PUBLISH_TOTAL,
+    FINAL_AFTER_INTERMEDIATE,
+    COEXEC_INFO,
+    COEXEC_REVIEW,
+    COEXEC_REVISE,
+)
+
+# A return window that passes without a return is not a violation: it lapses.
+NEVER_BREACHED = frozenset({RETURN_WINDOW})
+
+
+def _compute(case: Case, stage: str, started_at: dt.datetime) -> Any:
+    # Imported here: the regulation app is built in parallel and must not be an
+    # import-time dependency of the models.
+    from otklik.regulation.services import compute_deadline
+    from otklik.regulation.stages import Stage
+
+    return compute_deadline(case.municipality, Stage(stage), started_at)
+
+
+def open_deadline(
+    case: Case,
+    stage: str,
+    *,
+    started_at: dt.datetime,
+    assignment: Assignment | None = None,
+    organization_id: int | None = None,
+    user_id: int | None = None,
+) -> Deadline:
+    """Start the clock of ``stage`` for ``case`` at ``started_at`` (per the active profile)."""
+    spec = _compute(case, stage, started_at)
+    limit_unit = spec.limit_unit
+    return Deadline.objects.create(
+        case=case,
+        assignment=assignment,
+        stage=stage,
+        point=str(spec.point),
+        organization_id=organization_id
+        if organization_id is not None
+        else getattr(assignment, "organization_id", None),
+        user_id=user_id,
+        limit_value=int(spec.limit_value),
+        limit_unit=str(getattr(limit_unit, "value", limit_unit)),
+        started_at=spec.started_at,
+        due_at=spec.due_at,
+        warn_at=spec.warn_at,
+    )
+
+
+def open_deadlines(
+    case: Case,
+    stages: Iterable[str] | None = None,
+    *,
+    assignment: Assignment | None = None,
+) -> list[Deadline]:
+    qs = Deadline.objects.filter(case=case, closed_at__isnull=True)
+    if stages is not None:
+        qs = qs.filter(stage__in=list(stages))
+    if assignment is not None:
+        qs = qs.filter(assignment=assignment)
+    return list(qs.select_for_update().order_by("id"))
+
+
+def close_deadlines(
+    case: Case,
+    stages: Iterable[str] | None,
+    *,
+    outcome: str,
+    at: dt.datetime,
+    by: Any = None,
+    assignment: Assignment | None = None,
+) -> list[Deadline]:
+    """Close the open deadlines of ``stages`` (all stages if None) with ``outcome``.
+
+    Return windows are never closed as ``met`` here by accident: closing "everything"
+    with ``met`` or ``cancelled`` treats an open return window as ``lapsed`` when its
+    time has passed, and as ``cancelled`` otherwise (DESIGN.md: only a return meets it).
+    """
+    closed = []
+    for deadline in open_deadlines(case, stages, assignment=assignment):
+        deadline_outcome = outcome
+        if deadline.stage == RETURN_WINDOW and outcome == Deadline.Outcome.MET:
+            deadline_outcome = Deadline.Outcome.LAPSED
+        deadline.closed_at = at
+        deadline.closed_by = by if getattr(by, "pk", None) else None
+        deadline.outcome = deadline_outcome
+        deadline.save(update_fields=["closed_at", "closed_by", "outcome"])
+        closed.append(deadline)
+    return closed
+
+
+def record_return(assignment: Assignment, *, at: dt.datetime, by: Any = None) -> Deadline | None:
+    """§10: a return meets the assignment's return window — even one that already lapsed.
+
+    A return after the window is kept as ``met`` with ``closed_at`` past ``due_at``: a
+    violation, as DESIGN.md asks.
+    """
+    deadline = (
+        Deadline.objects.select_for_update()
+        .filter(assignment=assignment, stage=RETURN_WINDOW)
+        .exclude(outcome=Deadline.Outcome.CANCELLED)
+        .order_by("-id")
+        .first()
+    )
+    if deadline is None:
+        return None
+    deadline.closed_at = at
+    deadline.closed_by = by if getattr(by, "pk", None) else None
+    deadline.outcome = Deadline.Outcome.MET
+    deadline.save(update_fields=["closed_at", "closed_by", "outcome"])
+    return deadline
+
+
+def lapse_return_windows(now: dt.datetime, qs: Any = None) -> int:
+    """Close every open return window whose time has passed as ``lapsed``.
+
+    For the periodic sweep (it owns the schedule); the cases' versions are not bumped,
+    since nothing a person sees on the case changes except the clock list.
+    """
+    base = qs if qs is not None else Deadline.objects.all()
+    expired = base.filter(stage=RETURN_WINDOW, closed_at__isnull=True, due_at__lte=now)
+    case_ids = set(expired.values_list("case_id", flat=True))
+    count = expired.update(closed_at=now, outcome=Deadline.Outcome.LAPSED)
+    if case_ids:
+        refresh_next_due(case_ids)
+    return count
+
+
+def refresh_next_due(case_ids: Iterable[int]) -> None:
+    """Recompute ``Case.next_due_at`` for cases whose clocks changed outside an action."""
+    nearest = (
+        Deadline.objects.filter(case=OuterRef("pk"), closed_at__isnull=True)
+        .order_by()
+        .values("case")
+        .annotate(m=Min("due_at"))
+        .values("m")
+    )
+    Case.objects.filter(pk__in=list(case_ids)).update(next_due_at=Subquery(nearest))
+
+
+def next_due(case: Case) -> dt.datetime | None:
+    """The nearest open deadline of the case (return windows included: they are clocks people see)."""
+    return Deadline.objects.filter(case=case, closed_at__isnull=True).aggregate(m=Min("due_at"))["m"]

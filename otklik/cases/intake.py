@@ -1,0 +1,231 @@
+"""Storing collected messages as posts and cases (re-exported by ``otklik.cases.actions``).
+
+Idempotent on (network, source_key): the unique constraint decides, so two collectors
+storing the same message at once end with one post and one case. The batch path inserts
+cases, posts, events and deadlines in bulk (a few queries per batch) for the connectors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from otklik.cases import deadlines as dl
+from otklik.cases._common import actor_of, administration_id, emit, finish, lock_case, now, record
+from otklik.cases.errors import ActionForbidden, ValidationFailed
+from otklik.cases.models import Case, CaseEvent, Deadline, Post
+from otklik.cases.workflow import Status
+from otklik.directory.models import Municipality, Network, OfficialAccount
+from otklik.directory.roles import scope_of
+
+Key = tuple[str, str]
+MAX_KEY = 255
+
+
+def _check_registrar(municipality: Municipality, acting_user: Any) -> None:
+    if acting_user is None:
+        return
+    scope = scope_of(acting_user)
+    if not scope.has_role(municipality.pk, "specialist", "coordinator"):
+        raise ActionForbidden("Вносить сообщения вручную может ответственный специалист или координатор.")
+
+
+def _validate(incoming: Any) -> Key:
+    network = getattr(incoming, "network", "")
+    key = getattr(incoming, "source_key", "")
+    if network not in Network.values:
+        raise ValidationFailed(f"Неизвестная соцсеть: {network!r}.")
+    if not key or len(key) > MAX_KEY:
+        raise ValidationFailed("У сообщения нет ключа в источнике (или он длиннее 255 знаков).")
+    published = getattr(incoming, "published_at", None)
+    if not isinstance(published, dt.datetime) or published.tzinfo is None:
+        raise ValidationFailed("У сообщения нет времени публикации с часовым поясом.")
+    return (network, key)
+
+
+def _attachments(incoming: Any) -> list[dict[str, str]]:
+    out = []
+    for a in getattr(incoming, "attachments", None) or ():
+        if isinstance(a, dict):
+            out.append(
+                {"type": str(a.get("type", "other")), "url": str(a.get("url", "")), "name": str(a.get("name", ""))}
+            )
+        else:
+            out.append({"type": str(a.type), "url": str(a.url), "name": str(getattr(a, "name", ""))})
+    return out
+
+
+def _post_for(municipality: Municipality, incoming: Any) -> Post:
+    account = incoming.account if isinstance(incoming.account, OfficialAccount) else None
+    return Post(
+        municipality=municipality,
+        network=incoming.network,
+        source_key=incoming.source_key,
+        url=(incoming.url or "")[:1000],
+        author_id=(incoming.author_id or "")[:128],
+        author_name=(incoming.author_name or "")[:300],
+        author_url=(incoming.author_url or "")[:1000],
+        text=incoming.text or "",
+        attachments=_attachments(incoming),
+        parent_key=(incoming.parent_key or "")[:255],
+        published_at=incoming.published_at,
+        account=account,
+        raw=incoming.raw or {},
+    )
+
+
+def _existing(keys: Iterable[Key]) -> dict[Key, Post]:
+    by_network: dict[str, list[str]] = {}
+    for network, key in keys:
+        by_network.setdefault(network, []).append(key)
+    found: dict[Key, Post] = {}
+    for network, source_keys in by_network.items():
+        for post in Post.objects.filter(network=network, source_key__in=source_keys).select_related("case"):
+            found[(post.network, post.source_key)] = post
+    return found
+
+
+def _insert(
+    municipality: Municipality, messages: list[Any], *, detected: bool, acting_user: Any, t: dt.datetime
+) -> dict[Key, Case]:
+    """Insert cases, posts, their events (and route clocks if detected). Raises IntegrityError on a race."""
+    status = Status.NEW if detected else Status.FEED
+    posts = [_post_for(municipality, m) for m in messages]
+    Post.objects.bulk_create(posts)
+    cases = [
+        Case(municipality=municipality, status=status, primary_post=p, detected_at=t if detected else None)
+        for p in posts
+    ]
+    Case.objects.bulk_create(cases)
+    for post, case in zip(posts, cases, strict=True):
+        post.case = case
+    Post.objects.bulk_update(posts, ["case"], batch_size=500)
+    actor = actor_of(acting_user)
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case=case,
+            actor=actor,
+            kind="case_created",
+            created_at=t,
+            data={
+                "before": None,
+                "after": status,
+                "post_id": post.pk,
+                "network": post.network,
+                "source_key": post.source_key,
+                "detected": detected,
+            },
+        )
+        for post, case in zip(posts, cases, strict=True)
+    )
+    if detected and cases:
+        # One computation serves the whole batch: every clock starts now.
+        spec = dl._compute(cases[0], dl.ROUTE, t)
+        admin_id = administration_id(cases[0])
+        Deadline.objects.bulk_create(
+            Deadline(
+                case=case,
+                stage=dl.ROUTE,
+                point=str(spec.point),
+                organization_id=admin_id,
+                limit_value=int(spec.limit_value),
+                limit_unit=str(getattr(spec.limit_unit, "value", spec.limit_unit)),
+                started_at=spec.started_at,
+                due_at=spec.due_at,
+                warn_at=spec.warn_at,
+            )
+            for case in cases
+        )
+        Case.objects.filter(pk__in=[c.pk for c in cases]).update(next_due_at=spec.due_at)
+        for case in cases:
+            case.next_due_at = spec.due_at
+    for post, case in zip(posts, cases, strict=True):
+        emit("post_registered", case, acting_user, post_id=post.pk)
+        if detected:
+            emit("case_detected", case, acting_user)
+    return {(p.network, p.source_key): c for p, c in zip(posts, cases, strict=True)}
+
+
+def do_register_posts(
+    municipality: Municipality, incomings: Iterable[Any], *, detected: bool = False, acting_user: Any = None
+) -> list[Case]:
+    """Store a batch of messages in one transaction; one case per message, in input order.
+
+    A message stored before (by anyone, at any time) returns its existing case unchanged.
+    ``detected=True`` (manual entry, pushes from the regional centre) opens cases in
+    ``new`` with the §9.2 route clock running.
+    """
+    messages = list(incomings)
+    _check_registrar(municipality, acting_user)
+    first: dict[Key, Any] = {}
+    order: list[Key] = []
+    for m in messages:
+        key = _validate(m)
+        order.append(key)
+        first.setdefault(key, m)
+    if not messages:
+        return []
+    t = now()
+    with transaction.atomic():
+        found = {k: p.case for k, p in _existing(first).items() if p.case is not None}
+        fresh = [m for k, m in first.items() if k not in found]
+        if fresh:
+            try:
+                with transaction.atomic():
+                    found.update(_insert(municipality, fresh, detected=detected, acting_user=acting_user, t=t))
+            except IntegrityError:
+                # Someone stored some of these meanwhile: go one by one, each in its own savepoint.
+                for m in fresh:
+                    key = (m.network, m.source_key)
+                    try:
+                        with transaction.atomic():
+                            found.update(_insert(municipality, [m], detected=detected, acting_user=acting_user, t=t))
+                    except IntegrityError:
+                        post = _existing([key]).get(key)
+                        if post is None or post.case is None:
+                            raise
+                        found[key] = post.case
+    return [found[k] for k in order]
+
+
+def do_register_post(
+    municipality: Municipality, incoming: Any, *, detected: bool = False, acting_user: Any = None
+) -> Case:
+    """Store one message (see :func:`do_register_posts`)."""
+    return do_register_posts(municipality, [incoming], detected=detected, acting_user=acting_user)[0]
+
+
+def do_update_post(
+    post: Post, *, text: str | None = None, deleted: bool = False, edited_at: dt.datetime | None = None
+) -> Case | None:
+    """The source message was edited or deleted: reflect it on the post and record it on the case.
+
+    Called by connectors (the system). Repeating the same change changes nothing.
+    """
+    t = now()
+    with transaction.atomic():
+        case = lock_case(post.case_id) if post.case_id else None
+        fresh = Post.objects.select_for_update().get(pk=post.pk)
+        changes: dict[str, Any] = {}
+        fields: list[str] = []
+        if text is not None and text != fresh.text:
+            changes.update(text_before=fresh.text, text_after=text)
+            fresh.text = text
+            fresh.edited_at = edited_at or t
+            fields += ["text", "edited_at"]
+        if deleted and fresh.deleted_at is None:
+            changes["deleted"] = True
+            fresh.deleted_at = edited_at or t
+            fields.append("deleted_at")
+        if not fields:
+            return case
+        fresh.save(update_fields=fields)
+        if case is not None:
+            kind = "post_deleted" if changes.get("deleted") and "text_after" not in changes else "post_edited"
+            record(case, kind, None, before=case.status, at=t, post_id=fresh.pk, **changes)
+            finish(case, [])
+            emit("post_updated", case, None, post_id=fresh.pk)
+    return case

@@ -1,0 +1,56 @@
+"""Helpers for the workflow tests: Moscow times, a controllable clock, incoming messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+from otklik.connectors.base import IncomingMessage
+
+MSK = ZoneInfo("Europe/Moscow")
+_keys = itertools.count(1)
+
+
+def msk(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=MSK)
+
+
+class Clock:
+    """``django.utils.timezone.now`` under test control: ``clock.set(t)`` / ``clock.advance(minutes=5)``."""
+
+    def __init__(self, t: dt.datetime) -> None:
+        self.t = t
+        self._patch = mock.patch("django.utils.timezone.now", side_effect=lambda: self.t)
+
+    def set(self, t: dt.datetime) -> dt.datetime:
+        self.t = t
+        return t
+
+    def advance(self, **kwargs: float) -> dt.datetime:
+        self.t = self.t + dt.timedelta(**kwargs)
+        return self.t
+
+    def __enter__(self) -> Clock:
+        self._patch.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._patch.stop()
+
+
+def message(
+    text: str = "На улице Ленина яма на дороге", *, key: str | None = None, **kwargs: object
+) -> IncomingMessage:
+    fields = {
+        "network": "vk",
+        "source_key": key or f"wall-100001_{next(_keys)}",
+        "text": text,
+        "published_at": msk(2025, 3, 3, 9, 0),
+        "url": "https://vk.com/wall-100001_1",
+        "author_id": "42",
+        "author_name": "Мария Жительница",
+    }
+    fields.update(kwargs)
+    return IncomingMessage(**fields)  # type: ignore[arg-type]
