@@ -9,6 +9,7 @@ from . import lexicon
 from .text import NormalizedText
 
 DEFAULT_THRESHOLD = 0.5
+_GREETINGS = frozenset("поздравлять поздравление праздник счастье здоровье желать привет".split())
 
 
 @dataclass(slots=True)
@@ -47,10 +48,8 @@ def score_relevance(nt: NormalizedText, *, topic_hits: int = 0, threshold: float
         z += min(0.6 * len(problem), 1.5)
         reasons.append("описание проблемы: " + ", ".join(sorted(problem)[:3]))
     if topic_hits:
-        z += min(0.7 * topic_hits, 2.1)
+        z += min(1.3 + 0.5 * (topic_hits - 1), 2.3)
         reasons.append(f"слова тематики: {topic_hits}")
-    if n >= 12:
-        z += 0.4
 
     thanks = lemma_set & lexicon.THANKS_LEMMAS
     if thanks and not request and not problem:
@@ -60,6 +59,9 @@ def score_relevance(nt: NormalizedText, *, topic_hits: int = 0, threshold: float
     if n <= 4 and not request and not problem and not topic_hits:
         z -= 1.2
         reasons.append("короткая реплика" if not chatter else "приветствие/реплика")
+    elif chatter & _GREETINGS and not request and not problem and "?" not in nt.clean:
+        z -= 1.2
+        reasons.append("поздравление/приветствие")
     ads = lemma_set & lexicon.AD_LEMMAS
     if ads and (nt.n_urls or len(ads) >= 2):
         z -= 2.0

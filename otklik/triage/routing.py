@@ -90,6 +90,7 @@ class LinearModel:
     ):
         self.vocab = vocab
         self.idf = idf.astype(np.float32)
+        self._idf_list: list[float] = self.idf.tolist()
         self.coef_t = np.ascontiguousarray(coef_t, dtype=np.float32)  # (n_features, n_classes)
         self.intercept = intercept.astype(np.float32)
         self.classes = classes
@@ -179,6 +180,8 @@ class LinearModel:
 
     # -- inference ---------------------------------------------------------------
     def _vector(self, feats: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        # Plain Python for the handful of features of one message: numpy's per-call
+        # overhead would dominate.
         counts: dict[int, int] = {}
         vocab = self.vocab
         for f in feats:
@@ -187,11 +190,11 @@ class LinearModel:
                 counts[i] = counts.get(i, 0) + 1
         if not counts:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        idx = np.fromiter(counts.keys(), np.int64, len(counts))
-        tf = np.fromiter(counts.values(), np.float32, len(counts))
-        val = (1.0 + np.log(tf)) * self.idf[idx]
-        val /= np.sqrt(float((val * val).sum())) or 1.0
-        return idx, val
+        idf = self._idf_list
+        log = math.log
+        vals = [(1.0 + log(c)) * idf[i] for i, c in counts.items()]
+        norm = math.sqrt(sum(v * v for v in vals)) or 1.0
+        return np.array(list(counts), dtype=np.int64), np.array([v / norm for v in vals], dtype=np.float32)
 
     def scores(self, feats: Iterable[str]) -> np.ndarray:
         idx, val = self._vector(feats)
@@ -202,19 +205,26 @@ class LinearModel:
     def predict(self, feats: Sequence[str], k: int = 3, *, explain: int = 4) -> list[Suggestion]:
         """Top-``k`` labels with confidence and the features that drove each."""
         idx, val = self._vector(feats)
-        raw = (val @ self.coef_t[idx] + self.intercept) if len(idx) else self.intercept.copy()
-        probs = _softmax(raw, self.temperature)
-        order = np.argsort(-probs)[:k]
-        out = []
-        for c in order:
-            reasons: list[str] = []
-            if explain and len(idx):
-                contrib = val * self.coef_t[idx, c]
-                for j in np.argsort(-contrib)[:explain]:
-                    if contrib[j] > 0:
-                        reasons.append(describe_feature(self.feature_name(int(idx[j]))))
-            out.append(Suggestion(self.classes[int(c)], round(float(probs[c]), 3), reasons))
-        return out
+        if len(idx):
+            rows = self.coef_t[idx]
+            raw = (val @ rows + self.intercept).tolist()
+        else:
+            rows, raw = None, self.intercept.tolist()
+        t = self.temperature
+        top = max(raw)
+        exps = [math.exp((r - top) * t) for r in raw]
+        total = sum(exps)
+        order = sorted(range(len(exps)), key=exps.__getitem__, reverse=True)[:k]
+        reasons: list[list[str]] = [[] for _ in order]
+        if explain and rows is not None:
+            columns = rows[:, order].T.tolist()
+            weights = val.tolist()
+            positions = idx.tolist()
+            for j, column in enumerate(columns):
+                contrib = [w * c for w, c in zip(weights, column, strict=True)]
+                best = sorted(range(len(contrib)), key=contrib.__getitem__, reverse=True)[:explain]
+                reasons[j] = [describe_feature(self.feature_name(positions[f])) for f in best if contrib[f] > 0]
+        return [Suggestion(self.classes[c], round(exps[c] / total, 3), reasons[j]) for j, c in enumerate(order)]
 
     def feature_name(self, i: int) -> str:
         if self._names is None:

@@ -178,8 +178,16 @@ def clean_text(text: str) -> tuple[str, int, int, int]:
     return "".join(chars), counts[0], counts[1], counts[2]
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+# Signs that a text may contain an obfuscated word worth re-joining (cheap pre-check).
+_OBFUSCATION_HINT = re.compile(
+    r"\w[*@$]|[*@$]\w|(?:^|\W)\w[.\-_]\w[.\-_]\w|[а-яё][a-z]|[a-z][а-яё]|[а-яё][0346][а-яё@]|(?:^|\s)\w \w \w(?:\s|$)",
+    re.IGNORECASE,
+)
+
+
 def _is_wordish(s: str) -> bool:
-    return any(ch.isalpha() for ch in s)
+    return s.isalpha() or _LETTER.search(s) is not None
 
 
 def _merge_obfuscated(raw: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -242,22 +250,38 @@ def _merge_obfuscated(raw: list[tuple[int, int, str]]) -> list[tuple[int, int, s
     return merged
 
 
+# piece as written -> (norm, lemma, is_word); bounded, cleared when full.
+_PIECES: dict[str, tuple[str, str, bool]] = {}
+_PIECES_MAX = 300_000
+
+
+def _analyse_piece(piece: str) -> tuple[str, str, bool]:
+    if _is_wordish(piece):
+        norm = deobfuscate(piece)
+        known = (norm, lemmatize(norm), True)
+    else:
+        known = (piece, piece, False)
+    if len(_PIECES) >= _PIECES_MAX:
+        _PIECES.clear()
+    _PIECES[piece] = known
+    return known
+
+
 def normalize(text: str | None) -> NormalizedText:
     """Tokens with offsets, de-obfuscated forms and lemmas of a message."""
     original = text or ""
     analysed = original[:MAX_ANALYSED_CHARS]
     clean, n_urls, n_emoji, n_mentions = clean_text(analysed)
     raw = [(t.start, t.stop, t.text) for t in razdel_tokenize(clean)]
-    if any(ch in clean for ch in "*@$.-_") or re.search(r"\b\w \w \w\b", clean) or _LAT.search(clean.lower()):
+    if _OBFUSCATION_HINT.search(clean):
         raw = _merge_obfuscated(raw)
     tokens: list[Token] = []
+    cache = _PIECES
     for start, end, piece in raw:
-        is_word = _is_wordish(piece)
-        if is_word:
-            norm = deobfuscate(piece)
-            tokens.append(Token(piece, start, end, norm, lemmatize(norm), True))
-        else:
-            tokens.append(Token(piece, start, end, piece, piece, False))
+        known = cache.get(piece)
+        if known is None:
+            known = _analyse_piece(piece)
+        tokens.append(Token(piece, start, end, known[0], known[1], known[2]))
     return NormalizedText(
         original=original,
         clean=clean,
