@@ -54,3 +54,32 @@ def message(
     }
     fields.update(kwargs)
     return IncomingMessage(**fields)  # type: ignore[arg-type]
+
+
+def deadline(case, stage: str, **filters):  # type: ignore[no-untyped-def]
+    """The latest deadline row of ``stage`` on ``case``."""
+    from otklik.cases.models import Deadline
+
+    return Deadline.objects.filter(case=case, stage=stage, **filters).order_by("-id").first()
+
+
+def open_stages(case) -> list[str]:  # type: ignore[no-untyped-def]
+    from otklik.cases.models import Deadline
+
+    return sorted(Deadline.objects.filter(case=case, closed_at__isnull=True).values_list("stage", flat=True))
+
+
+def detected_case(cast, clock, at: dt.datetime, **kwargs: object):  # type: ignore[no-untyped-def]
+    """A case registered and detected by the specialist at ``at``."""
+    from otklik.cases import actions
+
+    clock.set(at)
+    case = actions.do_register_post(cast.municipality, message(**kwargs))  # type: ignore[arg-type]
+    return actions.do_detect_case(case, acting_user=cast.specialist)
+
+
+def routed_case(cast, clock, at: dt.datetime, orgs=None, lead=None, **kwargs: object):  # type: ignore[no-untyped-def]
+    from otklik.cases import actions
+
+    case = detected_case(cast, clock, at, **kwargs)
+    return actions.do_route_case(case, orgs or [cast.roads_org], lead=lead, acting_user=cast.specialist)
