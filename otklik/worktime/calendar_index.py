@@ -42,34 +42,50 @@ from .schedule import NormalSchedule, ScheduleInput, get_zone, normalize_schedul
 UTC = dt.UTC
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = dt.timedelta(microseconds=1)
-US_PER_SECOND = 1_000_000
-MAX_EMPTY_YEARS = 10
-_fromtimestamp = dt.datetime.fromtimestamp  # give up looking for working time this far ahead
+ONE_SECOND = dt.timedelta(seconds=1)
+US = 1_000_000  # microseconds per second
+MAX_EMPTY_YEARS = 10  # give up looking for working time this far ahead
+_fromtimestamp = dt.datetime.fromtimestamp
 
 DaySource = Callable[[int], YearDays]
 
 
 @dataclass
 class _Index:
+    """Working intervals of whole local years, in UTC epoch seconds (interval bounds are whole seconds).
+
+    Moments are handled as (whole seconds ``s``, microseconds ``f``); because every bound is a
+    whole second, comparing ``s`` with a bound decides as comparing the exact moment would.
+    """
+
     first_year: int
     last_year: int
-    lo_us: int  # local midnight of Jan 1, first_year
-    hi_us: int  # local midnight of Jan 1, last_year + 1
+    lo: int  # local midnight of Jan 1, first_year
+    hi: int  # local midnight of Jan 1, last_year + 1
     starts: list[int]
     ends: list[int]
-    cum_before: list[int]  # working time before interval i
-    cum_after: list[int]  # working time up to the end of interval i
+    cum_before: list[int]  # working seconds before interval i
+    cum_after: list[int]  # working seconds up to the end of interval i
     day_midnights: list[int]  # local midnight of each working day, ascending
     day_closes: list[int]  # end of each working day's last interval
 
-    def position(self, us: int) -> int:
-        """Working time from the start of the index up to ``us``."""
-        i = bisect_right(self.starts, us) - 1
+    def position_us(self, us: int) -> int:
+        """Working microseconds from the start of the index up to ``us``."""
+        s, f = divmod(us, US)
+        i = bisect_right(self.starts, s) - 1
         if i < 0:
             return 0
-        if us < self.ends[i]:
-            return self.cum_before[i] + us - self.starts[i]
-        return self.cum_after[i]
+        if s < self.ends[i]:
+            return (self.cum_before[i] + s - self.starts[i]) * US + f
+        return self.cum_after[i] * US
+
+    def moment_at_us(self, target: int) -> int | None:
+        """The moment at which ``target`` (> 0) working microseconds have passed; None past the end."""
+        t, f = divmod(target, US)
+        j = bisect_right(self.cum_after, t) if f else bisect_left(self.cum_after, t)
+        if j >= len(self.starts):
+            return None
+        return (self.starts[j] + t - self.cum_before[j]) * US + f
 
 
 def _to_us(t: dt.datetime) -> int:
@@ -80,7 +96,7 @@ def _to_us(t: dt.datetime) -> int:
         raise ValueError(f"время {t.isoformat()} без часового пояса: нужно aware datetime")
     micro = t.microsecond
     # timestamp() is us / 1e6 correctly rounded, so the whole seconds are recovered exactly.
-    return round(t.timestamp() - micro / US_PER_SECOND) * US_PER_SECOND + micro
+    return round(t.timestamp() - micro / US) * US + micro
 
 
 def _as_dates(days: Iterable[dt.date | str]) -> set[dt.date]:
@@ -112,7 +128,7 @@ class WorkingCalendar:
         self.tz = get_zone(tz)
         self.tz_name = str(getattr(self.tz, "key", self.tz))
         self.schedule: NormalSchedule = normalize_schedule(schedule)
-        self.shorten_by_us = shorten_by // ONE_US
+        self.shorten_by = shorten_by // ONE_SECOND
         self._overrides: dict[dt.date, str] = {}
         for kind, days in (("nonworking", nonworking), ("working", working), ("shortened", shortened)):
             for day in _as_dates(days):
@@ -177,7 +193,7 @@ class WorkingCalendar:
         if not intervals:
             intervals = self._transfer_template
         if kind == "shortened":
-            cut = self.shorten_by_us // US_PER_SECOND
+            cut = self.shorten_by
             result = list(intervals)
             while cut > 0 and result:
                 start, end = result[-1]
@@ -204,8 +220,8 @@ class WorkingCalendar:
         wall = midnight.replace(tzinfo=None) + dt.timedelta(seconds=seconds)
         return wall.replace(tzinfo=self.tz)
 
-    def _local_us(self, day: dt.date, seconds: int) -> int:
-        return (self._local(day, seconds) - EPOCH) // ONE_US
+    def _local_epoch(self, day: dt.date, seconds: int) -> int:
+        return (self._local(day, seconds) - EPOCH) // ONE_SECOND
 
     # --- index ----------------------------------------------------------------------------
 
@@ -227,7 +243,7 @@ class WorkingCalendar:
         while day < stop:
             close = None
             for start_s, end_s in self._day_seconds(day):
-                start, end = self._local_us(day, start_s), self._local_us(day, end_s)
+                start, end = self._local_epoch(day, start_s), self._local_epoch(day, end_s)
                 if starts and start < ends[-1]:
                     start = ends[-1]  # a DST fold: never let intervals overlap
                 if end <= start:
@@ -239,14 +255,14 @@ class WorkingCalendar:
                 cum_after.append(total)
                 close = end
             if close is not None:
-                day_midnights.append(self._local_us(day, 0))
+                day_midnights.append(self._local_epoch(day, 0))
                 day_closes.append(close)
             day += one_day
         return _Index(
             first_year=first_year,
             last_year=last_year,
-            lo_us=self._local_us(dt.date(first_year, 1, 1), 0),
-            hi_us=self._local_us(stop, 0),
+            lo=self._local_epoch(dt.date(first_year, 1, 1), 0),
+            hi=self._local_epoch(stop, 0),
             starts=starts,
             ends=ends,
             cum_before=cum_before,
@@ -255,21 +271,17 @@ class WorkingCalendar:
             day_closes=day_closes,
         )
 
-    def _year_of(self, us: int) -> int:
-        return self._from_us(us).year
-
-    def _covering(self, *points: int) -> _Index:
+    def _covering(self, *points_us: int) -> _Index:
         """An index whose range holds every point (built or grown as needed)."""
+        seconds = [p // US for p in points_us]
         index = self._index
-        if index is not None:
-            lo, hi = index.lo_us, index.hi_us
-            if all(lo <= p < hi for p in points):
-                return index
+        if index is not None and all(index.lo <= s < index.hi for s in seconds):
+            return index
         with self._lock:
             index = self._index
-            years = {self._year_of(p) for p in points}
+            years = {self._from_us(p).year for p in points_us}
             if index is not None:
-                if all(index.lo_us <= p < index.hi_us for p in points):
+                if all(index.lo <= s < index.hi for s in seconds):
                     return index
                 years |= {index.first_year, index.last_year}
             first, last = min(years), max(years)
@@ -279,16 +291,14 @@ class WorkingCalendar:
                     first, last = preferred
                 else:
                     first, last = first - 1, last + 1
-            index = self._build(first, last)
-            self._index = index
+            index = self._index = self._build(first, last)
             return index
 
-    def _grow(self, index: _Index, start_us: int) -> _Index:
+    def _grow(self, index: _Index, from_us: int) -> _Index:
         """Extend the index by a year forward; give up if nothing is working for years."""
-        if index.last_year - self._year_of(start_us) > MAX_EMPTY_YEARS:
+        if index.last_year - self._from_us(from_us).year > MAX_EMPTY_YEARS:
             raise ValueError(
-                f"в календаре нет рабочего времени на {MAX_EMPTY_YEARS} лет вперёд "
-                f"от {self._from_us(start_us).isoformat()}"
+                f"в календаре нет рабочего времени на {MAX_EMPTY_YEARS} лет вперёд от {self._from_us(from_us).isoformat()}"
             )
         with self._lock:
             current = self._index
@@ -297,65 +307,76 @@ class WorkingCalendar:
             return current
 
     def _from_us(self, us: int) -> dt.datetime:
-        seconds, micro = divmod(us, US_PER_SECOND)
+        seconds, micro = divmod(us, US)
         result = _fromtimestamp(seconds, self.tz)
         return result.replace(microsecond=micro) if micro else result
 
-    # --- arithmetic -----------------------------------------------------------------------
+    # --- arithmetic (exact, in microseconds) ----------------------------------------------
 
     def _next_working_us(self, us: int) -> int:
-        index = self._index
-        if index is None or not index.lo_us <= us < index.hi_us:
-            index = self._covering(us)
+        index = self._covering(us)
         while True:
-            i = bisect_right(index.ends, us)  # first interval ending after us
+            i = bisect_right(index.ends, us // US)  # the first interval ending after us
             if i < len(index.starts):
-                return max(us, index.starts[i])
+                return max(us, index.starts[i] * US)
             index = self._grow(index, us)
 
     def _add_working_us(self, us: int, amount: int) -> int:
         if amount == 0:
             return self._next_working_us(us)
-        index = self._index
-        if index is None or not index.lo_us <= us < index.hi_us:
-            index = self._covering(us)
+        index = self._covering(us)
         while True:
-            starts = index.starts
-            i = bisect_right(starts, us) - 1  # index.position(us), inlined: this is the hot path
-            if i < 0:
-                target = amount
-            elif us < index.ends[i]:
-                target = index.cum_before[i] + us - starts[i] + amount
-            else:
-                target = index.cum_after[i] + amount
-            j = bisect_left(index.cum_after, target)
-            if j < len(index.starts):
-                return index.starts[j] + target - index.cum_before[j]
+            result = index.moment_at_us(index.position_us(us) + amount)
+            if result is not None:
+                return result
             index = self._grow(index, us)
 
     def _add_days_us(self, us: int, days: int) -> int:
         if days == 0:
             return self._next_working_us(us)
-        index = self._index
-        if index is None or not index.lo_us <= us < index.hi_us:
-            index = self._covering(us)
+        index = self._covering(us)
         while True:
             # The first working day after the event's (local) day is the first whose local
             # midnight is later than the event.
-            k = bisect_right(index.day_midnights, us) + days - 1
+            k = bisect_right(index.day_midnights, us // US) + days - 1
             if k < len(index.day_closes):
-                return index.day_closes[k]
+                return index.day_closes[k] * US
             index = self._grow(index, us)
+
+    # --- public API -----------------------------------------------------------------------
 
     def add(self, start: dt.datetime, duration: Duration) -> dt.datetime:
         """The moment ``duration`` after ``start`` (see the module's conventions)."""
-        us = _to_us(start)
         unit = duration.unit
         if unit is DurationUnit.WORKING_MINUTES:
-            return self._from_us(self._add_working_us(us, duration.value * 60 * US_PER_SECOND))
+            # Fast path (whole-second start inside the index): plain int arithmetic, one bisect
+            # pair, no microsecond bookkeeping. Anything else takes the exact general path.
+            index = self._index
+            if index is not None and start.tzinfo is not None and not start.microsecond and duration.value:
+                s = int(start.timestamp())
+                if index.lo <= s < index.hi:
+                    starts = index.starts
+                    i = bisect_right(starts, s) - 1
+                    if i < 0:
+                        target = duration.value * 60
+                    elif s < index.ends[i]:
+                        target = index.cum_before[i] + s - starts[i] + duration.value * 60
+                    else:
+                        target = index.cum_after[i] + duration.value * 60
+                    j = bisect_left(index.cum_after, target)
+                    if j < len(starts):
+                        return _fromtimestamp(starts[j] + target - index.cum_before[j], self.tz)
+            return self._from_us(self._add_working_us(_to_us(start), duration.value * 60 * US))
         if unit is DurationUnit.WORKING_DAYS:
-            return self._from_us(self._add_days_us(us, duration.value))
-        return self._from_us(us + duration.value * 60 * US_PER_SECOND)
+            index = self._index
+            if index is not None and start.tzinfo is not None and duration.value:
+                s = int(start.timestamp() // 1)  # the day only depends on the whole second
+                if index.lo <= s < index.hi:
+                    k = bisect_right(index.day_midnights, s) + duration.value - 1
+                    if k < len(index.day_closes):
+                        return _fromtimestamp(index.day_closes[k], self.tz)
+            return self._from_us(self._add_days_us(_to_us(start), duration.value))
+        return self._from_us(_to_us(start) + duration.value * 60 * US)
 
     def add_working_time(self, start: dt.datetime, amount: dt.timedelta) -> dt.datetime:
         """``start`` plus ``amount`` of working time (seconds and microseconds kept)."""
@@ -366,16 +387,15 @@ class WorkingCalendar:
     def between(self, a: dt.datetime, b: dt.datetime) -> dt.timedelta:
         """Working time in ``[a, b)``; negative if ``b`` is before ``a``."""
         a_us, b_us = _to_us(a), _to_us(b)
-        index = self._index
-        if index is None or not (index.lo_us <= a_us < index.hi_us and index.lo_us <= b_us < index.hi_us):
-            index = self._covering(a_us, b_us)
-        return dt.timedelta(microseconds=index.position(b_us) - index.position(a_us))
+        index = self._covering(a_us, b_us)
+        return dt.timedelta(microseconds=index.position_us(b_us) - index.position_us(a_us))
 
     def is_working(self, t: dt.datetime) -> bool:
         us = _to_us(t)
         index = self._covering(us)
-        i = bisect_right(index.starts, us) - 1
-        return i >= 0 and us < index.ends[i]
+        s = us // US
+        i = bisect_right(index.starts, s) - 1
+        return i >= 0 and s < index.ends[i]
 
     def next_working(self, t: dt.datetime) -> dt.datetime:
         """``t`` itself if it is working time, else the start of the next working interval."""

@@ -14,9 +14,13 @@ cal = WorkingCalendar.russia()
 bounded = settings(max_examples=200, deadline=None)
 
 # Starts in the shipped years, to the second, in Moscow or in another zone.
+# Half of them with microseconds: those take the general (exact) path, the others the fast one.
 moments = st.builds(
-    lambda seconds, tz: (dt.datetime(2020, 1, 1, tzinfo=MSK) + dt.timedelta(seconds=seconds)).astimezone(tz),
+    lambda seconds, micro, tz: (
+        dt.datetime(2020, 1, 1, tzinfo=MSK) + dt.timedelta(seconds=seconds, microseconds=micro)
+    ).astimezone(tz),
     st.integers(0, 7 * 365 * 86400),
+    st.one_of(st.just(0), st.integers(0, 999_999)),
     st.sampled_from([MSK, dt.UTC, dt.timezone(dt.timedelta(hours=10))]),
 )
 minutes = st.integers(1, 5 * 480)
