@@ -225,7 +225,6 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 # API (otklik/api): body limit, per-credential rate limits ("N/s|m|h|d", "0" = off). The limits
 # are global across web processes only with a shared cache: Redis when REDIS_URL is set.
