@@ -17,7 +17,7 @@ from otklik.cases.access import has_right, is_visible
 from otklik.cases.errors import ActionForbidden, CaseChanged, InvalidTransition, NotVisible, ValidationFailed
 from otklik.cases.events import publish
 from otklik.cases.models import Assignment, Case, CaseEvent
-from otklik.cases.workflow import Status, can_transition, check_transition
+from otklik.cases.workflow import CLOSED_STATUSES, Status, can_transition, check_transition
 
 CHANGED_MESSAGE = "Обращение уже изменено другим пользователем. Обновите страницу и повторите действие."
 MAX_TEXT = 20_000
@@ -85,6 +85,9 @@ def require(user: Any, case: Case, action: str, *, assignment: Assignment | None
     if not is_visible(user, case):
         raise NotVisible("Обращение не найдено.")
     if not has_right(user, case, action, assignment=assignment):
+        if case.status in CLOSED_STATUSES:
+            # Closing a case ends the executors' assignments; the state is the clearer reason.
+            raise InvalidTransition(f"Обращение в статусе «{Status(case.status).label}»: действия с ним недоступны.")
         if assignment is not None and has_right(user, case, action):
             raise ActionForbidden("Это назначение другой организации: действовать по нему нельзя.")
         raise ActionForbidden("Недостаточно прав для этого действия с обращением.")
