@@ -1,0 +1,28 @@
+"""Periodic jobs of the ops app (run by the job consumer, `otklik worker`)."""
+
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+log = logging.getLogger(__name__)
+
+
+@db_periodic_task(crontab(hour="3", minute="40"))
+@lock_task("ops-retention")  # one consumer at a time, however many run
+def apply_retention_job() -> dict[str, int]:
+    """152-ФЗ: anonymise authors of cases closed longer ago than the municipality's policy."""
+    from otklik.ops.personal_data import apply_retention
+
+    done = apply_retention()
+    log.info("retention: %s", done, extra={"retention": done})
+    return done
+
+
+@db_periodic_task(crontab(hour="4", minute="10"))
+def purge_login_attempts_job() -> int:
+    from otklik.ops.throttle import purge_old_attempts
+
+    return purge_old_attempts()
