@@ -9,4 +9,12 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("feed/", views.feed, name="feed"),
+    path("feed/bulk/", views.feed_bulk, name="feed_bulk"),
+    path("cases/<int:pk>/", views.case_detail, name="case"),
+    path("cases/<int:pk>/act/<slug:action>/", views.case_act, name="case_act"),
+    path("answer-templates/", views.answer_templates, name="answer_templates"),
+    path("answer-templates/new/", views.answer_template_edit, name="answer_template_new"),
+    path("answer-templates/<int:pk>/", views.answer_template_edit, name="answer_template_edit"),
 ]

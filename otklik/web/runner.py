@@ -1,0 +1,80 @@
+"""Form data → the one action of ``otklik/cases/actions.py`` for each button of the pages.
+
+Every call passes ``expected_version`` (the case version the page showed), so a person
+acting on a stale page gets CaseChanged instead of overwriting somebody else's step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otklik.cases.errors import ValidationFailed
+from otklik.cases.models import Case
+
+ACTION_DONE: dict[str, str] = {
+    "detect": "Отмечено как требующее реакции",
+    "route": "Направлено исполнителю",
+    "return_assignment": "Возвращено ответственному специалисту",
+    "submit_info": "Информация направлена на согласование",
+    "approve_info": "Информация соисполнителя согласована",
+    "return_info": "Информация соисполнителя возвращена на доработку",
+    "proceed_without_co": "Работа продолжена без соисполнителей",
+    "submit_draft": "Проект ответа отправлен на согласование",
+    "approve_draft": "Проект ответа согласован",
+    "return_draft": "Проект ответа возвращён с замечаниями",
+    "publish": "Ответ отправлен на размещение",
+    "exclude": "Обращение исключено (п. 22)",
+    "dismiss": "Отмечено как не требующее реакции",
+    "mark_repeat": "Отмечено как повторное",
+    "flag_significant": "Отмечено как социально значимое, Главе направлено сообщение",
+    "set_topic": "Тема сохранена",
+}
+
+
+def run_action(name: str, user: Any, case: Case, data: dict[str, Any]) -> Any:
+    from otklik.cases import actions as a
+
+    v = {"expected_version": data.get("version") or None, "acting_user": user}
+    if name == "detect":
+        return a.do_detect_case(case, **v)
+    if name == "route":
+        orgs = list(data["organizations"])
+        return a.do_route_case(case, orgs, lead=data.get("lead"), **v)
+    if name == "return_assignment":
+        return a.do_return_assignment(data["assignment"], reason=data["reason"], **v)
+    if name == "submit_info":
+        return a.do_submit_coexecutor_info(
+            data["assignment"], text=data["text"], attachments=data.get("attachments") or (), **v
+        )
+    if name == "approve_info":
+        return a.do_approve_coexecutor_info(data["assignment"], **v)
+    if name == "return_info":
+        return a.do_return_coexecutor_info(data["assignment"], remarks=data["remarks"], **v)
+    if name == "proceed_without_co":
+        return a.do_proceed_without_coexecutors(case, reason=data["reason"], **v)
+    if name == "submit_draft":
+        return a.do_submit_draft(
+            case, text=data["text"], kind=data["kind"], attachments=data.get("attachments") or (), **v
+        )
+    if name == "approve_draft":
+        return a.do_approve_draft(data["draft"], **v)
+    if name == "return_draft":
+        return a.do_return_draft(data["draft"], remarks=data["remarks"], **v)
+    if name == "publish":
+        return a.do_publish_answer(
+            case, account=data.get("account"), external_url=data.get("external_url") or None, **v
+        )
+    if name == "exclude":
+        return a.do_exclude_case(case, reason_code=data["reason_code"], comment=data.get("comment", ""), **v)
+    if name == "dismiss":
+        return a.do_dismiss_case(case, reason=data["reason"], **v)
+    if name == "mark_repeat":
+        earlier = Case.objects.filter(pk=data["earlier_case"], municipality_id=case.municipality_id).first()
+        if earlier is None:
+            raise ValidationFailed("Более раннее обращение с таким номером не найдено.")
+        return a.do_mark_repeat(case, earlier_case=earlier, **v)
+    if name == "flag_significant":
+        return a.do_flag_significant(case, reason=data["reason"], **v)
+    if name == "set_topic":
+        return a.do_set_topic(case, topic=data["topic"], **v)
+    raise ValueError(f"unknown action {name}")

@@ -1,0 +1,104 @@
+/* Otklik pages: keyboard navigation of lists, answer templates. No inline scripts (CSP). */
+(function () {
+  "use strict";
+
+  function items() {
+    return Array.prototype.slice.call(document.querySelectorAll(".kbd-list .kbd-item"));
+  }
+
+  function current(list) {
+    var active = document.activeElement;
+    for (var i = 0; i < list.length; i++) {
+      if (list[i] === active || list[i].contains(active)) return i;
+    }
+    return -1;
+  }
+
+  function focusAt(list, i) {
+    if (!list.length) return;
+    i = Math.max(0, Math.min(list.length - 1, i));
+    list.forEach(function (el) { el.classList.remove("kbd-current"); });
+    list[i].classList.add("kbd-current");
+    list[i].focus();
+    list[i].scrollIntoView({ block: "nearest" });
+  }
+
+  function typing(target) {
+    if (!target) return false;
+    var tag = target.tagName;
+    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || target.isContentEditable;
+  }
+
+  var lastIndex = -1;
+
+  document.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
+    var list = items();
+    if (!list.length) return;
+    var i = current(list);
+    var key = ev.key;
+    if (key === "j" || key === "о") { focusAt(list, i + 1); ev.preventDefault(); return; }
+    if (key === "k" || key === "л") { focusAt(list, i < 0 ? 0 : i - 1); ev.preventDefault(); return; }
+    if (i < 0) return;
+    var item = list[i];
+    if (key === "Enter" || key === "o") {
+      if (ev.target !== item) return; // a focused link or button inside handles Enter itself
+      if (item.dataset.href) { window.location.href = item.dataset.href; ev.preventDefault(); }
+      return;
+    }
+    if (key === "x") {
+      var box = item.querySelector("input[type=checkbox]");
+      if (box) { box.checked = !box.checked; ev.preventDefault(); }
+      return;
+    }
+    var button = item.querySelector('[data-key="' + key + '"]');
+    if (button) {
+      lastIndex = i;
+      ev.preventDefault();
+      button.click();
+    }
+  });
+
+  // After a feed row is done and removed in place, keep the keyboard position.
+  document.addEventListener("htmx:afterSettle", function () {
+    if (lastIndex >= 0) {
+      var list = items();
+      if (list.length) focusAt(list, lastIndex);
+      lastIndex = -1;
+    }
+  });
+
+  // Answer templates: insert the chosen text at the cursor instead of reloading the page.
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!form.classList || !form.classList.contains("template-picker")) return;
+    var area = document.getElementById(form.dataset.insertInto);
+    var select = form.querySelector("select");
+    if (!area || !select || select.selectedIndex < 0) return;
+    ev.preventDefault();
+    var text = select.options[select.selectedIndex].dataset.text || "";
+    var start = area.selectionStart || 0;
+    var end = area.selectionEnd || 0;
+    var before = area.value.slice(0, start);
+    var after = area.value.slice(end);
+    var glue = before && !/\n$/.test(before) ? "\n\n" : "";
+    area.value = before + glue + text + after;
+    var pos = (before + glue + text).length;
+    area.focus();
+    area.setSelectionRange(pos, pos);
+  });
+
+  // Buttons show they are working while htmx waits for the server (no double submits).
+  document.addEventListener("htmx:beforeRequest", function (ev) {
+    var el = ev.detail.elt;
+    if (el && el.tagName === "FORM") {
+      el.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
+    }
+  });
+  document.addEventListener("htmx:afterRequest", function (ev) {
+    var el = ev.detail.elt;
+    if (el && el.tagName === "FORM" && document.body.contains(el)) {
+      el.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
+    }
+  });
+})();
