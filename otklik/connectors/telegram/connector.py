@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
@@ -74,6 +75,9 @@ class TelegramConnector(Connector):
         self.timeout = timeout
         self._runner: asyncio.Runner | None = None
         self._bot: Bot | None = None
+        # PTB is async; the connector's loop runs on its own thread, so collection also
+        # works when the caller's thread already runs an event loop (ASGI, Playwright).
+        self._loop_thread: ThreadPoolExecutor | None = None
 
     # -- plumbing: PTB is async; a connector owns one event loop while it works --------
 
@@ -100,15 +104,23 @@ class TelegramConnector(Connector):
             except tg_error.TelegramError as exc:
                 raise to_connector_error(exc) from exc
 
-        return runner.run(go())
+        return self._on_loop_thread(runner.run, go())
+
+    def _on_loop_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._loop_thread is None:
+            self._loop_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="telegram-connector")
+        return self._loop_thread.submit(fn, *args).result()
 
     def close(self) -> None:
         if self._runner is not None:
+            runner = self._runner
             if self._bot is not None:
-                bot = self._bot
-                self._runner.run(bot.shutdown())
-            self._runner.close()
+                self._on_loop_thread(runner.run, self._bot.shutdown())
+            self._on_loop_thread(runner.close)
             self._runner, self._bot = None, None
+        if self._loop_thread is not None:
+            self._loop_thread.shutdown(wait=True)
+            self._loop_thread = None
 
     # -- collection ----------------------------------------------------------------------
 
