@@ -151,6 +151,8 @@ def install_handlers(api: NinjaAPI) -> None:
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 403 and "CSRF" in str(exc):
             return error_response(403, "csrf_failed", "Проверка CSRF не пройдена: передайте заголовок X-CSRFToken.")
+        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+            return error_response(400, "malformed_json", "Тело запроса не является корректным JSON.")
         return error_response(exc.status_code, "http_error", str(exc))
 
     def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router
+from ninja import Router, Status
 
 from otklik.api.errors import ApiError, ErrorOut
 from otklik.api.models import ApiToken
@@ -65,7 +65,7 @@ def list_tokens(request: HttpRequest) -> list[dict]:
 
 
 @router.post("/tokens", response={201: TokenCreated, **ERRORS}, summary="Создать личный токен")
-def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict]:
+def create_token(request: HttpRequest, payload: TokenIn) -> Status:
     """Создаёт личный токен с правами вызывающего пользователя. Токен возвращается **один раз**;
     хранится только его хэш. Новый токен нельзя создать другим токеном — только из сессии сайта
     (иначе утёкший токен продлевал бы сам себя)."""
@@ -81,7 +81,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict]:
     row, raw = ApiToken.issue(
         user=user, name=payload.name, expires_at=timezone.now() + dt.timedelta(days=payload.expires_in_days)
     )
-    return 201, {**_token_out(row), "token": raw}
+    return Status(201, {**_token_out(row), "token": raw})
 
 
 @router.delete("/tokens/{int:token_id}", response={200: TokenOut, **ERRORS}, summary="Отозвать личный токен")

@@ -68,3 +68,32 @@ def as_service(cast):  # type: ignore[no-untyped-def]
 
 def error_code(response: Any) -> str:
     return response.json()["error"]["code"]
+
+
+_seq = iter(range(1, 10**9))
+
+
+@pytest.fixture
+def make_case(cast):  # type: ignore[no-untyped-def]
+    """A case registered the way connectors do it (``detected=True`` → status «new»)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from otklik.cases.actions import do_register_post
+    from otklik.connectors.base import IncomingMessage
+
+    def make(text: str = "Яма на дороге по улице Ленина", *, detected: bool = True, municipality: Any = None) -> Any:
+        n = next(_seq)
+        incoming = IncomingMessage(
+            network="vk",
+            source_key=f"wall-100001_{n}",
+            text=text,
+            published_at=timezone.now() - dt.timedelta(minutes=5),
+            url=f"https://vk.com/wall-100001_{n}",
+            author_id=str(1000 + n),
+            author_name="Мария Петрова",
+        )
+        return do_register_post(municipality or cast.municipality, incoming, detected=detected)
+
+    return make
