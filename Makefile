@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | md5sum | cut -c1-12)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/otklik_ci
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint test-sqlite test-postgres services browser venv clean
+.PHONY: run test lint audit test-sqlite test-postgres services browser venv clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy otklik
 
+# Known vulnerabilities in pinned dependencies: fails on a finding, only warns when the
+# vulnerability service cannot be reached (time limit PIP_AUDIT_TIMEOUT, default 180 s).
+audit: $(STAMP)
+	bash .ci/pip-audit.sh
+
 # Services the suite needs: PostgreSQL and Redis (started if installed but not running),
 # Debian's Chromium for the browser tests.
 services:
@@ -42,7 +47,7 @@ test-postgres: $(STAMP)
 	DATABASE_URL=$(PG_URL) REDIS_TEST_URL=$(REDIS_TEST_URL) $(VENV)/bin/pytest -q
 
 # The whole suite: lint, the fast suite on SQLite, everything on PostgreSQL.
-test: $(STAMP) services lint test-sqlite test-postgres
+test: $(STAMP) services lint audit test-sqlite test-postgres
 
 clean:
 	rm -rf $(VENV) artifacts
