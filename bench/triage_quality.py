@@ -187,6 +187,12 @@ def relevance(spb_rows: list[dict], data: Path) -> None:
     sample = spb_rows[-5000:]
     rel = sum(triage(r["text"]).relevance.relevant for r in sample)
     print(f"relevance: {rel / len(sample):.1%} of 5,000 SPb complaints judged as needing a reaction")
+    chatter = [r["comment"] for r in read_rows(data / "toxic-2ch-pikabu" / "labeled.csv.gz")][:5000]
+    rel = sum(triage(t).relevance.relevant for t in chatter)
+    print(
+        f"relevance: {rel / len(chatter):.1%} of 5,000 forum comments (2ch/pikabu chatter, no municipal "
+        f"request) judged as needing a reaction (unlabelled proxy for false positives)"
+    )
     for probe in ("Спасибо!", "👍👍", "Подпишись, скидки https://x.ru/a", "Когда починят фонарь у дома 5?"):
         o = triage(probe)
         print(f"  {probe!r}: relevance {o.relevance.score} ({'; '.join(o.relevance.reasons)})")

@@ -97,6 +97,8 @@ def _aimed(words: list[Token], i: int, weak: bool) -> bool:
     near = {w.lemma for w in words[lo:hi]} | {w.norm for w in words[lo:hi]}
     if near & lexicon.SECOND_PERSON:
         return True
+    if not weak and {w.lemma for w in words[max(0, i - 2) : i + 3]} & lexicon.THIRD_PERSON:
+        return True
     if weak:
         return False
     return bool(near & lexicon.OFFICIAL_LEMMAS)
@@ -123,7 +125,9 @@ def detect_abuse(nt: NormalizedText) -> AbuseResult | None:
         insult = lemma in lexicon.INSULT_LEMMAS or norm in lexicon.INSULT_LEMMAS
         if not insult and "*" in norm and _masked_category(norm) == INSULT:
             insult = True
-        if insult:
+        if lemma in lexicon.SLUR_LEMMAS or lemma in lexicon.STRONG_INSULT_LEMMAS:
+            result.add(INSULT, tok.start, tok.end, original[tok.start : tok.end])
+        elif insult:
             weak = lemma in lexicon.WEAK_INSULT_LEMMAS
             if _aimed(words, i, weak) or (not weak and _vocative(nt, tok, i == 0)):
                 result.add(INSULT, tok.start, tok.end, original[tok.start : tok.end])
