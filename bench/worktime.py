@@ -2,7 +2,7 @@
 
 Run by hand (not in CI), after ``pip install -r requirements-bench.txt``:
 
-    .venv/bin/python bench/worktime.py [--calls 50000] [--peer-calls 1000] [--pairs 10000]
+    .venv/bin/python bench/worktime.py [--calls 50000] [--peer-calls 200] [--pairs 10000]
 
 Everything is on the same schedule (Mon–Fri 09:00–13:00, 14:00–18:00, Europe/Moscow) and the
 official 2025 calendar. The peers get the plain holiday list they support (the non-working
@@ -84,15 +84,19 @@ def random_starts(rng: random.Random, n: int, tz: dt.tzinfo) -> list[dt.datetime
     return [first + dt.timedelta(minutes=rng.randrange(minutes)) for _ in range(n)]
 
 
-def rate(fn, items) -> float:
-    start = time.perf_counter()
-    for item in items:
-        fn(item)
-    return len(items) / (time.perf_counter() - start)
+def rate(fn, items, rounds: int = 9) -> float:
+    """Calls per second: best of ``rounds``, in this process's CPU time (the machine is shared)."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.process_time()
+        for item in items:
+            fn(item)
+        best = min(best, time.process_time() - start)
+    return len(items) / best
 
 
 def speed(cal: WorkingCalendar, peers: Peers, starts: list[dt.datetime], peer_calls: int) -> None:
-    print("Deadlines per second (higher is better); peers get N working hours:")
+    print("Deadlines per second (best of 9 rounds, CPU time; higher is better); peers get N working hours:")
     peer_starts = starts[:peer_calls]
     pd_starts = [pd.Timestamp(s.replace(tzinfo=None)) for s in peer_starts]
     btd_starts = [s.astimezone(peers.tz) for s in peer_starts]
@@ -153,7 +157,7 @@ def correctness(cal: WorkingCalendar, peers: Peers, special: set[dt.date], pairs
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=50_000, help="calls of our add per deadline kind")
-    parser.add_argument("--peer-calls", type=int, default=1_000, help="calls of each peer per deadline kind")
+    parser.add_argument("--peer-calls", type=int, default=200, help="calls of each peer per deadline kind")
     parser.add_argument("--pairs", type=int, default=10_000, help="random pairs for the correctness check")
     parser.add_argument("--seed", type=int, default=2025)
     args = parser.parse_args()

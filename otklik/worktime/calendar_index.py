@@ -44,6 +44,7 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 ONE_US = dt.timedelta(microseconds=1)
 ONE_SECOND = dt.timedelta(seconds=1)
 US = 1_000_000  # microseconds per second
+EPOCH_ORDINAL = EPOCH.date().toordinal()
 MAX_EMPTY_YEARS = 10  # give up looking for working time this far ahead
 _fromtimestamp = dt.datetime.fromtimestamp
 
@@ -68,6 +69,15 @@ class _Index:
     cum_after: list[int]  # working seconds up to the end of interval i
     day_midnights: list[int]  # local midnight of each working day, ascending
     day_closes: list[int]  # end of each working day's last interval
+    # The zone's UTC offset if it is the same over the whole range (Moscow since 2014): then a
+    # moment in the calendar's own zone converts from its fields, without a zone look-up.
+    fixed_offset: int | None
+    # Fast paths only trust moments a day inside the range (an offset is less than a day).
+    fast_lo: int = 0
+    fast_hi: int = 0
+
+    def __post_init__(self) -> None:
+        self.fast_lo, self.fast_hi = self.lo + 86400, self.hi - 86400
 
     def position_us(self, us: int) -> int:
         """Working microseconds from the start of the index up to ``us``."""
@@ -237,12 +247,16 @@ class WorkingCalendar:
         day_midnights: list[int] = []
         day_closes: list[int] = []
         total = 0
+        offsets: set[dt.timedelta | None] = set()
         day = dt.date(first_year, 1, 1)
         stop = dt.date(last_year + 1, 1, 1)
         one_day = dt.timedelta(days=1)
         while day < stop:
             close = None
+            offsets.add(self._local(day, 0).utcoffset())
             for start_s, end_s in self._day_seconds(day):
+                offsets.add(self._local(day, start_s).utcoffset())
+                offsets.add(self._local(day, end_s).utcoffset())
                 start, end = self._local_epoch(day, start_s), self._local_epoch(day, end_s)
                 if starts and start < ends[-1]:
                     start = ends[-1]  # a DST fold: never let intervals overlap
@@ -258,6 +272,8 @@ class WorkingCalendar:
                 day_midnights.append(self._local_epoch(day, 0))
                 day_closes.append(close)
             day += one_day
+        only = next(iter(offsets)) if len(offsets) == 1 else None
+        fixed_offset = only // ONE_SECOND if only is not None else None
         return _Index(
             first_year=first_year,
             last_year=last_year,
@@ -269,6 +285,7 @@ class WorkingCalendar:
             cum_after=cum_after,
             day_midnights=day_midnights,
             day_closes=day_closes,
+            fixed_offset=fixed_offset,
         )
 
     def _covering(self, *points_us: int) -> _Index:
@@ -348,35 +365,46 @@ class WorkingCalendar:
     def add(self, start: dt.datetime, duration: Duration) -> dt.datetime:
         """The moment ``duration`` after ``start`` (see the module's conventions)."""
         unit = duration.unit
-        if unit is DurationUnit.WORKING_MINUTES:
-            # Fast path (whole-second start inside the index): plain int arithmetic, one bisect
-            # pair, no microsecond bookkeeping. Anything else takes the exact general path.
-            index = self._index
-            if index is not None and start.tzinfo is not None and not start.microsecond and duration.value:
-                s = int(start.timestamp())
-                if index.lo <= s < index.hi:
+        value = duration.value
+        index = self._index
+        # Fast paths (start well inside the index; whole seconds for working minutes): plain
+        # int arithmetic and one or two bisects. Anything else takes the exact general path.
+        if index is not None and value and unit is not DurationUnit.CALENDAR_MINUTES:
+            tz = start.tzinfo
+            if tz is self.tz and index.fixed_offset is not None:
+                s = (
+                    (start.toordinal() - EPOCH_ORDINAL) * 86400
+                    + start.hour * 3600
+                    + start.minute * 60
+                    + start.second
+                    - index.fixed_offset
+                )
+            elif tz is not None:
+                s = int(start.timestamp() // 1)
+            else:
+                s = index.lo - 1  # naive: the general path refuses it
+            if index.fast_lo <= s < index.fast_hi:
+                if unit is DurationUnit.WORKING_DAYS:
+                    k = bisect_right(index.day_midnights, s) + value - 1
+                    if k < len(index.day_closes):
+                        return _fromtimestamp(index.day_closes[k], self.tz)
+                elif not start.microsecond:
                     starts = index.starts
                     i = bisect_right(starts, s) - 1
                     if i < 0:
-                        target = duration.value * 60
+                        target = value * 60
                     elif s < index.ends[i]:
-                        target = index.cum_before[i] + s - starts[i] + duration.value * 60
+                        target = index.cum_before[i] + s - starts[i] + value * 60
                     else:
-                        target = index.cum_after[i] + duration.value * 60
+                        target = index.cum_after[i] + value * 60
                     j = bisect_left(index.cum_after, target)
                     if j < len(starts):
                         return _fromtimestamp(starts[j] + target - index.cum_before[j], self.tz)
-            return self._from_us(self._add_working_us(_to_us(start), duration.value * 60 * US))
+        if unit is DurationUnit.WORKING_MINUTES:
+            return self._from_us(self._add_working_us(_to_us(start), value * 60 * US))
         if unit is DurationUnit.WORKING_DAYS:
-            index = self._index
-            if index is not None and start.tzinfo is not None and duration.value:
-                s = int(start.timestamp() // 1)  # the day only depends on the whole second
-                if index.lo <= s < index.hi:
-                    k = bisect_right(index.day_midnights, s) + duration.value - 1
-                    if k < len(index.day_closes):
-                        return _fromtimestamp(index.day_closes[k], self.tz)
-            return self._from_us(self._add_days_us(_to_us(start), duration.value))
-        return self._from_us(_to_us(start) + duration.value * 60 * US)
+            return self._from_us(self._add_days_us(_to_us(start), value))
+        return self._from_us(_to_us(start) + value * 60 * US)
 
     def add_working_time(self, start: dt.datetime, amount: dt.timedelta) -> dt.datetime:
         """``start`` plus ``amount`` of working time (seconds and microseconds kept)."""
