@@ -107,6 +107,8 @@ class Triager:
             return []
         if self.router is not None:
             extras = [f"@acc:{account}"] if account else []
+            if topic:
+                extras.append(f"@topic:{topic}")
             return self.router.predict(build_features(lemmas, areas, extras), k=3)
         if self.keyword_router is not None:
             return self.keyword_router.predict(lemmas, topic, k=3)

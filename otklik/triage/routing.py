@@ -64,6 +64,8 @@ def describe_feature(feature: str) -> str:
         return f"{word} + {loc}" if word else f"место: {loc}"
     if feature.startswith("@acc:"):
         return f"аккаунт: {feature[5:]}"
+    if feature.startswith("@topic:"):
+        return f"тема: {feature[7:]}"
     return feature
 
 

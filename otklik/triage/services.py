@@ -28,7 +28,7 @@ from .repeats import PriorMessage, find_repeats
 from .routing import KeywordRouter, LinearModel, build_features
 from .significance import RecentMessage, burst_size
 from .text import normalize
-from .topics import TopicMatcher
+from .topics import TopicMatcher, default_matcher
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +102,7 @@ def routed_history(municipality: Municipality) -> tuple[list[list[str]], list[st
     """
     settings_ = TriageSettings.for_municipality(municipality)
     gazetteer = Gazetteer(settings_.gazetteer) if settings_.gazetteer else None
+    matcher = build_triager(municipality, settings_).topic_matcher or default_matcher()
     route_docs: list[list[str]] = []
     route_labels: list[str] = []
     topic_docs: list[list[str]] = []
@@ -128,6 +129,9 @@ def routed_history(municipality: Municipality) -> tuple[list[list[str]], list[st
             continue
         areas = gazetteer.areas(lemmas) if gazetteer else []
         extras = [f"@acc:{post.account_id}"] if post.account_id else []
+        topic_guess = matcher.match(lemmas).topic
+        if topic_guess:
+            extras.append(f"@topic:{topic_guess}")
         if case.pk in lead_by_case:
             route_docs.append(build_features(lemmas, areas, extras))
             route_labels.append(str(lead_by_case[case.pk]))
