@@ -22,9 +22,13 @@ Conventions (each pinned by a test in ``otklik/worktime/tests``):
   (Monday in the default schedule). A shortened day loses ``shorten_by`` (one hour, ТК РФ
   ст. 95) from the end of its working time.
 
-Implementation: the working intervals of whole years are precomputed as UTC microsecond
-bounds with cumulative working time, so every call is a couple of ``bisect`` look-ups
-(O(log n)). The index grows by whole years when a call goes past it.
+Implementation: the working intervals of whole local years are precomputed as UTC epoch
+seconds (schedule bounds are whole seconds) with cumulative working time, so every call is one
+or two ``bisect`` look-ups (O(log n)); moments keep their microseconds beside the seconds.
+Moments in the calendar's own zone with a fixed UTC offset over the index (Moscow since 2014)
+convert from their fields without a zone look-up. Interval bounds are real instants, so DST
+days count real time. The index grows by whole years when a call goes past it (for the
+production calendar outside 2020–2027 with a ``ProductionCalendarFallbackWarning``).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -153,6 +154,9 @@ def warn_fallback(year: int, stacklevel: int = 2) -> None:
     )
 
 
+_SUBSTITUTED_FROM = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
+
+
 def _fallback_year(year: int) -> YearDays:
     import holidays  # only needed outside the shipped years
 
@@ -177,11 +181,16 @@ def _fallback_year(year: int) -> YearDays:
             return True
         return day.weekday() < 5 and day not in public | substituted | moved
 
-    shortened = {
-        day - dt.timedelta(days=1)
-        for day in public
-        if (day - dt.timedelta(days=1)).year == year and is_working(day - dt.timedelta(days=1))
-    }
+    one_day = dt.timedelta(days=1)
+    # ТК ст. 95: the working day right before a holiday is shortened ...
+    shortened = {day - one_day for day in public if is_working(day - one_day)}
+    # ... and so is a weekend day worked in place of such a day (2025-11-01 for 2025-11-03).
+    for day_off, name in lib.items():
+        match = _SUBSTITUTED_FROM.search(name)
+        if match and day_off + one_day in public:
+            month, day, from_year = map(int, match.groups())
+            shortened.add(dt.date(from_year, month, day))
+    shortened = {day for day in shortened if day.year == year}
     return YearDays(
         nonworking=frozenset(nonworking),
         working=frozenset(d for d in weekend_workdays if d.year == year),

@@ -87,3 +87,26 @@ def test_later_years_fall_back_to_python_holidays_with_a_warning():
     # Nov 4 2028 is a Saturday: by ТК ст. 112 ч. 2 the day off moves to Monday Nov 6
     assert not later.is_working_day(dt.date(2028, 11, 6))
     assert later.is_working_day(dt.date(2028, 11, 3))
+
+
+PRESIDENTIAL = {
+    2020: "03-30..04-30 05-06..05-08 06-24 07-01",
+    2021: "05-04..05-07 11-01..11-03",
+}
+
+
+@pytest.mark.parametrize("year", YEARS)
+def test_the_fallback_agrees_with_the_shipped_data_but_for_presidential_days(year):
+    from otklik.worktime.production import _expand, _fallback_year, year_days
+
+    def status(day, days):
+        if day in days.nonworking:
+            return "nonworking"
+        if day in days.shortened:
+            return "shortened"
+        return "working" if day in days.working or day.weekday() < 5 else "nonworking"
+
+    shipped, fallback = year_days(year), _fallback_year(year)
+    differ = {d for d in days_of(year) if status(d, shipped) != status(d, fallback)}
+    presidential = {d for d in _expand(year, PRESIDENTIAL.get(year, "")) if d.weekday() < 5}
+    assert differ == presidential
