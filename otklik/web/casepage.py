@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from otklik.cases.access import allowed_actions, visible_cases
 from otklik.cases.models import Assignment, Case, CaseEvent, Draft, Post
+from otklik.directory.models import Role
 from otklik.directory.roles import scope_of
 from otklik.web import forms as f
 from otklik.web.deadlines import describe
@@ -44,6 +45,7 @@ ACTION_FORMS: dict[str, tuple[type[f.ActionForm], str, str]] = {
 
 EVENT_LABELS: dict[str, str] = {
     "post_registered": "Сообщение собрано",
+    "case_created": "Сообщение собрано",
     "case_registered": "Сообщение собрано",
     "case_detected": "Выявлено как требующее реакции (п. 9.1)",
     "case_routed": "Направлено исполнителю (п. 9.2)",
@@ -111,6 +113,12 @@ def _event_rows(events: list[CaseEvent]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def is_read_only(user: Any, case: Case) -> bool:
+    """Head and observer: they see the case but never act on it."""
+    roles = scope_of(user).roles_in(case.municipality_id)
+    return not roles or roles <= {Role.HEAD, Role.OBSERVER}
 
 
 def load_case(pk: int) -> Case:
@@ -233,7 +241,7 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
         "events": events,
         "allowed": allowed,
         "error": error,
-        "read_only": not allowed,
+        "read_only": not allowed and is_read_only(user, case),
     }
     if "submit_draft" in allowed:
         ctx["answer_templates"] = list(

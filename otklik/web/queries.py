@@ -107,9 +107,18 @@ def view_filter(user: Any, key: str, now: dt.datetime) -> Q | Exists:
 
 
 def with_next_deadline(qs: QuerySet[Case]) -> QuerySet[Case]:
-    """Annotate the nearest open deadline's warning time, stage and point (for the colour)."""
-    nearest = Deadline.objects.filter(case=OuterRef("pk"), closed_at__isnull=True).order_by("due_at", "pk")
+    """Annotate the nearest open deadline that asks for work (for the badge and its colour).
+
+    The §10 return window is an option, not a task, so the badge shows the next real step;
+    the list is still sorted by ``next_due_at`` (indexed).
+    """
+    nearest = (
+        Deadline.objects.filter(case=OuterRef("pk"), closed_at__isnull=True)
+        .exclude(stage="return_window")
+        .order_by("due_at", "pk")
+    )
     return qs.annotate(
+        next_task_due_at=Subquery(nearest.values("due_at")[:1]),
         next_warn_at=Subquery(nearest.values("warn_at")[:1]),
         next_stage=Subquery(nearest.values("stage")[:1]),
         next_point=Subquery(nearest.values("point")[:1]),
@@ -141,6 +150,10 @@ class InboxFilterForm(forms.Form):
         self.fields["organization"].queryset = orgs  # type: ignore[attr-defined]
         self.fields["topic"].empty_label = "Любая"  # type: ignore[attr-defined]
         self.fields["organization"].empty_label = "Любая"  # type: ignore[attr-defined]
+
+    def is_active(self) -> bool:
+        """Whether any filter is set (then the filter panel stays open)."""
+        return self.is_valid() and any(v not in (None, "", False) for v in self.cleaned_data.values())
 
     def apply(self, qs: QuerySet[Case], now: dt.datetime, tz: Any) -> QuerySet[Case]:
         if not self.is_valid():

@@ -57,7 +57,7 @@ def _deadline_rows(cases: list[Case], now: Any) -> None:
     cache: dict[int, Any] = {}
     for c in cases:
         c.deadline_view = describe(  # type: ignore[attr-defined]
-            c.next_due_at,
+            getattr(c, "next_task_due_at", None) or c.next_due_at,
             warn_at=getattr(c, "next_warn_at", None),
             municipality=c.municipality,
             cache=cache,

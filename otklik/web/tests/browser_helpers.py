@@ -1,0 +1,58 @@
+"""Helpers for the browser walks: one logged-in browser context per demo user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+DEMO_PASSWORD = "otklik-demo"
+
+
+class People:
+    """``people.page("specialist")`` — a page of a context where that demo user is logged in."""
+
+    def __init__(self, browser: Any, base_url: str, *, viewport: dict[str, int] | None = None) -> None:
+        self.browser = browser
+        self.base = base_url
+        self.viewport = viewport or {"width": 1280, "height": 900}
+        self.pages: dict[str, Page] = {}
+        self.problems: list[str] = []
+
+    def page(self, username: str) -> Page:
+        if username not in self.pages:
+            context = self.browser.new_context(viewport=self.viewport, locale="ru-RU")
+            page = context.new_page()
+            page.on("dialog", lambda d: (self.problems.append(f"dialog: {d.message}"), d.dismiss()))
+            page.on("pageerror", lambda e: self.problems.append(f"pageerror: {e}"))
+            page.on(
+                "response",
+                lambda r: self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None,
+            )
+            page.on(
+                "console",
+                lambda m: (
+                    self.problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None
+                ),
+            )
+            page.goto(f"{self.base}/login/")
+            page.fill("#id_username", username)
+            page.fill("#id_password", DEMO_PASSWORD)
+            page.click("button[type=submit]")
+            expect(page).not_to_have_url(f"{self.base}/login/")
+            self.pages[username] = page
+        return self.pages[username]
+
+    def open(self, username: str, path: str) -> Page:
+        page = self.page(username)
+        page.goto(f"{self.base}{path}")
+        return page
+
+    def close(self) -> None:
+        for page in self.pages.values():
+            page.context.close()
+
+
+def done(page: Page, text: str) -> None:
+    """Wait for the success message an action leaves (after an htmx swap or a redirect)."""
+    expect(page.locator("#main .messages")).to_contain_text(text)
