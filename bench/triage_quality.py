@@ -22,6 +22,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -62,8 +63,8 @@ def topic_group(topic: str | None) -> str | None:
     return groups.get(topic or "", None)
 
 
-def load_spb(data: Path) -> list[dict]:
-    rows = list(read_rows(data / "spb-our-city" / "appeals.csv.gz"))
+def load_spb(data: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = list(read_rows(data / "spb-our-city" / "appeals.csv.gz"))
     rows.sort(key=lambda r: (r["date"], int(r["id"])))
     for r in rows:
         r["_lemmas"] = normalize(r["text"]).lemmas
@@ -174,8 +175,8 @@ def abuse(data: Path, spb_rows: list[dict]) -> None:
         "labelled 0, and rudeness without obscenity or a target is labelled 1."
     )
     sample = spb_rows[-5000:]
-    flagged = [(r["text"], detect_abuse(normalize(r["text"]))) for r in sample]
-    flagged = [(t, a) for t, a in flagged if a]
+    found = [(r["text"], detect_abuse(normalize(r["text"]))) for r in sample]
+    flagged = [(t, a) for t, a in found if a is not None]
     print(f"abuse false positives on 5,000 SPb complaints: {len(flagged)} = {len(flagged) / 5000:.2%} (target < 1%)")
     for text, res in flagged[:5]:
         print("  ", res.as_dict()["evidence"], "|", text[:100].replace("\n", " "))

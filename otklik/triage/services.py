@@ -135,7 +135,7 @@ def routed_history(municipality: Municipality) -> tuple[list[list[str]], list[st
         if case.pk in lead_by_case:
             route_docs.append(build_features(lemmas, areas, extras))
             route_labels.append(str(lead_by_case[case.pk]))
-        if case.topic_id:
+        if case.topic is not None:
             topic_docs.append(build_features(lemmas))
             topic_labels.append(case.topic.name)
     return route_docs, route_labels, topic_docs, topic_labels
@@ -289,7 +289,9 @@ def _repeats(post: Post, lemmas: list[str], settings_: TriageSettings) -> list[d
     at = post.published_at or timezone.now()
     since = at - timedelta(days=settings_.repeat_window_days)
     prior_posts = Post.objects.filter(municipality=post.municipality, case__isnull=False, published_at__gte=since)
-    prior_posts = prior_posts.exclude(pk=post.pk).exclude(case_id=post.case_id).select_related("case")
+    prior_posts = prior_posts.exclude(pk=post.pk).select_related("case")
+    if post.case_id is not None:
+        prior_posts = prior_posts.exclude(case_id=post.case_id)
     conditions = []
     if post.author_id:
         conditions.append(prior_posts.filter(author_id=post.author_id))
@@ -301,7 +303,7 @@ def _repeats(post: Post, lemmas: list[str], settings_: TriageSettings) -> list[d
     seen: set[int] = set()
     for qs in conditions:
         for p in qs.order_by("-published_at")[:50]:
-            if p.pk in seen or p.case is None:
+            if p.pk in seen or p.case is None or p.case_id is None:
                 continue
             seen.add(p.pk)
             prior.append(
@@ -377,7 +379,7 @@ def triage_post(post_id: int) -> TriageResult | None:
         "addresses": out.addresses,
     }
     result, _ = TriageResult.objects.update_or_create(post=post, defaults=values)
-    if post.case_id:
+    if post.case is not None:
         done = apply_automation(post.case, result, settings_)
         if done:
             TriageResult.objects.filter(pk=result.pk).update(auto_actions=done)
