@@ -112,7 +112,7 @@ def routing(rows: list[dict], quick: bool) -> None:
 
 def topics(rows: list[dict]) -> None:
     matcher = default_matcher()
-    hit = covered = 0
+    hit = covered = lenient = 0
     confusion: Counter[tuple[str, str | None]] = Counter()
     for r in rows:
         guess = matcher.match(r["_lemmas"]).topic
@@ -120,10 +120,13 @@ def topics(rows: list[dict]) -> None:
         gold = CATEGORY_TO_GROUP[r["category"]]
         covered += guess is not None
         hit += group == gold
+        # The portal files roads, pavements and snow under «Благоустройство».
+        lenient += group == gold or (gold == "Благоустройство" and group == "Дороги")
         confusion[(gold, group)] += 1
     n = len(rows)
     print(
-        f"topic [default keyword rubricator vs category mapped to groups]: accuracy {hit / n:.4f}, "
+        f"topic [default keyword rubricator vs category mapped to groups]: accuracy {hit / n:.4f} "
+        f"({lenient / n:.4f} counting Дороги as the portal's Благоустройство), "
         f"messages with any topic {covered / n:.1%}"
     )
     print(
