@@ -14,7 +14,7 @@ from otklik.api.auth import Principal
 from otklik.api.errors import ApiError
 from otklik.cases.errors import NotVisible
 from otklik.cases.models import Assignment, Case, Draft, Publication
-from otklik.directory.models import Municipality, Role
+from otklik.directory.models import Municipality
 from otklik.directory.roles import scope_of
 
 NOT_FOUND = "Обращение не найдено."
@@ -86,21 +86,6 @@ def municipality_for(principal: Principal, slug: str) -> Municipality:
     if municipality is None:
         raise ApiError(404, "not_found", "Муниципалитет не найден или недоступен.")
     return municipality
-
-
-REPORT_ROLES = (Role.COORDINATOR, Role.HEAD, Role.OBSERVER, Role.SPECIALIST)
-
-
-def reports_municipality(principal: Principal, slug: str) -> Municipality:
-    """A municipality whose figures and §23 report the principal may read (coordinator, head, observer, specialist)."""
-    municipality = municipality_for(principal, slug)
-    if principal.service is not None:
-        principal.require_service("export")
-        return municipality
-    scope = scope_of(principal.user)
-    if scope.is_superuser or scope.has_role(municipality.pk, *REPORT_ROLES):
-        return municipality
-    raise ApiError(403, "forbidden", "Отчёты доступны координатору, главе, наблюдателю и ответственному специалисту.")
 
 
 def user_roles(user: Any) -> list[dict[str, Any]]:

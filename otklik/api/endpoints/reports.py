@@ -1,3 +1,168 @@
-from ninja import Router
+"""Dashboard figures and the §23 monthly violations report (JSON, XLSX, PDF).
 
-router = Router()
+The figures and documents come from ``otklik/reports`` (queries, exports, services): this
+module only picks the municipality the caller may read and shapes the answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+from typing import Any, Literal
+
+from django.conf import settings
+from django.db.models import Model
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+
+from otklik.api.auth import Principal
+from otklik.api.errors import ApiError, ErrorOut
+from otklik.api.scope import municipality_for
+from otklik.directory.models import Municipality, Organization
+
+router = Router(tags=["Отчёты"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _reports_municipality(principal: Principal, slug: str) -> Municipality:
+    """A municipality whose reports the caller may read: the reports app's rule for people
+    (coordinator, head, observer), the ``export`` permission for service tokens."""
+    if principal.service is not None:
+        service = principal.require_service("export")
+        if service.municipality.slug != slug:
+            raise ApiError(404, "not_found", "Муниципалитет не найден или недоступен.")
+        return service.municipality
+    municipality = municipality_for(principal, slug)  # 404 when not even visible
+    from otklik.reports.queries import reportable_municipalities
+
+    if not reportable_municipalities(principal.user).filter(pk=municipality.pk).exists():
+        raise ApiError(403, "forbidden", "Отчёты и показатели доступны координатору, главе и наблюдателю.")
+    return municipality
+
+
+def _plain(value: Any) -> Any:
+    """Dashboard data as JSON: cases and other rows become small objects, durations seconds."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, Model):
+        out: dict[str, Any] = {"id": value.pk, "name": str(value)}
+        if hasattr(value, "get_absolute_url"):
+            out["url"] = value.get_absolute_url()
+        if hasattr(value, "status"):
+            out["status"] = value.status
+        return out
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+class DashboardQuery(Schema):
+    start: dt.date | None = Field(None, description="Начало периода (по умолчанию — первое число месяца)")
+    end: dt.date | None = Field(None, description="Конец периода включительно (по умолчанию — сегодня)")
+    organization: int | None = Field(None, description="Только обращения этой организации")
+
+
+@router.get("/municipalities/{slug}/dashboard", response={200: dict[str, Any], **ERRORS}, summary="Показатели")
+def dashboard(request: HttpRequest, slug: str, q: Query[DashboardQuery]) -> dict:
+    """Поступило, направлено, отвечено, исключено, просрочено сейчас; доля в срок по этапам и
+    организациям, медиана времени до первого ответа (рабочее время), темы, соцсети, недели,
+    самые медленные организации, социально значимые за 7 дней — как на странице /dashboard/."""
+    from otklik.reports import queries
+
+    municipality = _reports_municipality(request.auth, slug)
+    tz = municipality.tzinfo
+    today = timezone.localtime(timezone.now(), tz).date()
+    start_day = q.start or today.replace(day=1)
+    end_day = q.end or today
+    if end_day < start_day:
+        raise ApiError(400, "validation_failed", "Конец периода раньше начала.")
+    if (end_day - start_day).days > 400:
+        raise ApiError(400, "validation_failed", "Период — не больше 400 дней.")
+    organization = None
+    if q.organization is not None:
+        organization = Organization.objects.filter(pk=q.organization, municipality=municipality).first()
+        if organization is None:
+            raise ApiError(400, "validation_failed", "Организация не найдена в этом муниципалитете.")
+    filters = queries.Filters(
+        [municipality],
+        dt.datetime.combine(start_day, dt.time(), tzinfo=tz),
+        dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), tzinfo=tz),
+        organization,
+    )
+    data = queries.dashboard(filters)
+    return {
+        "municipality": municipality.slug,
+        "start": start_day.isoformat(),
+        "end": end_day.isoformat(),
+        "organization": organization.pk if organization else None,
+        **_plain(data),
+    }
+
+
+class ReportQuery(Schema):
+    format: Literal["json", "xlsx", "pdf"] = Field("json", description="json, xlsx или pdf (официальный документ)")
+    live: bool = Field(False, description="Пересчитать сейчас, даже если отчёт месяца уже сформирован и заархивирован")
+
+
+@router.get(
+    "/municipalities/{slug}/reports/violations/{month}",
+    response={200: dict[str, Any], **ERRORS},
+    summary="Отчёт о нарушениях за месяц (п. 23)",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "Отчёт: JSON, XLSX или PDF",
+                "content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    XLSX: {"schema": {"type": "string", "format": "binary"}},
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        }
+    },
+)
+def violations(request: HttpRequest, slug: str, month: str, q: Query[ReportQuery]) -> Any:
+    """Каждый срок месяца, выполненный с опозданием или не выполненный, по организациям и исполнителям,
+    с пунктом регламента, сроком и затраченным рабочим временем; итоги и доля в срок. `month` — ГГГГ-ММ.
+    Сформированный 1-го рабочего дня отчёт берётся из архива (если не указано `live`)."""
+    from otklik.reports import exports, queries, services
+
+    m = re.fullmatch(r"(\d{4})-(\d{2})", month)
+    if not m or not 1 <= int(m.group(2)) <= 12 or not 2000 <= int(m.group(1)) < 2100:
+        raise ApiError(400, "validation_failed", "Месяц указывается как ГГГГ-ММ, например 2026-10.")
+    year, mon = int(m.group(1)), int(m.group(2))
+    municipality = _reports_municipality(request.auth, slug)
+    report = None if q.live else services.archived(municipality, year, mon)
+    archived = report is not None
+    if report is None:
+        report = queries.violation_report(municipality, year, mon)
+    filename = f"narusheniya-{municipality.slug}-{report.key}"
+    if q.format == "xlsx":
+        return _download(exports.violations_xlsx(report, settings.SITE_URL), XLSX, f"{filename}.xlsx")
+    if q.format == "pdf":
+        today = timezone.localtime(timezone.now(), municipality.tzinfo).date()
+        pdf = exports.violations_pdf(
+            report,
+            authority=services.authority(municipality),
+            signer=services.signer(municipality),
+            date_label=exports.russian_date(today),
+        )
+        return _download(pdf, "application/pdf", f"{filename}.pdf")
+    return {"archived": archived, **report.to_json()}
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
