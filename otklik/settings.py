@@ -293,5 +293,7 @@ LOGGING = {
         # One access line per request comes from otklik.ops (with the request id); quiet in tests.
         "otklik.access": {"level": "WARNING" if TESTING else env_str("ACCESS_LOG_LEVEL", "INFO")},
         "django.server": {"level": "WARNING"},
+        # The job consumer adds its own plain-text handler unless "huey" already has one.
+        "huey": {"handlers": ["console"], "level": env_str("HUEY_LOG_LEVEL", "INFO"), "propagate": False},
     },
 }
