@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("otklik.api.urls")),
     path("reports/", include("otklik.reports.urls")),
+    path("dashboard/", include("otklik.reports.dashboard_urls")),
     path("notifications/", include("otklik.notify.urls")),
     path("sources/", include("otklik.connectors.urls")),
     path("", include("otklik.directory.urls")),

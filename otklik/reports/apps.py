@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class ReportsConfig(AppConfig):
     name = "otklik.reports"
     label = "reports"
+    verbose_name = "Отчёты"
+
+    def ready(self) -> None:
+        from otklik.reports.views import nav
+        from otklik.web.context_processors import NAV_PROVIDERS
+
+        if nav not in NAV_PROVIDERS:
+            NAV_PROVIDERS.append(nav)

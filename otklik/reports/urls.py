@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from otklik.reports import views
+
+urlpatterns = [
+    path("violations/", views.violations_archive, name="violations_archive"),
+    path("violations/<str:key>/", views.violations_month, name="violations_month"),
+    path("region/", views.regional, name="regional"),
+]
+
+# Mounted at /dashboard/ by otklik/urls.py.
+dashboard_urlpatterns = [path("", views.dashboard, name="dashboard")]

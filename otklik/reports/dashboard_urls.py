@@ -1,0 +1,1 @@
+from otklik.reports.urls import dashboard_urlpatterns as urlpatterns  # noqa: F401

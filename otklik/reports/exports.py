@@ -1,0 +1,127 @@
+"""Exports: the §23 report as XLSX (openpyxl) and PDF (weasyprint), the dashboard as XLSX."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+from django.template.loader import render_to_string
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from otklik.reports import charts
+from otklik.reports.queries import MONTHS_GENITIVE, ViolationReport
+
+HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
+BOLD = Font(bold=True)
+
+VIOLATION_COLUMNS = [
+    ("Организация", 34),
+    ("Ответственный", 24),
+    ("Обращение", 12),
+    ("Этап", 34),
+    ("Пункт", 8),
+    ("Срок", 12),
+    ("Начало", 17),
+    ("Срок истёк", 17),
+    ("Выполнено", 17),
+    ("Затрачено (раб. время)", 18),
+    ("Просрочка (раб. время)", 18),
+    ("Ссылка", 30),
+]
+
+
+def _sheet_header(ws: Any, columns: list[tuple[str, int]], row: int) -> None:
+    for i, (title, width) in enumerate(columns, start=1):
+        cell = ws.cell(row=row, column=i, value=title)
+        cell.font, cell.fill = BOLD, HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def violations_xlsx(report: ViolationReport, site_url: str = "") -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Нарушения"
+    ws["A1"] = f"Отчёт о нарушениях порядка работы с сообщениями из открытых источников за {report.period}"
+    ws["A1"].font = Font(bold=True, size=13)
+    ws["A2"] = f"{report.municipality}. Сформирован {report.as_of}."
+    _sheet_header(ws, VIOLATION_COLUMNS, 4)
+    for r in report.rows:
+        ws.append(
+            [
+                r.organization, r.person, r.case_id, r.stage, r.point, r.limit, r.started_at, r.due_at,
+                r.closed_at, r.taken, r.late_by, site_url + r.case_url,
+            ]
+        )  # fmt: skip
+    ws.freeze_panes = "A5"
+    totals = wb.create_sheet("Итоги")
+    columns = [("Организация", 40), ("Сроков", 10), ("Нарушено", 10), ("Выполнено с опозданием", 14),
+               ("Не выполнено", 12), ("Доля в срок", 12)]  # fmt: skip
+    _sheet_header(totals, columns, 1)
+    for t in [*report.totals, report.total]:
+        totals.append([t.organization, t.total, t.violations, t.late_met, t.never_met, round(t.on_time_share, 4)])
+        totals.cell(row=totals.max_row, column=6).number_format = "0.0%"
+    for cell in totals[totals.max_row]:
+        cell.font = BOLD
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def violations_pdf(report: ViolationReport, *, authority: str, signer: dict[str, str], date_label: str) -> bytes:
+    from weasyprint import HTML
+
+    chart = charts.violations_png(report)
+    html = render_to_string(
+        "reports/violations_pdf.html",
+        {
+            "report": report,
+            "authority": authority,
+            "signer": signer,
+            "date_label": date_label,
+            "chart": base64.b64encode(chart).decode() if chart else "",
+        },
+    )
+    return HTML(string=html).write_pdf()
+
+
+def russian_date(day: Any) -> str:
+    return f"«{day.day:02d}» {MONTHS_GENITIVE[day.month - 1]} {day.year} г."
+
+
+def dashboard_xlsx(data: dict[str, Any], *, title: str) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Показатели"
+    ws["A1"] = title
+    ws["A1"].font = Font(bold=True, size=13)
+    _sheet_header(ws, [("Показатель", 30), ("Сегодня", 12), ("За период", 12)], 3)
+    labels = {"received": "Поступило", "routed": "Направлено", "answered": "Дан ответ", "excluded": "Исключено (п. 22)",
+              "overdue_now": "Просрочено сейчас"}  # fmt: skip
+    for key, label in labels.items():
+        ws.append([label, data["today"][key], data["period"][key]])
+    ws.append(["Медиана времени до первого ответа", "", data["median_first_answer"]])
+    for name, key in (("Этапы", "per_stage"), ("Организации", "per_org")):
+        sheet = wb.create_sheet(name)
+        _sheet_header(sheet, [(name[:-1] if name == "Этапы" else "Организация", 40), ("Сроков", 10),
+                              ("Нарушено", 10), ("Доля в срок", 12)], 1)  # fmt: skip
+        for row in data[key]:
+            sheet.append([row["name"], row["total"], row["late"], round(row["share"], 4)])
+            sheet.cell(row=sheet.max_row, column=4).number_format = "0.0%"
+    sheet = wb.create_sheet("По неделям")
+    _sheet_header(sheet, [("Неделя с", 14), ("Поступило", 12), ("Дан ответ", 12)], 1)
+    for w in data["weekly"]:
+        sheet.append([w["week"], w["received"], w["answered"]])
+    sheet = wb.create_sheet("Темы и сети")
+    _sheet_header(sheet, [("Тема", 40), ("Обращений", 12), ("Соцсеть", 20), ("Обращений", 12)], 1)
+    topics, nets = data["topics"], data["networks"]
+    for i in range(max(len(topics), len(nets))):
+        t = topics[i] if i < len(topics) else ("", "")
+        n = nets[i] if i < len(nets) else ("", "")
+        sheet.append([t[0], t[1], n[0], n[1]])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,30 @@
+"""The archive of §23 monthly reports: what was sent to the Head, frozen as it was sent."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from otklik.directory.models import Municipality
+
+
+class MonthlyReport(models.Model):
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="monthly_reports")
+    month = models.DateField(_("месяц"), help_text=_("Первое число месяца отчёта."))
+    generated_at = models.DateTimeField(_("сформирован"))
+    data = models.JSONField(_("содержание"))
+    violations = models.PositiveIntegerField(_("нарушений"), default=0)
+    sent_at = models.DateTimeField(_("направлен"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("отчёт о нарушениях (п. 23)")
+        verbose_name_plural = _("отчёты о нарушениях (п. 23)")
+        ordering = ["-month", "municipality"]
+        constraints = [models.UniqueConstraint(fields=["municipality", "month"], name="monthly_report_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} — {self.month:%Y-%m}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.month:%Y-%m}"

@@ -1,0 +1,117 @@
+"""Generating the §23 monthly report: frozen in the archive, sent to the coordinator and the Head."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from otklik.directory.models import Membership, Municipality, Role
+from otklik.reports.models import MonthlyReport
+from otklik.reports.queries import ViolationReport, calendar_for, violation_report
+
+log = logging.getLogger(__name__)
+
+
+def previous_month(day: dt.date) -> tuple[int, int]:
+    return (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
+
+
+def first_working_day(municipality: Municipality, year: int, month: int) -> dt.date:
+    calendar = calendar_for(municipality)
+    day = dt.date(year, month, 1)
+    while not calendar.is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def signer(municipality: Municipality) -> dict[str, str]:
+    """The official who signs the report (§23: the coordinator, a deputy head)."""
+    m = (
+        Membership.objects.filter(municipality=municipality, role=Role.COORDINATOR)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    if m is None:
+        return {"position": "Заместитель главы", "name": ""}
+    user = m.user
+    initials = "".join(f"{p[0]}." for p in [user.first_name] if p)
+    return {"position": "Заместитель главы", "name": f"{initials} {user.last_name}".strip() or user.username}
+
+
+def authority(municipality: Municipality) -> str:
+    """The header of the document: the administration's full name."""
+    admin = municipality.administration()
+    return admin.name if admin else f"Администрация: {municipality.name}"
+
+
+def archived(municipality: Municipality, year: int, month: int) -> ViolationReport | None:
+    row = MonthlyReport.objects.filter(municipality=municipality, month=dt.date(year, month, 1)).first()
+    return ViolationReport.from_json(row.data) if row else None
+
+
+def generate(
+    municipality: Municipality, year: int, month: int, *, now: dt.datetime | None = None
+) -> MonthlyReport | None:
+    """Freeze the report of ``year-month`` and notify the coordinator and the Head (once)."""
+    now = now or timezone.now()
+    if MonthlyReport.objects.filter(municipality=municipality, month=dt.date(year, month, 1)).exists():
+        return None
+    report = violation_report(municipality, year, month, as_of=now)
+    try:
+        with transaction.atomic():
+            row = MonthlyReport.objects.create(
+                municipality=municipality,
+                month=dt.date(year, month, 1),
+                generated_at=now,
+                data=report.to_json(),
+                violations=len(report.rows),
+            )
+    except IntegrityError:  # another consumer was first
+        return None
+    _send(municipality, row, report, now)
+    return row
+
+
+def _send(municipality: Municipality, row: MonthlyReport, report: ViolationReport, now: dt.datetime) -> None:
+    from otklik.notify import services as notify
+    from otklik.notify.handlers import users_with_roles
+
+    users = users_with_roles(municipality.pk, [Role.COORDINATOR, Role.HEAD])
+    total = report.total
+    body = (
+        f"Сроков за месяц: {total.total}; нарушено: {total.violations} "
+        f"(выполнено с опозданием: {total.late_met}, не выполнено: {total.never_met}); "
+        f"в срок: {total.on_time_percent}.\nВыгрузка: PDF и XLSX на странице отчёта."
+    )
+    notify.notify(
+        users,
+        kind="monthly_report",
+        title=f"Отчёт о нарушениях за {report.period} (п. 23)",
+        body=body,
+        url=f"/reports/violations/{row.key}/?municipality={municipality.slug}",
+        dedupe_key=f"monthly_report:{municipality.pk}:{row.key}",
+        municipality=municipality,
+        now=now,
+    )
+    row.sent_at = now
+    row.save(update_fields=["sent_at"])
+
+
+def generate_due(now: dt.datetime | None = None) -> list[MonthlyReport]:
+    """For each municipality: on (or after) the first working day of a month, last month's report."""
+    now = now or timezone.now()
+    made = []
+    for municipality in Municipality.objects.filter(is_active=True):
+        today = timezone.localtime(now, municipality.tzinfo).date()
+        if today < first_working_day(municipality, today.year, today.month):
+            continue
+        year, month = previous_month(today)
+        row = generate(municipality, year, month, now=now)
+        if row is not None:
+            log.info("monthly report %s %s: %s violations", municipality.slug, row.key, row.violations)
+            made.append(row)
+    return made

@@ -1,0 +1,194 @@
+"""Report pages: the §23 archive and month report (HTML, XLSX, PDF), the dashboard, the regional view."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from otklik.directory.models import Municipality, Organization
+from otklik.reports import charts, exports, queries, services
+from otklik.reports.models import MonthlyReport
+from otklik.web.context_processors import NavItem
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def nav(request: HttpRequest) -> list[NavItem]:
+    """Dashboard and reports in the navigation, for those who may read them."""
+    if not queries.reportable_municipalities(request.user).exists():
+        return []
+    return [
+        NavItem("Показатели", "/dashboard/", key="dashboard"),
+        NavItem("Отчёты (п. 23)", "/reports/violations/", key="reports"),
+    ]
+
+
+def _municipalities(request: HttpRequest) -> list[Municipality]:
+    allowed = list(queries.reportable_municipalities(request.user))
+    if not allowed:
+        raise Http404("Нет доступа к отчётам")
+    return allowed
+
+
+def _pick(request: HttpRequest, allowed: list[Municipality]) -> Municipality:
+    slug = request.GET.get("municipality")
+    if slug:
+        for m in allowed:
+            if m.slug == slug:
+                return m
+        raise Http404("Муниципалитет не найден")
+    return allowed[0]
+
+
+def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- §23 ---------------------------------------------------------------------------------------
+
+
+@login_required
+def violations_archive(request: HttpRequest) -> HttpResponse:
+    allowed = _municipalities(request)
+    municipality = _pick(request, allowed)
+    reports = MonthlyReport.objects.filter(municipality=municipality).order_by("-month")
+    today = timezone.localtime(timezone.now(), municipality.tzinfo).date()
+    months = []
+    year, month = today.year, today.month
+    for _ in range(12):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = services.previous_month(dt.date(year, month, 1))
+    return render(
+        request,
+        "reports/archive.html",
+        {"municipality": municipality, "municipalities": allowed, "reports": reports, "months": months},
+    )
+
+
+@login_required
+def violations_month(request: HttpRequest, key: str) -> HttpResponse:
+    m = re.fullmatch(r"(\d{4})-(\d{2})", key)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise Http404("Неверный месяц")
+    year, month = int(m.group(1)), int(m.group(2))
+    allowed = _municipalities(request)
+    municipality = _pick(request, allowed)
+    report = None if request.GET.get("live") else services.archived(municipality, year, month)
+    frozen = report is not None
+    if report is None:
+        report = queries.violation_report(municipality, year, month)
+    fmt = request.GET.get("format", "html")
+    filename = f"narusheniya-{municipality.slug}-{report.key}"
+    if fmt == "xlsx":
+        return _download(exports.violations_xlsx(report, settings.SITE_URL), XLSX, f"{filename}.xlsx")
+    if fmt == "pdf":
+        today = timezone.localtime(timezone.now(), municipality.tzinfo).date()
+        pdf = exports.violations_pdf(
+            report,
+            authority=services.authority(municipality),
+            signer=services.signer(municipality),
+            date_label=exports.russian_date(today),
+        )
+        return _download(pdf, "application/pdf", f"{filename}.pdf")
+    return render(
+        request,
+        "reports/violations.html",
+        {"report": report, "frozen": frozen, "municipality": municipality, "municipalities": allowed},
+    )
+
+
+# --- dashboard ---------------------------------------------------------------------------------
+
+
+def _period(request: HttpRequest, tz: Any) -> tuple[dt.date, dt.date]:
+    today = timezone.localtime(timezone.now(), tz).date()
+    try:
+        start = dt.date.fromisoformat(request.GET.get("start", ""))
+    except ValueError:
+        start = today.replace(day=1)
+    try:
+        end = dt.date.fromisoformat(request.GET.get("end", ""))
+    except ValueError:
+        end = today
+    if end < start:
+        start, end = end, start
+    if (end - start).days > 400:
+        start = end - dt.timedelta(days=400)
+    return start, end
+
+
+def _filters(request: HttpRequest) -> tuple[queries.Filters, dict[str, Any]]:
+    allowed = _municipalities(request)
+    slug = request.GET.get("municipality", "")
+    chosen = [m for m in allowed if m.slug == slug] if slug else allowed[:1]
+    if not chosen:
+        raise Http404("Муниципалитет не найден")
+    tz = chosen[0].tzinfo
+    start_day, end_day = _period(request, tz)
+    start = dt.datetime.combine(start_day, dt.time(), tzinfo=tz)
+    end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    organizations = list(Organization.objects.filter(municipality__in=chosen, is_active=True).order_by("short_name"))
+    organization = None
+    org_id = request.GET.get("organization", "")
+    if org_id.isdigit():
+        organization = next((o for o in organizations if o.pk == int(org_id)), None)
+    context = {
+        "municipalities": allowed,
+        "municipality": chosen[0],
+        "organizations": organizations,
+        "organization": organization,
+        "start": start_day,
+        "end": end_day,
+    }
+    return queries.Filters(chosen, start, end, organization), context
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    f, context = _filters(request)
+    data = queries.dashboard(f)
+    if request.GET.get("format") == "xlsx":
+        title = f"{context['municipality'].name}: показатели с {context['start']:%d.%m.%Y} по {context['end']:%d.%m.%Y}"
+        return _download(
+            exports.dashboard_xlsx(data, title=title), XLSX, f"pokazateli-{context['municipality'].slug}.xlsx"
+        )
+    context.update(
+        data=data,
+        stage_chart=charts.hbars(
+            [(r["name"], r["share"] * 100) for r in data["per_stage"]],
+            fmt="{:.0f} %",
+            max_value=100,
+            title="Доля в срок по этапам",
+        ),
+        org_chart=charts.hbars(
+            [(r["name"], r["share"] * 100) for r in data["per_org"]],
+            fmt="{:.0f} %",
+            max_value=100,
+            title="Доля в срок по организациям",
+        ),
+        topic_chart=charts.hbars(data["topics"], title="Темы"),
+        network_chart=charts.hbars(data["networks"], title="Соцсети"),
+        weekly_chart=charts.weekly_bars(data["weekly"]),
+        query=request.GET.urlencode(),
+    )
+    return render(request, "reports/dashboard.html", context)
+
+
+@login_required
+def regional(request: HttpRequest) -> HttpResponse:
+    allowed = _municipalities(request)
+    start_day, end_day = _period(request, allowed[0].tzinfo)
+    tz = allowed[0].tzinfo
+    start = dt.datetime.combine(start_day, dt.time(), tzinfo=tz)
+    end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), tzinfo=tz)
+    rows = queries.regional(allowed, start, end)
+    return render(request, "reports/regional.html", {"rows": rows, "start": start_day, "end": end_day})
