@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Min, OuterRef, Subquery
+from django.db.models import F, Min, OuterRef, Subquery
 
 from otklik.cases.models import Assignment, Case, Deadline
 
@@ -157,7 +157,8 @@ def lapse_return_windows(now: dt.datetime, qs: Any = None) -> int:
     base = qs if qs is not None else Deadline.objects.all()
     expired = base.filter(stage=RETURN_WINDOW, closed_at__isnull=True, due_at__lte=now)
     case_ids = set(expired.values_list("case_id", flat=True))
-    count = expired.update(closed_at=now, outcome=Deadline.Outcome.LAPSED)
+    # Closed at the moment the window ran out (as the sweep does), not when it was noticed.
+    count = expired.update(closed_at=F("due_at"), outcome=Deadline.Outcome.LAPSED)
     if case_ids:
         refresh_next_due(case_ids)
     return count

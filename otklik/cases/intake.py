@@ -207,8 +207,9 @@ def do_update_post(
     """
     t = now()
     with transaction.atomic():
-        case = lock_case(post.case_id) if post.case_id else None
+        # Post first, then its case: the connectors' storage locks the post before calling us.
         fresh = Post.objects.select_for_update().get(pk=post.pk)
+        case = lock_case(fresh.case_id) if fresh.case_id else None
         changes: dict[str, Any] = {}
         fields: list[str] = []
         if text is not None and text != fresh.text:

@@ -204,8 +204,11 @@ def do_confirm_publication(publication: Publication, *, external_id: str, url: s
     confirmation of a publication marked failed is accepted (the network is the truth).
     """
     external_id = str(external_id or "")[:255]
-    if url:
-        url = valid_url(url, "ссылка на размещённый ответ")
+    # The answer is already live: a strange link from the network must not lose the confirmation.
+    try:
+        url = valid_url(url, "ссылка") if url else ""
+    except ValidationFailed:
+        url = ""
     t = now()
     with transaction.atomic():
         case = lock_case(publication.case_id)
