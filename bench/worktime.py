@@ -2,7 +2,7 @@
 
 Run by hand (not in CI), after ``pip install -r requirements-bench.txt``:
 
-    .venv/bin/python bench/worktime.py [--calls 50000] [--peer-calls 200] [--pairs 10000]
+    .venv/bin/python bench/worktime.py [--calls 50000] [--peer-calls 200] [--pairs 10000] [--oracle-pairs 1000]
 
 Everything is on the same schedule (Mon–Fri 09:00–13:00, 14:00–18:00, Europe/Moscow) and the
 official 2025 calendar. The peers get the plain holiday list they support (the non-working
@@ -154,11 +154,57 @@ def correctness(cal: WorkingCalendar, peers: Peers, special: set[dt.date], pairs
         print(f"    e.g. [{key.split('/')[0]}{', calendar' if key.endswith('/0') else ', other'}] {text}")
 
 
+def xmlcalendar_days(year: int) -> dict[dt.date, str] | None:
+    """Day statuses straight from shared/data (t=1 off, t=2 shortened, t=3 working weekend day)."""
+    import xml.etree.ElementTree as ET
+    from pathlib import Path
+
+    root = Path(os.environ.get("OTKLIK_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+    path = root / "data" / "production-calendar" / "xmlcalendar" / str(year) / "calendar.xml"
+    if not path.exists():
+        return None
+    marks = {}
+    for node in ET.parse(path).getroot().iter("day"):
+        month, day = map(int, node.get("d", "").split("."))
+        marks[dt.date(year, month, day)] = {"1": "off", "2": "short", "3": "work"}[node.get("t", "")]
+    return marks
+
+
+def oracle_check(cal: WorkingCalendar, pairs: int, seed: int) -> None:
+    """Ours against a minute-by-minute walk over the official file (independent of our code)."""
+    marks = {}
+    for year in (YEAR, YEAR + 1):
+        year_marks = xmlcalendar_days(year)
+        if year_marks is None:
+            print(f"\n(xmlcalendar {year} not found: the minute-walk check is skipped)")
+            return
+        marks |= year_marks
+
+    def working_minute(t: dt.datetime) -> bool:
+        status = marks.get(t.date(), "work" if t.weekday() < 5 else "off")
+        minute = t.hour * 60 + t.minute
+        close = 17 * 60 if status == "short" else 18 * 60
+        return status != "off" and (9 * 60 <= minute < 13 * 60 or 14 * 60 <= minute < close)
+
+    rng = random.Random(seed + 1)
+    wrong = 0
+    for start in random_starts(rng, pairs, cal.tz):
+        minutes = rng.randint(1, 56 * 60)
+        t, left = start.replace(tzinfo=None), minutes
+        while left:
+            if working_minute(t):
+                left -= 1
+            t += dt.timedelta(minutes=1)
+        wrong += cal.add(start, Duration.working_minutes(minutes)) != t.replace(tzinfo=cal.tz)
+    print(f"\nOurs against a minute-by-minute walk over xmlcalendar {YEAR}: {wrong} wrong of {pairs:,} random pairs")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--calls", type=int, default=50_000, help="calls of our add per deadline kind")
     parser.add_argument("--peer-calls", type=int, default=200, help="calls of each peer per deadline kind")
     parser.add_argument("--pairs", type=int, default=10_000, help="random pairs for the correctness check")
+    parser.add_argument("--oracle-pairs", type=int, default=1_000, help="pairs checked by the minute walk")
     parser.add_argument("--seed", type=int, default=2025)
     args = parser.parse_args()
 
@@ -173,6 +219,7 @@ def main() -> None:
     )
     speed(cal, peers, starts, args.peer_calls)
     correctness(cal, peers, special, args.pairs, args.seed)
+    oracle_check(cal, args.oracle_pairs, args.seed)
 
 
 if __name__ == "__main__":
