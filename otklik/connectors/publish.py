@@ -77,7 +77,12 @@ def deliver_publication(publication_id: int, *, connector: Any = None) -> str:
         )
         if publication is None or publication.status != Publication.PubStatus.PENDING:
             return "not_pending"
-        earlier = publication.delivery_attempts.exists()
+        # Only an attempt that may have reached the network counts: one that never
+        # finished (the process died) or ended in a transient error (e.g. a timeout after
+        # the request was sent). A permanent refusal, or a failure a person has since
+        # looked at and retried, does not.
+        last = publication.delivery_attempts.order_by("-started_at", "-id").first()
+        earlier = last is not None and last.outcome in ("", "transient")
         attempt = DeliveryAttempt.objects.create(publication=publication, started_at=timezone.now())
     # The attempt row is committed: from here on a crash leaves a trace that makes the
     # next try check the network before posting.

@@ -103,7 +103,7 @@ def apply_changes(changes: Iterable[Change]) -> int:
 def record_post_change(change: Change) -> int:
     """Record an edit/deletion of a source message on its Post.
 
-    Uses the workflow's ``do_record_post_change`` when it exists; otherwise writes the
+    Uses the workflow's ``do_update_post`` (which also records it on the case); without it writes the
     Post's own fields (``text``, ``edited_at``, ``deleted_at``) and keeps the previous
     text in ``raw["otklik_history"]`` — the case itself is not touched here.
     """
@@ -113,10 +113,19 @@ def record_post_change(change: Change) -> int:
     post = Post.objects.select_for_update().filter(network=change.network, source_key=change.source_key).first()
     if post is None:
         return 0  # a change to something we never stored (older than collection): nothing to do
-    action = getattr(actions, "do_record_post_change", None)
+    action = getattr(actions, "do_update_post", None)
     if action is not None:
-        action(post, kind=change.kind, text=clean_text(change.text), at=change.at)
-        return 1
+        if change.kind == "edited":
+            if clean_text(change.text) == post.text:
+                return 0
+            action(post, text=clean_text(change.text), edited_at=change.at)
+            return 1
+        if change.kind == "deleted":
+            if post.deleted_at is not None:
+                return 0
+            action(post, deleted=True, edited_at=change.at)
+            return 1
+        return 0  # "restored": the workflow has no action for it; the deletion mark stays
     now = change.at or timezone.now()
     history = list((post.raw or {}).get("otklik_history") or [])
     fields = ["raw"]

@@ -32,3 +32,10 @@ def deliver_publication_task(publication_id: int) -> None:
     from otklik.connectors.publish import deliver_publication
 
     deliver_publication(publication_id)
+
+
+@db_task()
+def run_import_task(job_id: str) -> None:
+    from otklik.connectors.views import run_import
+
+    run_import(job_id)

@@ -1,3 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from otklik.connectors import views
+
+app_name = "connectors"
+
+urlpatterns = [
+    path("", views.sources, name="sources"),
+    path("accounts/<int:pk>/", views.account_status, name="account"),
+    path("manual/", views.manual_entry, name="manual"),
+    path("import/", views.import_upload, name="import"),
+    path("import/<uuid:pk>/", views.import_job, name="import_job"),
+    path("import/<uuid:pk>/confirm/", views.import_confirm, name="import_confirm"),
+    path("import/<uuid:pk>/progress/", views.import_progress, name="import_progress"),
+    path("vk/callback/<int:pk>/", views.vk_callback, name="vk_callback"),
+]

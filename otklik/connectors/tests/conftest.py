@@ -83,3 +83,16 @@ def _workflow_actions(monkeypatch):  # type: ignore[no-untyped-def]
         monkeypatch.setitem(sys.modules, "otklik.cases.actions", module)
         monkeypatch.setattr(otklik.cases, "actions", module, raising=False)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _no_event_subscribers(monkeypatch):  # type: ignore[no-untyped-def]
+    """Triage and notifications subscribe to the workflow's events and, with immediate
+    jobs, would run inside every collection here (~0.3 s a post). Collection is what
+    these tests are about, so subscribers are off ("triage off", as in the benchmark)."""
+    from collections import defaultdict
+
+    from otklik.cases import events
+
+    monkeypatch.setattr(events, "_handlers", defaultdict(list))
+    yield

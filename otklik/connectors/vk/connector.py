@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections.abc import Generator, Iterator
 from functools import partial
 from typing import Any
@@ -96,6 +97,7 @@ class VkConnector(Connector):
     network = "vk"
     rate_per_second = 3.0
     scan_posts = 30  # how many latest wall posts a wall scan looks at
+    rescan_every = 6 * 3600  # seconds between safety wall scans in Long Poll mode
     page_size = 100
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -145,8 +147,12 @@ class VkConnector(Connector):
         known: dict[str, int] = dict(cursor.get("posts") or {})
         data = self.api("wall.get", "service", owner_id=self.owner_id, count=self.scan_posts, extended=1)
         self._remember_names(data)
+        items = data.get("items") or []
+        if len(items) < min(self.scan_posts, int(data.get("count") or 0)):
+            # A short page would make us forget posts: try again rather than trust it.
+            raise ConnectorError("ВКонтакте, wall.get: неполный ответ", code="partial")
         seen: set[str] = set()
-        for post in data.get("items") or []:
+        for post in items:
             pid = str(post["id"])
             seen.add(pid)
             count = int((post.get("comments") or {}).get("count") or 0)
@@ -163,7 +169,7 @@ class VkConnector(Connector):
                 known[pid] = count
                 yield Batch(messages, {**cursor, "posts": dict(known)}, changes)
         # Posts that fell out of the window are forgotten.
-        cursor = {**cursor, "posts": {k: v for k, v in known.items() if k in seen}}
+        cursor = {**cursor, "posts": {k: v for k, v in known.items() if k in seen}, "scanned_at": int(time.time())}
         yield Batch([], cursor)
         return cursor
 
@@ -222,6 +228,9 @@ class VkConnector(Connector):
             # nothing written in between is missed; duplicates are stored once.
             lp = self._lp_server()
             cursor = yield from self._scan_wall({**cursor, "lp": lp})
+        elif time.time() - int(cursor.get("scanned_at") or 0) > self.rescan_every:
+            # A safety net: Long Poll does not replay what was lost while nobody listened.
+            cursor = yield from self._scan_wall(cursor)
         polls = 0
         while polls < 50:  # a periodic job: drain what is there, then return
             polls += 1

@@ -1,0 +1,171 @@
+"""File import (CSV, XLSX, JSON — e.g. an export of the regional system).
+
+Every row is checked first; the preview shows the rows and each row's error. Only a
+file without errors can be saved, and it is saved in one transaction: all rows or
+none.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from otklik.connectors.base import IncomingMessage
+from otklik.connectors.manual import parse_link
+from otklik.connectors.storage import clean_text
+
+MAX_ROWS = 50_000
+COLUMNS = {
+    "text": ("text", "текст", "сообщение", "message"),
+    "url": ("url", "ссылка", "link"),
+    "published_at": ("published_at", "дата", "date", "время", "опубликовано"),
+    "author_name": ("author_name", "автор", "author"),
+    "author_url": ("author_url", "ссылка на автора"),
+    "network": ("network", "соцсеть", "источник"),
+    "id": ("id", "external_id", "номер", "ид"),
+}
+NETWORKS = {
+    "vk": "vk",
+    "вконтакте": "vk",
+    "ok": "ok",
+    "одноклассники": "ok",
+    "telegram": "telegram",
+    "телеграм": "telegram",
+    "max": "max",
+    "other": "other",
+    "другое": "other",
+}
+DATE_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%Y-%m-%d",
+)
+
+
+class ImportFileError(Exception):
+    """The whole file cannot be read."""
+
+
+@dataclass
+class ParsedFile:
+    messages: list[tuple[int, IncomingMessage]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+
+
+def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
+    name = filename.lower()
+    try:
+        if name.endswith(".json"):
+            data = json.loads(content.decode("utf-8-sig"))
+            if isinstance(data, dict):
+                data = data.get("items") or data.get("messages") or []
+            if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+                raise ImportFileError('JSON должен быть списком объектов (или {"items": [...]})')
+            return data
+        if name.endswith(".xlsx"):
+            from openpyxl import load_workbook
+
+            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
+            rows = list(sheet.iter_rows(values_only=True)) if sheet is not None else []
+            if not rows:
+                return []
+            header = [str(h or "").strip() for h in rows[0]]
+            return [dict(zip(header, r, strict=False)) for r in rows[1:] if any(v not in (None, "") for v in r)]
+        if name.endswith(".csv"):
+            text = content.decode("utf-8-sig")
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
+            return list(csv.DictReader(io.StringIO(text), dialect=dialect))
+    except ImportFileError:
+        raise
+    except UnicodeDecodeError:
+        raise ImportFileError("Файл не в кодировке UTF-8") from None
+    except Exception as exc:  # noqa: BLE001 - any parser failure is the file's fault
+        raise ImportFileError(f"Не удалось прочитать файл: {exc}") from None
+    raise ImportFileError("Поддерживаются файлы CSV, XLSX и JSON")
+
+
+def _get(row: dict[str, Any], column: str) -> Any:
+    lowered = {str(k).strip().lower(): v for k, v in row.items() if k is not None}
+    for name in COLUMNS[column]:
+        if name in lowered and lowered[name] not in (None, ""):
+            return lowered[name]
+    return None
+
+
+def _date(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        when = value
+    elif isinstance(value, dt.date):
+        when = dt.datetime.combine(value, dt.time())
+    else:
+        text = str(value).strip().replace("Z", "+00:00")
+        when = None
+        try:
+            when = dt.datetime.fromisoformat(text)
+        except ValueError:
+            for fmt in DATE_FORMATS:
+                try:
+                    when = dt.datetime.strptime(text, fmt)
+                    break
+                except ValueError:
+                    continue
+        if when is None:
+            raise ValueError(f"непонятная дата «{text[:40]}»")
+    if when.tzinfo is None:
+        when = timezone.make_aware(when, timezone.get_current_timezone())
+    return when
+
+
+def parse_file(filename: str, content: bytes) -> ParsedFile:
+    rows = read_rows(filename, content)
+    if len(rows) > MAX_ROWS:
+        raise ImportFileError(f"Слишком много строк: {len(rows)} (не более {MAX_ROWS} за раз)")
+    result = ParsedFile(total=len(rows))
+    seen: dict[tuple[str, str], int] = {}
+    for number, row in enumerate(rows, start=2 if not filename.lower().endswith(".json") else 1):
+        try:
+            text = clean_text(str(_get(row, "text") or "")).strip()
+            if not text:
+                raise ValueError("нет текста сообщения")
+            url = clean_text(str(_get(row, "url") or "")).strip()
+            if url and not url.lower().startswith(("http://", "https://")):
+                raise ValueError("ссылка должна начинаться с http:// или https://")
+            raw_date = _get(row, "published_at")
+            if raw_date is None:
+                raise ValueError("нет даты публикации")
+            published = _date(raw_date)
+            link = parse_link(url)
+            network_value = str(_get(row, "network") or "").strip().lower()
+            network = NETWORKS.get(network_value, link.network) if network_value else link.network
+            if network_value and network_value not in NETWORKS:
+                raise ValueError(f"неизвестная соцсеть «{network_value[:20]}»")
+            key = link.source_key
+            external = _get(row, "id")
+            if not url:
+                if external is None:
+                    raise ValueError("нужна ссылка на сообщение или его номер (id)")
+                key = f"import:{clean_text(str(external))[:200]}"
+            if (network, key) in seen:
+                raise ValueError(f"повторяет строку {seen[(network, key)]}")
+            seen[(network, key)] = number
+            message = IncomingMessage(
+                network=network, source_key=key[:255], text=text, published_at=published, url=url[:1000],
+                author_name=clean_text(str(_get(row, "author_name") or ""))[:300],
+                author_url=clean_text(str(_get(row, "author_url") or ""))[:1000], parent_key=link.parent_key,
+                raw={"import_row": number},
+            )  # fmt: skip
+            result.messages.append((number, message))
+        except ValueError as exc:
+            result.errors.append({"row": number, "error": str(exc)})
+    return result

@@ -1,0 +1,272 @@
+"""Pages: sources and their collection status, manual entry, file import, VK Callback API."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from otklik.connectors.base import IncomingMessage
+from otklik.connectors.collect import account_ref, ensure_state
+from otklik.connectors.importing import ImportFileError, parse_file
+from otklik.connectors.manual import parse_link
+from otklik.connectors.models import CollectionState, ImportJob
+from otklik.connectors.storage import clean_text, register_messages, store_batch
+from otklik.directory.models import Municipality, OfficialAccount
+from otklik.directory.roles import scope_of
+
+log = logging.getLogger(__name__)
+MANAGERS = ("specialist", "coordinator")
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+
+
+def _municipalities(user: Any, roles: tuple[str, ...] = MANAGERS) -> list[Municipality]:
+    scope = scope_of(user)
+    ids = [m for m in scope.roles_by_municipality if scope.has_role(m, *roles)]
+    if scope.is_superuser:
+        return list(Municipality.objects.order_by("name"))
+    return list(Municipality.objects.filter(pk__in=ids).order_by("name"))
+
+
+def _account_for(user: Any, pk: int) -> OfficialAccount:
+    account = get_object_or_404(OfficialAccount.objects.select_related("organization__municipality"), pk=pk)
+    if account.organization.municipality not in _municipalities(user, (*MANAGERS, "head")):
+        raise Http404
+    return account
+
+
+@login_required
+def sources(request: HttpRequest) -> HttpResponse:
+    municipalities = _municipalities(request.user, (*MANAGERS, "head"))
+    if not municipalities:
+        raise PermissionDenied
+    accounts = (
+        OfficialAccount.objects.filter(organization__municipality__in=municipalities)
+        .select_related("organization", "collection_state")
+        .order_by("organization__name", "network", "name")
+    )
+    return render(
+        request, "connectors/sources.html", {"accounts": accounts, "can_manage": bool(_municipalities(request.user))}
+    )
+
+
+@login_required
+def account_status(request: HttpRequest, pk: int) -> HttpResponse:
+    account = _account_for(request.user, pk)
+    state = ensure_state(account)
+    if request.method == "POST":
+        if account.organization.municipality not in _municipalities(request.user):
+            raise PermissionDenied
+        from otklik.connectors.tasks import collect_account_task
+
+        if "collect" in request.POST:
+            collect_account_task(account.pk)
+            return redirect("connectors:account", pk=account.pk)
+        form = IntervalForm(request.POST, instance=state)
+        if form.is_valid():
+            form.save()
+            return redirect("connectors:account", pk=account.pk)
+    else:
+        form = IntervalForm(instance=state)
+    today = state.collected_today if state.collected_day == timezone.localdate() else 0
+    return render(
+        request,
+        "connectors/account.html",
+        {"account": account, "state": state, "collected_today": today, "form": form, "now": timezone.now()},
+    )
+
+
+class IntervalForm(forms.ModelForm):
+    class Meta:
+        model = CollectionState
+        fields = ["enabled", "interval_minutes"]
+
+
+class ManualForm(forms.Form):
+    municipality = forms.ModelChoiceField(queryset=Municipality.objects.none(), label="Муниципалитет")
+    url = forms.CharField(label="Ссылка на сообщение", required=False, max_length=1000)
+    text = forms.CharField(label="Текст сообщения", widget=forms.Textarea(attrs={"rows": 6}), max_length=100_000)
+    author_name = forms.CharField(label="Автор", required=False, max_length=300)
+    published_at = forms.DateTimeField(label="Опубликовано", required=False, help_text="Пусто — сейчас.")
+
+    def __init__(self, *args: Any, municipalities: list[Municipality], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["municipality"]
+        field.queryset = Municipality.objects.filter(pk__in=[m.pk for m in municipalities])  # type: ignore[attr-defined]
+        if len(municipalities) == 1:
+            field.initial = municipalities[0]
+            field.widget = forms.HiddenInput()
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"].strip()
+        if url and not url.lower().startswith(("http://", "https://", "vk.com", "ok.ru", "t.me")):
+            raise forms.ValidationError("Вставьте ссылку целиком, например https://vk.com/wall-1_2")
+        return url
+
+
+@login_required
+def manual_entry(request: HttpRequest) -> HttpResponse:
+    municipalities = _municipalities(request.user)
+    if not municipalities:
+        raise PermissionDenied
+    form = ManualForm(request.POST or None, municipalities=municipalities)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        link = parse_link(data["url"])
+        url = data["url"] if data["url"].startswith("http") else (f"https://{data['url']}" if data["url"] else "")
+        message = IncomingMessage(
+            network=link.network, source_key=link.source_key, text=clean_text(data["text"]),
+            published_at=data["published_at"] or timezone.now(), url=url, author_name=data["author_name"],
+            parent_key=link.parent_key, raw={"manual": True},
+        )  # fmt: skip
+        from otklik.cases.actions import do_register_post
+
+        case = do_register_post(data["municipality"], message, detected=True, acting_user=request.user)
+        return redirect(case.get_absolute_url())
+    return render(request, "connectors/manual.html", {"form": form})
+
+
+class ImportForm(forms.Form):
+    municipality = forms.ModelChoiceField(queryset=Municipality.objects.none(), label="Муниципалитет")
+    file = forms.FileField(label="Файл CSV, XLSX или JSON")
+
+    def __init__(self, *args: Any, municipalities: list[Municipality], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["municipality"]
+        field.queryset = Municipality.objects.filter(pk__in=[m.pk for m in municipalities])  # type: ignore[attr-defined]
+        if len(municipalities) == 1:
+            field.initial = municipalities[0]
+            field.widget = forms.HiddenInput()
+
+
+@login_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    municipalities = _municipalities(request.user)
+    if not municipalities:
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None, municipalities=municipalities)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            form.add_error("file", "Файл больше 20 МБ — разделите его на части.")
+        else:
+            content = upload.read()
+            try:
+                parsed = parse_file(upload.name, content)
+            except ImportFileError as exc:
+                form.add_error("file", str(exc))
+            else:
+                job = ImportJob.objects.create(
+                    municipality=form.cleaned_data["municipality"], created_by=request.user, filename=upload.name[:255],
+                    content=content, total=parsed.total, errors=parsed.errors,
+                )  # fmt: skip
+                return redirect("connectors:import_job", pk=job.pk)
+    return render(request, "connectors/import_upload.html", {"form": form})
+
+
+def _job_for(request: HttpRequest, pk: Any) -> ImportJob:
+    job = get_object_or_404(ImportJob, pk=pk)
+    if job.created_by_id != request.user.pk or job.municipality not in _municipalities(request.user):
+        raise Http404
+    return job
+
+
+@login_required
+def import_job(request: HttpRequest, pk: Any) -> HttpResponse:
+    job = _job_for(request, pk)
+    preview = []
+    if job.state == ImportJob.State.PREVIEW:
+        parsed = parse_file(job.filename, bytes(job.content))
+        preview = [(n, m) for n, m in parsed.messages[:20]]
+    return render(request, "connectors/import_job.html", {"job": job, "preview": preview, "progress": _progress(job)})
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest, pk: Any) -> HttpResponse:
+    job = _job_for(request, pk)
+    if job.state == ImportJob.State.PREVIEW and not job.errors:
+        ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.PREVIEW).update(state=ImportJob.State.RUNNING)
+        from otklik.connectors.tasks import run_import_task
+
+        run_import_task(str(job.pk))
+    return redirect("connectors:import_job", pk=job.pk)
+
+
+@login_required
+def import_progress(request: HttpRequest, pk: Any) -> HttpResponse:
+    job = _job_for(request, pk)
+    return render(request, "connectors/_import_progress.html", {"job": job, "progress": _progress(job)})
+
+
+def _progress(job: ImportJob) -> int:
+    if job.state == ImportJob.State.DONE:
+        return 100
+    done = cache.get(f"otklik-import-{job.pk}")
+    return int(100 * done / job.total) if done and job.total else 0
+
+
+def run_import(job_id: str, chunk: int = 500) -> None:
+    """Save a previewed file: all rows in one transaction, or nothing."""
+    job = ImportJob.objects.get(pk=job_id)
+    try:
+        parsed = parse_file(job.filename, bytes(job.content))
+        if parsed.errors:
+            raise ImportFileError("в файле есть ошибки")
+        created = 0
+        with transaction.atomic():
+            for i in range(0, len(parsed.messages), chunk):
+                part = [m for _, m in parsed.messages[i : i + chunk]]
+                created += register_messages(job.municipality, part, detected=True, acting_user=job.created_by)
+                # Progress goes through the cache: the rows themselves are invisible until commit.
+                cache.set(f"otklik-import-{job.pk}", i + len(part), 3600)
+        ImportJob.objects.filter(pk=job.pk).update(
+            state=ImportJob.State.DONE, processed=len(parsed.messages), created_count=created,
+            duplicate_count=len(parsed.messages) - created,
+            message=f"Загружено новых сообщений: {created}, уже были в системе: {len(parsed.messages) - created}.",
+        )  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - the whole file is rolled back and the reason shown
+        log.exception("import %s failed", job_id)
+        ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.FAILED, message=f"Ничего не загружено: {exc}")
+
+
+@csrf_exempt
+@require_POST
+def vk_callback(request: HttpRequest, pk: int) -> HttpResponse:
+    """VK Callback API: confirmation handshake, secret check, events stored once."""
+    from otklik.connectors.vk.connector import VkConnector
+
+    account = get_object_or_404(OfficialAccount, pk=pk, network="vk", is_active=True)
+    creds = account.get_credentials() if account.has_credentials else {}
+    try:
+        body = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return HttpResponse("bad request", status=400, content_type="text/plain")
+    if not isinstance(body, dict) or str(body.get("group_id")) != str(abs(int(account.external_id or 0))):
+        return HttpResponseForbidden("unknown group", content_type="text/plain")
+    if body.get("type") == "confirmation":
+        return HttpResponse(str(creds.get("confirmation_code") or ""), content_type="text/plain")
+    secret = str(creds.get("callback_secret") or "")
+    if not secret or body.get("secret") != secret:
+        return HttpResponseForbidden("bad secret", content_type="text/plain")
+    connector = VkConnector(account_ref(account))
+    messages, changes = connector.event_to_items(body)
+    if messages or changes:
+        from otklik.connectors.base import Batch
+
+        state = ensure_state(account)
+        # Callback retries and replays are harmless: messages are stored once; the
+        # cursor (used by the periodic wall scan) is left as it is.
+        store_batch(state.pk, account, Batch(messages, dict(state.cursor or {}), changes))
+    return HttpResponse("ok", content_type="text/plain")
