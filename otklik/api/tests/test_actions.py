@@ -170,3 +170,34 @@ def test_wrong_state_is_409(cast, as_user, make_case):
     r = as_user(cast.specialist).post(f"/cases/{case.pk}/detect")
     assert r.status_code == 409
     assert error_code(r) == "invalid_transition"
+
+
+@pytest.fixture
+def pending(cast, make_case):
+    case = _approved(cast, make_case)
+    return A.do_publish_answer(case, acting_user=cast.specialist).publications.get()
+
+
+def test_confirm_publication(cast, as_user, pending):
+    r = as_user(cast.roads).post(
+        f"/publications/{pending.pk}/confirm", {"external_id": "42", "url": "https://vk.com/wall-100001_1?reply=42"}
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["status"] == "answered"
+    assert r.json()["publications"][0]["status"] == "published"
+
+
+def test_fail_publication_can_be_retried(cast, as_user, pending):
+    api = as_user(cast.specialist)
+    r = api.post(f"/publications/{pending.pk}/fail", {"error": "Комментарии закрыты"})
+    assert r.status_code == 200, r.content
+    assert r.json()["publications"][0]["status"] == "failed"
+    assert "publish" in r.json()["allowed_actions"]
+
+
+@pytest.mark.parametrize("who,status", [("head", 403), ("observer", 403), ("stranger", 404), ("housing", 404)])
+def test_confirm_publication_by_others(cast, as_user, pending, who, status):
+    r = as_user(getattr(cast, who)).post(f"/publications/{pending.pk}/confirm", {"external_id": "42"})
+    assert r.status_code == status
+    pending.refresh_from_db()
+    assert pending.status == "pending"

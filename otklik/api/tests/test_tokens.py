@@ -113,3 +113,23 @@ def test_revoked_service_token_is_refused(cast, as_service):
 def test_service_token_cannot_use_personal_endpoints(cast, as_service):
     r = as_service("read").get("/tokens")
     assert r.status_code == 403
+
+
+def test_the_pages_session_reads_without_a_token(cast):
+    client = _session(cast.head)
+    r = client.get(f"{BASE}/me")
+    assert r.status_code == 200
+    assert r.json()["username"] == "head"
+
+
+def test_session_post_with_csrf_acts(cast, make_case):
+    case = make_case()
+    client = _session(cast.specialist)
+    r = client.post(
+        f"{BASE}/cases/{case.pk}/dismiss",
+        {"reason": "Не требует реакции"},
+        content_type="application/json",
+        headers={"X-CSRFToken": client.cookies["csrftoken"].value},
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["status"] == "dismissed"
