@@ -41,11 +41,12 @@ def clear_caches() -> None:
     text_mod.deobfuscate.cache_clear()
 
 
-def timed(fn, items) -> float:  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
+def timed(fn, items) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """(wall seconds, CPU seconds of this process) for running fn over items."""
+    wall, cpu = time.perf_counter(), time.process_time()
     for item in items:
         fn(item)
-    return time.perf_counter() - started
+    return time.perf_counter() - wall, time.process_time() - cpu
 
 
 def main() -> int:
@@ -84,6 +85,7 @@ def main() -> int:
         triager.run(pair[0], location=pair[1])
 
     results = {}
+    n = len(texts)
     for phase in ("cold", "warm"):
         if phase == "cold":
             clear_caches()
@@ -92,16 +94,18 @@ def main() -> int:
             clear_caches()
         tri = timed(whole, pairs)
         results[phase] = (lem, tri)
-        n = len(texts)
-        print(
-            f"{phase}: lemmatisation alone {n / lem:,.0f} msg/s ({lem / n * 1e6:.0f} us/msg); "
-            f"whole triage {n / tri:,.0f} msg/s ({tri / n * 1e6:.0f} us/msg); ratio {tri / lem:.2f}x"
-        )
+        for kind, k in (("wall", 0), ("cpu", 1)):
+            print(
+                f"{phase} [{kind} time]: lemmatisation alone {n / lem[k]:,.0f} msg/s ({lem[k] / n * 1e6:.0f} us/msg); "
+                f"whole triage {n / tri[k]:,.0f} msg/s ({tri[k] / n * 1e6:.0f} us/msg); ratio {tri[k] / lem[k]:.2f}x"
+            )
     lem, tri = results["warm"]
-    rate = len(texts) / tri
-    ratio = tri / lem
+    # CPU time of the process is what "one core" means on a shared machine; wall time is
+    # printed above too.
+    rate = n / tri[1]
+    ratio = tri[1] / lem[1]
     print(
-        f"RESULT whole triage {rate:,.0f} msg/s on one core (target >= {TARGET_RATE:,.0f}: "
+        f"RESULT whole triage {rate:,.0f} msg/s per core (CPU time, warm; target >= {TARGET_RATE:,.0f}: "
         f"{'met' if rate >= TARGET_RATE else 'NOT met'}, {rate / TARGET_RATE:.2f}x the target); "
         f"cost {ratio:.2f}x lemmatisation alone (target <= {TARGET_RATIO}: "
         f"{'met' if ratio <= TARGET_RATIO else 'NOT met'})"
