@@ -98,6 +98,12 @@ def main(argv: list[str] | None = None) -> int:
     if command in ("version", "--version"):
         print(f"otklik {_version()}")
         return 0
+    if command == "generate_encryption_key":
+        # Needed before the settings exist (production requires the key): no Django here.
+        from cryptography.fernet import Fernet
+
+        print(Fernet.generate_key().decode())
+        return 0
     status = _load_settings()
     if status:
         return status
