@@ -223,6 +223,9 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
     closed_deadlines = [d for d in deadlines if d.closed_at is not None]
     events = _event_rows(list(case.events.select_related("actor").order_by("created_at", "pk")))
     allowed = allowed_actions(user, case)
+    publishing = next((p for p in publications if p.status == "pending"), None)
+    if publishing is not None:
+        allowed = allowed - {"publish"}  # in flight: the connector finishes it (or it fails and can be retried)
     ctx: dict[str, Any] = {
         "case": case,
         "post": post,
@@ -236,6 +239,7 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
         "pending_draft": pending_draft,
         "returned_draft": returned_draft,
         "publications": publications,
+        "publishing": publishing,
         "open_deadlines": open_deadlines,
         "closed_deadlines": closed_deadlines,
         "events": events,

@@ -83,7 +83,8 @@ def view_filter(user: Any, key: str, now: dt.datetime) -> Q | Exists:
         "route": Q(status=Status.NEW),
         "returned": Q(status=Status.NEW) & Q(returned),
         "review": Q(status=Status.REVIEW),
-        "coinfo": Q(
+        "coinfo": Q(status=Status.ASSIGNED)
+        & Q(
             Exists(
                 Assignment.objects.filter(
                     case=OuterRef("pk"), is_active=True, status=Assignment.AssignmentStatus.INFO_SUBMITTED
@@ -258,7 +259,8 @@ def nav_counts(user: Any) -> dict[str, int]:
     views = [v for v in views_for(user) if v.counts_in_nav]
     if not views:
         return {}
-    qs = visible_cases(user).exclude(status=Status.FEED)
+    # Only open cases can be in a counted view: the status index keeps this cheap on millions.
+    qs = visible_cases(user).filter(status__in=OPEN_STATUSES)
     aggregates = {v.key: Count("pk", filter=view_filter(user, v.key, now)) for v in views}
     return qs.aggregate(**aggregates)
 

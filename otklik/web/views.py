@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from otklik.cases.access import access_case, allowed_actions, visible_cases
@@ -231,6 +232,14 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 def _case_error(request: HttpRequest, case: Case, action: str, form: Any, message: str, status: int) -> HttpResponse:
+    if request.POST.get("from") == "feed":
+        # A feed row acts in place: answer with the row itself, saying what went wrong.
+        if is_htmx(request):
+            return HttpResponse(
+                format_html('<li class="feed-item error-row" role="alert">№{}: {}</li>', case.pk, message)
+            )
+        messages.error(request, f"№{case.pk}: {message}")
+        return redirect("feed")
     case = casepage.load_case(case.pk)  # re-read: the action may have failed on a newer state
     ctx = casepage.case_context(request.user, case, bound=(action, form) if form is not None else None, error=message)
     # htmx swaps only 2xx answers; a plain POST gets the honest status code.

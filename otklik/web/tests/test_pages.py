@@ -189,3 +189,36 @@ def test_inbox_filters_by_text_and_overdue(cast):
     page = c.get("/inbox/?view=all&q=дерево").content.decode()
     assert "Упало дерево" in page and "Нет воды" not in page
     assert "Упало дерево" not in c.get("/inbox/?view=all&overdue=on").content.decode()
+
+
+def test_htmx_errors_come_back_swappable_with_the_reason(cast):
+    case = new_case(cast)
+    stale = case.version
+    actions.do_flag_significant(case, reason="Массовое", acting_user=cast.specialist)
+    r = client_for(cast.specialist).post(
+        f"/cases/{case.pk}/act/dismiss/",
+        {"prefix": "dismiss", "dismiss-reason": "нет", "dismiss-version": stale},
+        headers={"HX-Request": "true"},
+    )
+    assert r.status_code == 200  # htmx swaps only 2xx: the page carries the error instead
+    assert 'role="alert"' in r.content.decode()
+    assert Case.objects.get(pk=case.pk).status == "new"
+
+
+def test_a_pending_publication_hides_the_publish_button(cast):
+    case = review_case(cast)
+    case = actions.do_approve_draft(case.drafts.get(), acting_user=cast.specialist)
+    actions.do_publish_answer(case, acting_user=cast.specialist)
+    page = client_for(cast.roads).get(f"/cases/{case.pk}/").content.decode()
+    assert "размещается в соцсети" in page
+    assert 'data-action="publish"' not in page
+
+
+def test_a_feed_row_that_fails_answers_with_an_escaped_row(cast):
+    case = feed_case(cast)
+    actions.do_detect_case(case, acting_user=cast.coordinator)
+    r = client_for(cast.specialist).post(
+        f"/cases/{case.pk}/act/detect/", {"version": case.version, "from": "feed"}, headers={"HX-Request": "true"}
+    )
+    body = r.content.decode()
+    assert r.status_code == 200 and body.startswith('<li class="feed-item error-row"')
