@@ -9,7 +9,8 @@ official 2025 calendar. The peers get the plain holiday list they support (the n
 weekdays of 2025); they know neither working Saturdays nor shortened pre-holiday days. Prints
 deadlines per second, the ratios, and how many of N random (start, duration) pairs each peer
 gets wrong against ours, split into calendar causes (a shortened day or a working weekend day
-in the window) and other causes (conventions).
+in the window) and other causes (conventions); then checks ours against an independent
+minute-by-minute walk over the official xmlcalendar file in shared/data (skipped if absent).
 """
 
 from __future__ import annotations

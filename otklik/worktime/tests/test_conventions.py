@@ -126,3 +126,9 @@ def test_a_calendar_without_working_time_says_so():
     empty = WorkingCalendar({}, "UTC")
     with pytest.raises(ValueError, match="нет рабочего времени"):
         empty.add(dt.datetime(2025, 1, 1, tzinfo=dt.UTC), wm(1))
+
+
+def test_a_fraction_of_a_second_carries_over_the_lunch_break():
+    start = dt.datetime(2025, 3, 3, 12, 59, 0, 700000, tzinfo=MSK)
+    assert cal.add(start, wm(1)) == dt.datetime(2025, 3, 3, 14, 0, 0, 700000, tzinfo=MSK)
+    assert cal.between(start, cal.add(start, wm(1))) == dt.timedelta(minutes=1)
