@@ -104,3 +104,16 @@ def test_a_user_turns_totp_on_with_a_code(client, cast):
 def test_the_admin_signs_in_through_the_same_door(client):
     r = client.get("/admin/login/?next=/admin/")
     assert r.status_code == 302 and r["Location"].startswith("/login/?next=/admin/")
+
+
+def test_an_idle_session_expires(client, cast, settings):
+    settings.SESSION_IDLE_TIMEOUT = 600
+    client.force_login(cast.specialist)
+    assert client.get("/account/2fa/").status_code == 200
+    session = client.session
+    session["otklik_last_seen"] = int(time.time()) - 601
+    session.save()
+    r = client.get("/account/2fa/")
+    assert r.status_code == 302 and r["Location"].startswith("/login/")
+    assert AuditEntry.objects.filter(kind="session_expired", username="specialist").exists()
+    assert client.get("/account/2fa/").status_code == 302  # signed out for good
