@@ -112,13 +112,18 @@ def _vocative(nt: NormalizedText, tok: Token, is_first: bool) -> bool:
     return rest[:1] in {",", "!"}
 
 
-def detect_abuse(nt: NormalizedText) -> AbuseResult | None:
-    """Abuse categories with evidence, or None when the message is clean."""
+def detect_abuse(nt: NormalizedText, allow: frozenset[str] = frozenset()) -> AbuseResult | None:
+    """Abuse categories with evidence, or None when the message is clean.
+
+    ``allow`` holds de-obfuscated words a municipality's specialists have overridden.
+    """
     result = AbuseResult()
     words = [t for t in nt.tokens if t.is_word]
     original = nt.original
     for i, tok in enumerate(words):
         norm = tok.norm
+        if allow and (norm in allow or tok.lemma in allow):
+            continue
         if is_obscene(norm):
             result.add(OBSCENITY, tok.start, tok.end, original[tok.start : tok.end])
         lemma = tok.lemma

@@ -31,6 +31,12 @@ class TriageSettings(models.Model):
         blank=True,
         help_text=_("Тема → слова через пробел; дополняют встроенный рубрикатор."),
     )
+    abuse_overrides = models.JSONField(
+        _("слова, отклонённые специалистами как не нарушающие п. 22"),
+        default=dict,
+        blank=True,
+        help_text=_("Слово → сколько раз специалисты отклонили отметку; с двух раз слово не отмечается."),
+    )
     gazetteer = models.JSONField(
         _("справочник мест"),
         default=dict,
@@ -44,6 +50,13 @@ class TriageSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.municipality)
+
+    ALLOW_AFTER_OVERRIDES = 2
+
+    @property
+    def abuse_allow(self) -> frozenset[str]:
+        """Words specialists overrode at least twice (and did not confirm since)."""
+        return frozenset(w for w, n in (self.abuse_overrides or {}).items() if n >= self.ALLOW_AFTER_OVERRIDES)
 
     @classmethod
     def for_municipality(cls, municipality: Municipality) -> TriageSettings:

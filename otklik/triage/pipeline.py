@@ -51,6 +51,7 @@ class Triager:
     keyword_router: KeywordRouter | None = None
     gazetteer: Gazetteer | None = None
     relevance_threshold: float = DEFAULT_THRESHOLD
+    abuse_allow: frozenset[str] = frozenset()
     model_version: str = "rules-1"
 
     def run(
@@ -75,7 +76,7 @@ class Triager:
         relevance = score_relevance(
             nt, topic_hits=len(topic.reasons) if topic.topic else 0, threshold=self.relevance_threshold
         )
-        abuse = detect_abuse(nt)
+        abuse = detect_abuse(nt, self.abuse_allow)
         areas = self.gazetteer.areas(lemmas) if self.gazetteer else []
         if location and location not in areas:
             areas = [location, *areas]

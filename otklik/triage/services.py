@@ -27,7 +27,7 @@ from .pipeline import TriageOutput, Triager
 from .repeats import PriorMessage, find_repeats
 from .routing import KeywordRouter, LinearModel, build_features
 from .significance import RecentMessage, burst_size
-from .text import normalize
+from .text import deobfuscate, normalize
 from .topics import TopicMatcher, default_matcher
 
 log = logging.getLogger(__name__)
@@ -205,6 +205,7 @@ def build_triager(municipality: Municipality, settings_: TriageSettings | None =
         keyword_router=keyword_router,
         gazetteer=Gazetteer(settings_.gazetteer) if settings_.gazetteer else None,
         relevance_threshold=settings_.relevance_threshold,
+        abuse_allow=settings_.abuse_allow,
         model_version="+".join(versions),
     )
 
@@ -423,11 +424,26 @@ def apply_automation(case: Case, result: TriageResult, settings_: TriageSettings
 
 
 def record_abuse_review(result: TriageResult, *, confirmed: bool, user: Any) -> None:
-    """The specialist's verdict on an abuse flag (kept for training and quality reports)."""
-    result.abuse_review = TriageResult.AbuseReview.CONFIRMED if confirmed else TriageResult.AbuseReview.OVERRIDDEN
-    result.abuse_reviewed_by = user
-    result.abuse_reviewed_at = timezone.now()
-    result.save(update_fields=["abuse_review", "abuse_reviewed_by", "abuse_reviewed_at"])
+    """The specialist's verdict on an abuse flag, kept for quality reports and learning.
+
+    An override counts against each flagged word in the municipality's
+    ``TriageSettings.abuse_overrides``; a word overridden twice stops being flagged there.
+    A confirmation resets the count of its words.
+    """
+    with transaction.atomic():
+        result.abuse_review = TriageResult.AbuseReview.CONFIRMED if confirmed else TriageResult.AbuseReview.OVERRIDDEN
+        result.abuse_reviewed_by = user
+        result.abuse_reviewed_at = timezone.now()
+        result.save(update_fields=["abuse_review", "abuse_reviewed_by", "abuse_reviewed_at"])
+        words = {deobfuscate(e["text"]) for e in result.abuse_evidence if " " not in e.get("text", "").strip()}
+        if not words:
+            return
+        settings_, _ = TriageSettings.objects.select_for_update().get_or_create(municipality=result.municipality)
+        counts = dict(settings_.abuse_overrides or {})
+        for word in words:
+            counts[word] = 0 if confirmed else counts.get(word, 0) + 1
+        settings_.abuse_overrides = {w: n for w, n in counts.items() if n > 0}
+        settings_.save(update_fields=["abuse_overrides"])
 
 
 def on_post_registered(payload: dict[str, Any]) -> None:

@@ -155,3 +155,19 @@ def test_triage_run_with_a_municipality_names_organizations(cast, tmp_path):
     line = json.loads(out.getvalue())
     assert line["suggestions"][0]["organization"] == "Водоканал"
     assert 0 < line["suggestions"][0]["confidence"] <= 1
+
+
+def test_specialists_overrides_teach_the_municipality(cast):
+    from otklik.triage.services import record_abuse_review
+
+    text = "Ты, мудак, опять машину поставил на газон"  # e.g. a nickname the community uses
+    first = triage_post(make_post(cast, text).pk)
+    assert first.abuse_categories
+    record_abuse_review(first, confirmed=False, user=cast.specialist)
+    first.refresh_from_db()
+    assert first.abuse_review == "overridden" and first.abuse_reviewed_by == cast.specialist
+    assert triage_post(make_post(cast, text).pk).abuse_categories  # one override is not enough
+    second = TriageResult.objects.order_by("-pk").first()
+    record_abuse_review(second, confirmed=False, user=cast.specialist)
+    assert triage_post(make_post(cast, text).pk).abuse_categories == []
+    assert TriageSettings.objects.get(municipality=cast.municipality).abuse_overrides == {"мудак": 2}
