@@ -5,8 +5,8 @@ demo community's official account at it (Long Poll mode) and, until stopped, wri
 new comment every few seconds and collects them into the feed. For the demo database
 only: it overwrites that account's credentials.
 
-    python manage.py demo_fake_vk            # port 8765, the seeded «Администрация» VK account
-    python manage.py demo_fake_vk --port 8765 --every 6 --collect-every 10
+    python manage.py demo_fake_vk            # port 8781, the seeded «Администрация» VK account
+    python manage.py demo_fake_vk --port 8781 --every 6 --collect-every 10
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class Command(BaseCommand):
     help = "Запускает поддельный ВКонтакте с потоком комментариев для демонстрации (только для демо-базы)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument("--port", type=int, default=8781)
         parser.add_argument("--account", type=int, help="id официального аккаунта ВК (по умолчанию — администрации)")
         parser.add_argument("--every", type=float, default=6.0, help="в среднем секунд между комментариями")
         parser.add_argument("--collect-every", type=float, default=10.0, help="секунд между сборами")
