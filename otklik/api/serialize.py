@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
 
 from otklik.api.auth import Principal
 from otklik.cases.models import Assignment, Case, Post
 from otklik.cases.workflow import Status
 
 LIST_TEXT = 500
+# Columns the list never shows: a post's raw network payload can be large.
+LIST_DEFERRED = (
+    "primary_post__raw",
+    "primary_post__attachments",
+    "excluded_comment",
+    "dismissed_reason",
+    "significant_reason",
+)
+
+
+def json_response(data: Any) -> HttpResponse:
+    """Render an already-shaped payload without a second pass through pydantic.
+
+    The hot reads (case list and detail) build plain dicts that match their response
+    schema; validating them again per request cost more than the queries. The schema
+    stays in the OpenAPI document, and the tests (and schemathesis) check conformance.
+    """
+    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
 def _assignment_refs(assignments: list[Assignment]) -> list[dict[str, Any]]:

@@ -8,15 +8,16 @@ import json
 from typing import Literal
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field as NinjaField
 from ninja import Query, Router, Schema
 
+from otklik.api.auth import Principal
 from otklik.api.errors import ApiError, ErrorOut
 from otklik.api.schemas import CaseDetail, CasePage
 from otklik.api.scope import case_for, cases_for
-from otklik.api.serialize import active_assignments, case_detail, case_row
+from otklik.api.serialize import LIST_DEFERRED, active_assignments, case_detail, case_row, json_response
 from otklik.cases.models import Assignment, Case
 from otklik.cases.workflow import CLOSED_STATUSES, Status
 
@@ -29,6 +30,12 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: Error
 class CaseFilters(Schema):
     """The inbox's filters (see /inbox/): every one optional, combined with AND."""
 
+    view: str | None = NinjaField(
+        None,
+        max_length=32,
+        description="Представление «Входящих» для роли вызывающего: route, returned, review, coinfo, assigned, "
+        "revision, approved, intermediate, overdue, significant, all",
+    )
     status: Status | None = NinjaField(None, description="Статус обращения")
     network: str | None = NinjaField(None, max_length=16, description="Соцсеть: vk, ok, telegram, …")
     topic: int | None = NinjaField(None, description="Тема (id)")
@@ -47,9 +54,22 @@ class CaseFilters(Schema):
     )
 
 
-def _apply_filters(qs: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
+def _apply_view(qs: QuerySet[Case], principal: Principal, key: str, now: dt.datetime) -> QuerySet[Case]:
+    """The inbox's views, from the pages' own query module (one definition of each view)."""
+    from otklik.web.queries import READER_VIEWS, view_filter, views_for
+
+    views = READER_VIEWS if principal.user is None else views_for(principal.user)
+    keys = [v.key for v in views]
+    if key not in keys:
+        raise ApiError(400, "validation_failed", f"Представление «{key}» недоступно; доступны: {', '.join(keys)}.")
+    return qs.filter(view_filter(principal.user, key, now))
+
+
+def _apply_filters(qs: QuerySet[Case], f: CaseFilters, principal: Principal) -> QuerySet[Case]:
     now = timezone.now()
     tz = timezone.get_current_timezone()
+    if f.view:
+        qs = _apply_view(qs, principal, f.view, now)
     if f.status:
         qs = qs.filter(status=f.status)
     else:
@@ -111,7 +131,7 @@ def _page(qs: QuerySet[Case], f: CaseFilters) -> tuple[list[Case], str | None]:
                 qs = qs.filter(
                     Q(next_due_at__gt=c["d"]) | Q(next_due_at=c["d"], pk__lt=c["id"]) | Q(next_due_at__isnull=True)
                 )
-    rows = list(qs.select_related("primary_post", "topic", "municipality")[: f.limit + 1])
+    rows = list(qs.select_related("primary_post", "topic", "municipality").defer(*LIST_DEFERRED)[: f.limit + 1])
     more = len(rows) > f.limit
     rows = rows[: f.limit]
     if not more or not rows:
@@ -124,21 +144,21 @@ def _page(qs: QuerySet[Case], f: CaseFilters) -> tuple[list[Case], str | None]:
 
 
 @router.get("/cases", response={200: CasePage, **ERRORS}, summary="Список обращений")
-def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict:
+def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> HttpResponse:
     """Обращения, видимые вызывающему (как во «Входящих»), с фильтрами и постраничным курсором.
 
     Порядок по умолчанию — ближайший срок первым. Сервисному токену нужен право `read`;
     он видит обращения своего муниципалитета.
     """
-    qs = _apply_filters(cases_for(request.auth), filters)
+    qs = _apply_filters(cases_for(request.auth), filters, request.auth)
     rows, next_cursor = _page(qs, filters)
     by_case = active_assignments(rows)
-    return {"items": [case_row(c, by_case[c.pk]) for c in rows], "next_cursor": next_cursor}
+    return json_response({"items": [case_row(c, by_case[c.pk]) for c in rows], "next_cursor": next_cursor})
 
 
 @router.get("/cases/{int:case_id}", response={200: CaseDetail, **ERRORS}, summary="Обращение")
-def get_case(request: HttpRequest, case_id: int) -> dict:
+def get_case(request: HttpRequest, case_id: int) -> HttpResponse:
     """Обращение целиком: сообщение и ветка, назначения, проекты ответов, публикации, сроки,
     журнал событий и действия, доступные вызывающему сейчас. 404 — если обращение не видно."""
     case_for(request.auth, case_id)
-    return case_detail(case_id, request.auth)
+    return json_response(case_detail(case_id, request.auth))

@@ -118,3 +118,20 @@ def test_service_token_without_read_is_forbidden(cast, as_service, routed):
     r = as_service("push").get("/cases")
     assert r.status_code == 403
     assert error_code(r) == "forbidden"
+
+
+def test_inbox_views_per_role(cast, as_user, routed, make_case):
+    fresh = make_case("Новое")
+    assert _ids(as_user(cast.specialist).get("/cases", {"view": "route"})) == [fresh.pk]
+    assert _ids(as_user(cast.roads).get("/cases", {"view": "assigned"})) == [routed.pk]
+    r = as_user(cast.roads).get("/cases", {"view": "route"})
+    assert r.status_code == 400
+    assert error_code(r) == "validation_failed"
+
+
+def test_list_and_detail_match_their_response_schemas(cast, as_user, routed):
+    from otklik.api.schemas import CaseDetail, CasePage
+
+    api = as_user(cast.roads)
+    CasePage.model_validate(api.get("/cases").json())
+    CaseDetail.model_validate(api.get(f"/cases/{routed.pk}").json())
