@@ -389,37 +389,48 @@ def triage_post(post_id: int) -> TriageResult | None:
 
 
 def apply_automation(case: Case, result: TriageResult, settings_: TriageSettings) -> list[str]:
-    """Detect / route / flag as the system, each only if switched on and confident."""
+    """Detect / route / flag as the system, each only if switched on and confident.
+
+    A refusal by the workflow (someone acted first, the case moved on) is logged and the
+    remaining steps are skipped for that case: triage never fights a person.
+    """
     done: list[str] = []
     if not (settings_.auto_detect or settings_.auto_route or settings_.auto_flag_significant):
         return done
-    try:
-        from otklik.cases import actions
-    except ImportError:  # the workflow actions are not there yet
-        log.warning("triage automation skipped: otklik.cases.actions is missing")
-        return done
     if result.abuse_categories:
         return done  # §22 is a person's decision; never act automatically on such a message
-    case.refresh_from_db()
-    if settings_.auto_detect and case.status == Status.FEED and result.relevance >= settings_.auto_detect_threshold:
-        actions.do_detect_case(case, acting_user=None)
-        done.append("detected")
+    try:
+        from otklik.cases import actions
+        from otklik.cases.errors import ActionError
+    except ImportError:  # pragma: no cover - the workflow actions are part of the project
+        log.warning("triage automation skipped: otklik.cases.actions is missing")
+        return done
+    try:
         case.refresh_from_db()
-    top = result.top_suggestion
-    if (
-        settings_.auto_route
-        and case.status == Status.NEW
-        and top
-        and top["confidence"] >= settings_.auto_route_threshold
-    ):
-        org = Organization.objects.filter(pk=top["organization_id"], municipality=case.municipality).first()
-        if org is not None:
-            actions.do_route_case(case, [org], acting_user=None)
-            done.append(f"routed:{org.pk}")
+        if settings_.auto_detect and case.status == Status.FEED and result.relevance >= settings_.auto_detect_threshold:
+            case = actions.do_detect_case(case, acting_user=None) or case
+            done.append("detected")
             case.refresh_from_db()
-    if settings_.auto_flag_significant and result.significant and not case.is_significant:
-        actions.do_flag_significant(case, reason="; ".join(result.significance_reasons), acting_user=None)
-        done.append("flagged_significant")
+        top = result.top_suggestion
+        if (
+            settings_.auto_route
+            and case.status == Status.NEW
+            and top
+            and top["confidence"] >= settings_.auto_route_threshold
+        ):
+            org = Organization.objects.filter(
+                pk=top["organization_id"], municipality=case.municipality, is_active=True
+            ).first()
+            if org is not None:
+                case = actions.do_route_case(case, [org], acting_user=None) or case
+                done.append(f"routed:{org.pk}")
+                case.refresh_from_db()
+        if settings_.auto_flag_significant and result.significant and not case.is_significant:
+            reason = "; ".join(result.significance_reasons) or "признаки социальной значимости"
+            actions.do_flag_significant(case, reason=f"Автоматически (разбор): {reason}", acting_user=None)
+            done.append("flagged_significant")
+    except ActionError as exc:
+        log.info("triage automation stopped on case %s: %s", case.pk, exc.message)
     return done
 
 

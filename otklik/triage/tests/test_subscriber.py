@@ -107,6 +107,7 @@ def test_switched_on_automation_acts_as_the_system(cast, fake_actions):
     assert fake_actions[1][2] == [cast.water_org.pk]
     assert all(c[-1] is None for c in fake_actions)  # acting_user=None: the system
     assert result.auto_actions == ["detected", f"routed:{cast.water_org.pk}", "flagged_significant"]
+    assert fake_actions[2][2].startswith("Автоматически (разбор): нет воды")
 
 
 def test_automation_never_acts_on_abusive_messages(cast, fake_actions):
