@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,7 @@ class SweepResult:
     warned: list[int] = field(default_factory=list)
     breached: list[int] = field(default_factory=list)
     lapsed: list[int] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"warned={len(self.warned)} breached={len(self.breached)} lapsed={len(self.lapsed)}"
@@ -152,11 +154,17 @@ def sweep(
     def on_breach(row: tuple[Any, ...]) -> None:
         publish("deadline_breached", _payload(row, now))
 
+    # Breaches before warnings: a breach also sets warned_at, so a row that is already past
+    # due is written once, not twice, and the warn pass only sees rows still before due.
+    t0 = time.perf_counter()
     result.lapsed = drain(
         _lapse_sql(), lambda: [Deadline.Outcome.LAPSED.value, now, RETURN_WINDOW, batch_size], lambda row: None
     )
-    result.warned = drain(_warn_sql(), lambda: [now, now, batch_size], on_warn)
+    t1 = time.perf_counter()
     result.breached = drain(_breach_sql(), lambda: [now, now, now, RETURN_WINDOW, batch_size], on_breach)
+    t2 = time.perf_counter()
+    result.warned = drain(_warn_sql(), lambda: [now, now, batch_size], on_warn)
+    result.seconds = {"lapse": t1 - t0, "breach": t2 - t1, "warn": time.perf_counter() - t2}
     if result.warned or result.breached or result.lapsed:
         log.info("deadline sweep at %s: %s", now.isoformat(), result)
     return result

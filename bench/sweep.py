@@ -1,0 +1,166 @@
+"""Benchmark of the deadline sweep on PostgreSQL (run by hand, not by CI).
+
+    .venv/bin/python bench/sweep.py [--rows 1000000] [--due 0.01] [--closed 1000000] [--keep]
+
+Builds a dedicated database (``otklik_bench_sweep``; ``BENCH_PG`` overrides the server URL),
+fills it with ``--rows`` open deadlines of which ``--due`` are past due (and as many again in
+their warning window), plus ``--closed`` closed rows, then prints:
+
+* the query plans of the three sweep statements (which index each one uses);
+* the time of one full sweep (marks every due row), with events counted, not dispatched;
+* the time of the idle sweep a minute later (the every-minute common case).
+
+Target (issue 8): one sweep over 1,000,000 open deadlines, 1 % due, under 1 second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+DB = "otklik_bench_sweep"
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB}")
+        conn.execute(f"CREATE DATABASE {DB}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--due", type=float, default=0.01)
+    parser.add_argument("--closed", type=int, default=1_000_000)
+    parser.add_argument("--keep", action="store_true", help="reuse the filled database (only re-mark rows)")
+    args = parser.parse_args()
+
+    if not args.keep:
+        recreate_database()
+    os.environ["DATABASE_URL"] = f"{SERVER}/{DB}"
+    os.environ["HUEY_IMMEDIATE"] = "true"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from otklik.cases import sweep as sweep_module
+    from otklik.cases.models import Deadline
+
+    now = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+    table = Deadline._meta.db_table
+    n_due = int(args.rows * args.due)
+
+    with connection.cursor() as cur:
+        if not args.keep:
+            t0 = time.perf_counter()
+            call_command("migrate", verbosity=0)
+            print(f"migrate: {time.perf_counter() - t0:.1f} s")
+            t0 = time.perf_counter()
+            cur.execute(
+                "INSERT INTO directory_municipality (name, slug, timezone, is_active)"
+                " VALUES ('Бенчмарк', 'bench', 'Europe/Moscow', true) RETURNING id"
+            )
+            muni = cur.fetchone()[0]
+            cur.execute(
+                "INSERT INTO cases_case (municipality_id, status, created_at, updated_at, version, is_significant,"
+                " significant_reason, excluded_reason, excluded_comment, dismissed_reason)"
+                " SELECT %s, 'assigned', %s, %s, 1, false, '', '', '', '' FROM generate_series(1, 10000)",
+                [muni, now, now],
+            )
+            cur.execute("SELECT min(id) FROM cases_case")
+            first_case = cur.fetchone()[0]
+            # Open rows: i < n_due are past due, the next n_due are in their warning window, the rest later.
+            stages = "(ARRAY['draft','review','publish_total','return_window','coexec_info'])[1 + mod(i, 5)]"
+            cur.execute(
+                f"INSERT INTO {table} (case_id, stage, point, limit_value, limit_unit, started_at, due_at, warn_at,"
+                " outcome)"
+                f" SELECT %s + mod(i, 10000), {stages}, '11', 60, 'working_minutes', %s - interval '2 hours',"
+                "   CASE WHEN i < %s THEN %s - (i || ' seconds')::interval"
+                "        WHEN i < 2 * %s THEN %s + interval '10 minutes'"
+                "        ELSE %s + ((mod(i, 10000)) || ' minutes')::interval + interval '1 hour' END,"
+                "   CASE WHEN i < %s THEN %s - interval '20 minutes' - (i || ' seconds')::interval"
+                "        WHEN i < 2 * %s THEN %s - interval '1 minute'"
+                "        ELSE %s + ((mod(i, 10000)) || ' minutes')::interval + interval '45 minutes' END,"
+                "   ''"
+                " FROM generate_series(0, %s - 1) AS i",
+                [first_case, now, n_due, now, n_due, now, now, n_due, now, n_due, now, now, args.rows],
+            )
+            cur.execute(
+                f"INSERT INTO {table} (case_id, stage, point, limit_value, limit_unit, started_at, due_at, warn_at,"
+                " warned_at, closed_at, outcome)"
+                " SELECT %s + mod(i, 10000), 'draft', '11', 60, 'working_minutes', %s - interval '30 days',"
+                " %s - interval '29 days', %s - interval '29 days 1 hour', %s - interval '29 days 1 hour',"
+                " %s - interval '29 days 2 hours', 'met' FROM generate_series(1, %s) AS i",
+                [first_case, now, now, now, now, now, args.closed],
+            )
+            print(f"filled {args.rows:,} open (+{args.closed:,} closed) deadlines: {time.perf_counter() - t0:.1f} s")
+        else:
+            cur.execute(
+                f"UPDATE {table} SET warned_at = NULL, breached_at = NULL"
+                " WHERE closed_at IS NULL AND (warned_at IS NOT NULL OR breached_at IS NOT NULL)"
+            )
+            cur.execute(
+                f"UPDATE {table} SET closed_at = NULL, outcome = '' WHERE outcome = 'lapsed' AND due_at <= %s", [now]
+            )
+        cur.execute(f"VACUUM ANALYZE {table}")
+        cur.execute(f"SELECT count(*) FILTER (WHERE closed_at IS NULL), count(*) FROM {table}")
+        open_rows, all_rows = cur.fetchone()
+        cur.execute(f"SELECT count(*) FROM {table} WHERE closed_at IS NULL AND due_at <= %s", [now])
+        due_rows = cur.fetchone()[0]
+        print(f"rows: {all_rows:,} total, {open_rows:,} open, {due_rows:,} due at {now.isoformat()}")
+
+        print("\nquery plans (EXPLAIN ANALYZE, rolled back):")
+        statements = [
+            ("lapse", sweep_module._lapse_sql(), ["lapsed", now, "return_window", sweep_module.BATCH_SIZE]),
+            ("breach", sweep_module._breach_sql(), [now, now, now, "return_window", sweep_module.BATCH_SIZE]),
+            ("warn", sweep_module._warn_sql(), [now, now, sweep_module.BATCH_SIZE]),
+        ]
+        for name, sql, params in statements:
+            with transaction.atomic():
+                cur.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
+                plan = [row[0] for row in cur.fetchall()]
+                transaction.set_rollback(True)
+            index_lines = [line.strip() for line in plan if "Index" in line or "Seq Scan" in line]
+            total = next((line for line in plan if line.startswith("Execution Time")), "")
+            print(f"  {name:6s} one batch of {sweep_module.BATCH_SIZE}: {total}")
+            for line in index_lines:
+                print(f"         {line}")
+
+    events = {"deadline_warned": 0, "deadline_breached": 0}
+
+    def count(kind: str, payload: dict) -> None:  # type: ignore[type-arg]
+        events[kind] += 1
+
+    t0 = time.perf_counter()
+    result = sweep_module.sweep(now, publish=count)
+    full = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    idle = sweep_module.sweep(now + dt.timedelta(seconds=30), publish=count)
+    idle_time = time.perf_counter() - t0
+    phases = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in result.seconds.items())
+    print(f"\nfull sweep: {full * 1000:.0f} ms — {result} ({phases}); events {events}")
+    t0 = time.perf_counter()
+    sweep_module.sweep(now + dt.timedelta(seconds=60), publish=count)
+    idle_again = time.perf_counter() - t0
+    print(f"idle sweep (nothing new due): {idle_time * 1000:.1f} ms — {idle}")
+    print(f"idle sweep again (dead index entries of the marked rows skipped): {idle_again * 1000:.1f} ms")
+    target = 1.0
+    print(f"target < {target:.0f} s: full sweep at {full / target:.2f} of the limit")
+
+
+if __name__ == "__main__":
+    main()
