@@ -1,0 +1,47 @@
+"""Publication through the workflow's event: pending first, then the network, then confirmed."""
+
+from __future__ import annotations
+
+import pytest
+
+from otklik.cases import actions, events
+from otklik.cases.models import Post
+from otklik.connectors.collect import collect_account
+from otklik.connectors.models import DeliveryAttempt
+from otklik.connectors.publish import on_publication_pending
+from otklik.connectors.tests.helpers import vk_connector
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def approved(cast, vk_account, fake_vk, monkeypatch):
+    post = fake_vk.add_post("Пост")
+    fake_vk.add_comment(post.id, "Когда уберут снег?")
+    collect_account(vk_account, connector=vk_connector(fake_vk))
+    case = actions.do_detect_case(Post.objects.get().case, acting_user=cast.specialist)
+    case = actions.do_route_case(case, [cast.roads_org], acting_user=cast.specialist)
+    case = actions.do_submit_draft(case, text="Техника выйдет сегодня.", acting_user=cast.roads)
+    monkeypatch.setitem(events._handlers, "publication_pending", [on_publication_pending])
+    return actions.do_approve_draft(case.drafts.get(), acting_user=cast.specialist)
+
+
+def test_publishing_an_answer_posts_it_from_the_community(cast, vk_account, fake_vk, approved):
+    case = actions.do_publish_answer(approved, account=vk_account, acting_user=cast.specialist)
+    publication = case.publications.get()
+    publication.refresh_from_db()
+    [comment] = fake_vk.published
+    assert comment.from_id == -fake_vk.group_id and comment.text == "Техника выйдет сегодня."
+    assert publication.status == "published" and publication.external_id.endswith(f"_{comment.id}")
+    case.refresh_from_db()
+    assert case.status == "answered"
+    assert list(DeliveryAttempt.objects.values_list("outcome", flat=True)) == ["published"]
+
+
+def test_a_permanent_error_fails_the_publication_with_its_reason(cast, vk_account, fake_vk, approved):
+    next(iter(fake_vk.posts.values())).comments_open = False
+    case = actions.do_publish_answer(approved, account=vk_account, acting_user=cast.specialist)
+    publication = case.publications.get()
+    publication.refresh_from_db()
+    assert publication.status == "failed" and "комментарии закрыты" in publication.error
+    assert fake_vk.published == []
