@@ -1,0 +1,119 @@
+"""Benchmark: the inbox and the case page on a million cases (server-side render time).
+
+Run by hand (not in CI) against the database ``bench/api.py --seed`` creates
+(``otklik_bench_api``: 10 municipalities, 1,000,000 cases, 100,000 per municipality):
+
+    .venv/bin/python bench/api.py --seed --duration 1   # once, if not seeded yet
+    .venv/bin/python bench/web_inbox.py [--repeat 20]
+
+Each page is rendered in-process through Django's test client (full middleware, templates,
+navigation counts) as a specialist of one municipality (100,000 cases) and as an executor,
+``--repeat`` times after a warm-up; it prints p50/p95 in milliseconds and the number of SQL
+queries, then the ratio to a trivial page (the login form: no database work) rendered the
+same way. It writes nothing but two login sessions. Target: every page p95 under 300 ms
+with a query count that does not depend on the data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/otklik_bench_api")
+os.environ.setdefault("OTKLIK_DATA_DIR", "/tmp/otklik_bench_web_data")
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("ACCESS_LOG_LEVEL", "WARNING")
+os.environ.setdefault("HUEY_IMMEDIATE", "0")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
+
+
+def measure(client, url: str, repeat: int) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    response = client.get(url)  # warm-up
+    assert response.status_code == 200, (url, response.status_code)
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        with CaptureQueriesContext(connection) as ctx:
+            client.get(url)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    return statistics.median(times), p95, len(ctx.captured_queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import User
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from otklik.cases.models import Case
+
+    setup_test_environment()
+    total = Case.objects.count()
+    if total < 100_000:
+        sys.exit(f"only {total} cases in the database: seed it with bench/api.py --seed first")
+    specialist = User.objects.get(username="m0u0")
+    executor = User.objects.get(username="m0u10")
+    muni_id = specialist.memberships.first().municipality_id
+    in_muni = Case.objects.filter(municipality_id=muni_id).count()
+    case_id = (
+        Case.objects.filter(municipality_id=muni_id, status="review").order_by("-id").values_list("id", flat=True)[0]
+    )
+    own_case = (
+        Case.objects.filter(assignments__organization__memberships__user=executor)
+        .order_by("-id")
+        .values_list("id", flat=True)[0]
+    )
+    print(f"{total} cases; municipality of the specialist: {in_muni}; {args.repeat} renders per page")
+
+    anon = Client()
+    base_p50, base_p95, _ = measure(anon, "/login/", args.repeat)
+    print(f"{'trivial page /login/':<48} p50 {base_p50:7.1f} ms  p95 {base_p95:7.1f} ms")
+    rows = [
+        ("specialist", specialist, "/inbox/"),
+        ("specialist", specialist, "/inbox/?view=review"),
+        ("specialist", specialist, "/inbox/?view=overdue"),
+        ("specialist", specialist, "/inbox/?view=all"),
+        ("specialist", specialist, "/inbox/?view=all&page=200"),
+        ("specialist", specialist, "/inbox/?view=all&status=assigned&network=vk"),
+        ("specialist", specialist, "/inbox/?view=all&q=дома+17"),
+        ("specialist", specialist, "/feed/"),
+        ("specialist", specialist, f"/cases/{case_id}/"),
+        ("executor", executor, "/inbox/"),
+        ("executor", executor, "/inbox/?view=all"),
+        ("executor", executor, f"/cases/{own_case}/"),
+    ]
+    clients: dict[str, Client] = {}
+    worst = 0.0
+    for who, user, url in rows:
+        if who not in clients:
+            clients[who] = Client()
+            clients[who].force_login(user)
+        p50, p95, queries = measure(clients[who], url, args.repeat)
+        worst = max(worst, p95)
+        print(
+            f"{who + ' ' + url:<48} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {queries:3d} queries  x{p50 / base_p50:5.1f} of trivial"
+        )
+    print(f"worst p95: {worst:.0f} ms (target < 300 ms): {'OK' if worst < 300 else 'OVER'}")
+
+
+if __name__ == "__main__":
+    main()
