@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 
 from otklik.cases import deadlines as dl
 from otklik.cases._common import actor_of, administration_id, emit, finish, lock_case, now, record
@@ -93,16 +94,17 @@ def _insert(
 ) -> dict[Key, Case]:
     """Insert cases, posts, their events (and route clocks if detected). Raises IntegrityError on a race."""
     status = Status.NEW if detected else Status.FEED
-    posts = [_post_for(municipality, m) for m in messages]
-    Post.objects.bulk_create(posts)
-    cases = [
-        Case(municipality=municipality, status=status, primary_post=p, detected_at=t if detected else None)
-        for p in posts
-    ]
+    cases = [Case(municipality=municipality, status=status, detected_at=t if detected else None) for _ in messages]
     Case.objects.bulk_create(cases)
+    posts = [_post_for(municipality, m) for m in messages]
     for post, case in zip(posts, cases, strict=True):
         post.case = case
-    Post.objects.bulk_update(posts, ["case"], batch_size=500)
+    Post.objects.bulk_create(posts)
+    # One statement instead of bulk_update's CASE WHEN: each new case has exactly one post.
+    first_post = Post.objects.filter(case=OuterRef("pk")).order_by("pk").values("pk")[:1]
+    Case.objects.filter(pk__in=[c.pk for c in cases]).update(primary_post=Subquery(first_post))
+    for post, case in zip(posts, cases, strict=True):
+        case.primary_post = post
     actor = actor_of(acting_user)
     CaseEvent.objects.bulk_create(
         CaseEvent(
