@@ -13,4 +13,5 @@ urlpatterns = [
     path("import/<uuid:pk>/confirm/", views.import_confirm, name="import_confirm"),
     path("import/<uuid:pk>/progress/", views.import_progress, name="import_progress"),
     path("vk/callback/<int:pk>/", views.vk_callback, name="vk_callback"),
+    path("telegram/webhook/<int:pk>/", views.telegram_webhook, name="telegram_webhook"),
 ]

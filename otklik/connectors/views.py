@@ -270,3 +270,31 @@ def vk_callback(request: HttpRequest, pk: int) -> HttpResponse:
         # cursor (used by the periodic wall scan) is left as it is.
         store_batch(state.pk, account, Batch(messages, dict(state.cursor or {}), changes))
     return HttpResponse("ok", content_type="text/plain")
+
+
+@csrf_exempt
+@require_POST
+def telegram_webhook(request: HttpRequest, pk: int) -> HttpResponse:
+    """Telegram webhook (optional; getUpdates is the default): the secret token header is checked."""
+    from otklik.connectors.base import Batch
+    from otklik.connectors.telegram.connector import TelegramConnector
+
+    account = get_object_or_404(OfficialAccount, pk=pk, network="telegram", is_active=True)
+    creds = account.get_credentials() if account.has_credentials else {}
+    secret = str(creds.get("webhook_secret") or "")
+    if not secret or request.headers.get("X-Telegram-Bot-Api-Secret-Token") != secret:
+        return HttpResponseForbidden("bad secret", content_type="text/plain")
+    try:
+        update = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return HttpResponse("bad request", status=400, content_type="text/plain")
+    state = ensure_state(account)
+    cursor = dict(state.cursor or {})
+    threads = dict(cursor.get("threads") or {})
+    messages: list[IncomingMessage] = []
+    changes: list[Any] = []
+    TelegramConnector(account_ref(account))._take(
+        update if isinstance(update, dict) else {}, threads, messages, changes
+    )
+    store_batch(state.pk, account, Batch(messages, {**cursor, "threads": threads}, changes))
+    return HttpResponse("ok", content_type="text/plain")

@@ -171,7 +171,7 @@ def test_vk_publication_is_never_posted_twice(vk_account, fake_vk, cast):
     from otklik.cases import actions
 
     post = fake_vk.add_post("Пост")
-    for i in range(20):
+    for i in range(12):
         fake_vk.add_comment(post.id, f"вопрос {i}")
     collect_account(vk_account, connector=vk_connector(fake_vk))
     publications = []

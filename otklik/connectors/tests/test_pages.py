@@ -203,3 +203,25 @@ def test_vk_sends_callbacks_over_real_http(live_server, callback_account, fake_v
     assert fake_vk.send_callback(url, fake_vk.events[-1]) == "ok"
     assert fake_vk.send_callback(url, fake_vk.events[-1]) == "ok"
     assert list(Post.objects.values_list("text", flat=True)) == ["Живой callback"]
+
+
+def test_telegram_webhook_checks_the_secret_and_stores_once(client, cast):
+    from otklik.connectors.telegram.fake import FakeTelegram
+
+    fake = FakeTelegram()  # not started: only its update shapes are used
+    account = cast.vk_account
+    account.network, account.url, account.external_id = "telegram", "https://t.me/adm", str(fake.channel["id"])
+    account.set_credentials({"bot_token": "1:t", "discussion_chat_id": fake.group["id"], "webhook_secret": "s3"})
+    account.save()
+    _, forward = fake.post_to_channel("Пост")
+    fake.comment(forward, "Через webhook")
+    url = reverse("connectors:telegram_webhook", args=[account.pk])
+    updates = fake.updates
+    assert client.post(url, updates[2], content_type="application/json").status_code == 403
+    for update in updates + updates[2:]:
+        response = client.post(
+            url, update, content_type="application/json", headers={"X-Telegram-Bot-Api-Secret-Token": "s3"}
+        )
+        assert response.content == b"ok"
+    stored = Post.objects.get()
+    assert stored.text == "Через webhook" and stored.parent_key == f"{fake.channel['id']}/1"
