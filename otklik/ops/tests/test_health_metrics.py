@@ -71,3 +71,28 @@ def test_json_logs_carry_the_request_id():
     finally:
         request_id_var.reset(token)
     assert line["msg"] == "привет мир" and line["request_id"] == "req-123456" and line["case_id"] == 7
+
+
+def test_metrics_count_failed_deliveries_and_overdue_deadlines(client, cast):
+    from otklik.cases.models import Case, Deadline
+    from otklik.notify.models import Delivery, Notification
+
+    now = timezone.now()
+    n = Notification.objects.create(user=cast.roads, kind="x", title="t", dedupe_key="k", created_at=now)
+    Delivery.objects.create(
+        notification=n, channel="email", address="a@b.c", status="failed", next_attempt_at=now, created_at=now
+    )
+    case = Case.objects.create(municipality=cast.municipality, status="new")
+    Deadline.objects.create(
+        case=case,
+        stage="route",
+        point="9.2",
+        limit_value=60,
+        limit_unit="working_minutes",
+        started_at=now - timezone.timedelta(hours=3),
+        due_at=now - timezone.timedelta(hours=1),
+        warn_at=now,
+    )
+    body = client.get("/metrics").content.decode()
+    assert 'otklik_notification_failures{channel="email",model="delivery"} 1.0' in body
+    assert 'otklik_deadlines_overdue{stage="route"} 1.0' in body
