@@ -132,6 +132,8 @@ def sweep(
     now = now or timezone.now()
     publish = publish or events.publish
     result = SweepResult()
+    # Raw SQL gets the value as the ORM would store it (SQLite: naive UTC text, compared as text).
+    at = connection.ops.adapt_datetimefield_value(now)
 
     def drain(sql: str, params: Callable[[], list[Any]], on_row: Callable[[tuple[Any, ...]], None]) -> list[int]:
         ids: list[int] = []
@@ -158,12 +160,12 @@ def sweep(
     # due is written once, not twice, and the warn pass only sees rows still before due.
     t0 = time.perf_counter()
     result.lapsed = drain(
-        _lapse_sql(), lambda: [Deadline.Outcome.LAPSED.value, now, RETURN_WINDOW, batch_size], lambda row: None
+        _lapse_sql(), lambda: [Deadline.Outcome.LAPSED.value, at, RETURN_WINDOW, batch_size], lambda row: None
     )
     t1 = time.perf_counter()
-    result.breached = drain(_breach_sql(), lambda: [now, now, now, RETURN_WINDOW, batch_size], on_breach)
+    result.breached = drain(_breach_sql(), lambda: [at, at, at, RETURN_WINDOW, batch_size], on_breach)
     t2 = time.perf_counter()
-    result.warned = drain(_warn_sql(), lambda: [now, now, batch_size], on_warn)
+    result.warned = drain(_warn_sql(), lambda: [at, at, batch_size], on_warn)
     result.seconds = {"lapse": t1 - t0, "breach": t2 - t1, "warn": time.perf_counter() - t2}
     if result.warned or result.breached or result.lapsed:
         log.info("deadline sweep at %s: %s", now.isoformat(), result)

@@ -160,3 +160,13 @@ def test_two_consumers_at_once_mark_each_row_once(cast):
     assert not Deadline.objects.filter(closed_at__isnull=True, breached_at__isnull=True).exists()
     assert not Deadline.objects.filter(closed_at__isnull=True, warned_at__isnull=True).exists()
     assert "deadline_warned" not in kinds  # every row was already past due
+
+
+def test_it_compares_times_in_any_timezone(case):
+    from zoneinfo import ZoneInfo
+
+    d = _deadline(case, due_in=10, warn_in=5)
+    local = NOW.astimezone(ZoneInfo("Asia/Vladivostok"))  # the same moment, written as +10:00
+    result = sweep(local, publish=Recorder())
+    assert result.warned == result.breached == []
+    assert sweep(local + dt.timedelta(minutes=11), publish=Recorder()).breached == [d.pk]
