@@ -188,8 +188,8 @@ def _fallback_year(year: int) -> YearDays:
     for day_off, name in lib.items():
         match = _SUBSTITUTED_FROM.search(name)
         if match and day_off + one_day in public:
-            month, day, from_year = map(int, match.groups())
-            shortened.add(dt.date(from_year, month, day))
+            month, day_of_month, from_year = map(int, match.groups())
+            shortened.add(dt.date(from_year, month, day_of_month))
     shortened = {day for day in shortened if day.year == year}
     return YearDays(
         nonworking=frozenset(nonworking),

@@ -49,6 +49,7 @@ def format_working(delta: dt.timedelta) -> str:
 
 class Command(BaseCommand):
     help = "Рабочее время: срок от момента (add) или рабочее время между моментами (between)."
+    requires_system_checks: list[str] = []  # a calculator: no need to load every URLconf first
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         parser = super().create_parser(prog_name, subcommand, **kwargs)
