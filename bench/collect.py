@@ -146,7 +146,7 @@ def main() -> None:
     rate = args.messages / collect_seconds
     limit = args.messages / bulk_seconds
     print(
-        f"database: PostgreSQL {connection.pg_version // 10000} ({DB_NAME}); messages: {args.messages}; posts: {args.posts}; page size: {args.page_size}"
+        f"database: PostgreSQL {getattr(connection, 'pg_version', 0) // 10000} ({DB_NAME}); messages: {args.messages}; posts: {args.posts}; page size: {args.page_size}"
     )
     print(
         f"collection (fake VK over HTTP -> connector -> do_register_posts, case in feed, triage off): {collect_seconds:.2f} s, {rate:.0f} messages/s, {http_requests} HTTP requests, {result.batches} batches"

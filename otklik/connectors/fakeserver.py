@@ -28,10 +28,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 TRANSPORT_FAULTS = ("http_500", "timeout", "malformed", "drop")
+S = TypeVar("S", bound="FakeServer")
 
 
 @dataclass
@@ -142,7 +143,7 @@ class FakeServer:
 
     # -- lifecycle ------------------------------------------------------------
 
-    def start(self) -> FakeServer:
+    def start(self: S) -> S:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -171,7 +172,7 @@ class FakeServer:
             self._httpd.server_close()
             self._httpd = None
 
-    def __enter__(self) -> FakeServer:
+    def __enter__(self: S) -> S:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -244,7 +245,8 @@ def _parse(handler: BaseHTTPRequestHandler) -> FakeRequest:
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
             filename = part.get_filename()
-            payload = part.get_payload(decode=True) or b""
+            decoded = part.get_payload(decode=True)
+            payload = decoded if isinstance(decoded, bytes) else b""
             if filename is not None:
                 files[str(name)] = (filename, payload, part.get_content_type())
             else:

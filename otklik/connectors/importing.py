@@ -110,18 +110,19 @@ def _date(value: Any) -> dt.datetime:
         when = dt.datetime.combine(value, dt.time())
     else:
         text = str(value).strip().replace("Z", "+00:00")
-        when = None
+        parsed: dt.datetime | None = None
         try:
-            when = dt.datetime.fromisoformat(text)
+            parsed = dt.datetime.fromisoformat(text)
         except ValueError:
             for fmt in DATE_FORMATS:
                 try:
-                    when = dt.datetime.strptime(text, fmt)
+                    parsed = dt.datetime.strptime(text, fmt)
                     break
                 except ValueError:
                     continue
-        if when is None:
+        if parsed is None:
             raise ValueError(f"непонятная дата «{text[:40]}»")
+        when = parsed
     if when.tzinfo is None:
         when = timezone.make_aware(when, timezone.get_current_timezone())
     return when

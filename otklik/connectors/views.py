@@ -168,7 +168,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
                 form.add_error("file", str(exc))
             else:
                 job = ImportJob.objects.create(
-                    municipality=form.cleaned_data["municipality"], created_by=request.user, filename=upload.name[:255],
+                    municipality=form.cleaned_data["municipality"], created_by=request.user,  # type: ignore[misc]
+                    filename=upload.name[:255],
                     content=content, total=parsed.total, errors=parsed.errors,
                 )  # fmt: skip
                 return redirect("connectors:import_job", pk=job.pk)

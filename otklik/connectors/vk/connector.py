@@ -67,7 +67,8 @@ def _attachments(items: list[dict[str, Any]] | None) -> list[Attachment]:
     result = []
     for item in items or []:
         kind = str(item.get("type") or "")
-        body = item.get(kind) if isinstance(item.get(kind), dict) else {}
+        value = item.get(kind)
+        body: dict[str, Any] = value if isinstance(value, dict) else {}
         if kind == "photo":
             sizes = body.get("sizes") or []
             best = max(sizes, key=lambda s: int(s.get("width") or 0) * int(s.get("height") or 0), default={})
