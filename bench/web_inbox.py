@@ -3,8 +3,10 @@
 Run by hand (not in CI) against the database ``bench/api.py --seed`` creates
 (``otklik_bench_api``: 10 municipalities, 1,000,000 cases, 100,000 per municipality):
 
-    .venv/bin/python bench/api.py --seed --duration 1   # once, if not seeded yet
-    .venv/bin/python bench/web_inbox.py [--repeat 20]
+    .venv/bin/python bench/web_inbox.py [--seed] [--db otklik_bench_api] [--repeat 20]
+
+``--seed`` fills the database named by ``--db`` with bench/api.py's generator first (it drops
+and recreates that database).
 
 Each page is rendered in-process through Django's test client (full middleware, templates,
 navigation counts) as a specialist of one municipality (100,000 cases) and as an executor,
@@ -25,7 +27,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/otklik_bench_api")
+PG = "postgres://postgres@127.0.0.1:5432"
 os.environ.setdefault("OTKLIK_DATA_DIR", "/tmp/otklik_bench_web_data")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
@@ -56,7 +58,18 @@ def measure(client, url: str, repeat: int) -> tuple[float, float, int]:  # type:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--db", default="otklik_bench_api")
+    parser.add_argument("--seed", action="store_true")
     args = parser.parse_args()
+    if args.seed:
+        sys.path.insert(0, os.path.join(ROOT, "bench"))
+        import api as generator  # bench/api.py
+
+        generator.DB_NAME = args.db
+        generator.DATABASE_URL = f"{PG}/{args.db}"
+        generator.DATA_DIR = "/tmp/otklik_bench_web_data"
+        generator.seed()
+    os.environ["DATABASE_URL"] = f"{PG}/{args.db}"
     import django
 
     django.setup()

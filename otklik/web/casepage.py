@@ -319,7 +319,7 @@ def _panels(forms: dict[str, Any], assignments: list[Assignment]) -> list[dict[s
         items = forms[name] if isinstance(forms[name], list) else [forms[name]]
         for form in items:
             assignment_id = form["assignment"].value() if "assignment" in form.fields else None
-            note = orgs.get(int(assignment_id)) if str(assignment_id or "").isdigit() else ""
+            note = orgs.get(int(str(assignment_id))) if str(assignment_id or "").isdigit() else ""
             panels.append(
                 {
                     "name": name,

@@ -140,8 +140,11 @@ class InboxFilterForm(forms.Form):
 
     def __init__(self, *args: Any, municipality_ids: set[int] | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", "Любой"), *[(s.value, s.label) for s in Status if s != Status.FEED]]
-        self.fields["network"].choices = [("", "Любая"), *Network.choices]
+        self.fields["status"].choices = [  # type: ignore[attr-defined]
+            ("", "Любой"),
+            *[(s.value, s.label) for s in Status if s != Status.FEED],
+        ]
+        self.fields["network"].choices = [("", "Любая"), *Network.choices]  # type: ignore[attr-defined]
         topics = Topic.objects.filter(is_active=True)
         orgs = Organization.objects.filter(is_active=True)
         if municipality_ids is not None:

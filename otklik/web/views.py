@@ -146,7 +146,7 @@ def feed_bulk(request: HttpRequest) -> HttpResponse:
         if action not in allowed_actions(user, case):
             failed.append(f"№{case.pk}: нет прав")
             continue
-        data = {"version": case.version}
+        data: dict[str, Any] = {"version": case.version}
         if action == "dismiss":
             data["reason"] = request.POST.get("bulk-reason", "")
         if action == "exclude":
@@ -154,7 +154,7 @@ def feed_bulk(request: HttpRequest) -> HttpResponse:
             data["comment"] = request.POST.get("bulk-comment", "")
         form = ACTION_FORMS[action][0](data, case=case)
         if not form.is_valid():
-            failed.append(f"№{case.pk}: " + "; ".join(e for errs in form.errors.values() for e in errs))
+            failed.append(f"№{case.pk}: " + "; ".join(str(e) for errs in form.errors.values() for e in errs))
             continue
         try:
             run_action(action, user, case, form.cleaned_data)
