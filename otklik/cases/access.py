@@ -173,7 +173,7 @@ def allowed_actions(user: Any, case: Case) -> set[str]:
                 out.add("proceed_without_co")
         if status == Status.REVIEW:
             out |= {"approve_draft", "return_draft"}
-        if status == Status.APPROVED:
+        if status == Status.APPROVED and not _publication_in_flight(case):
             out.add("publish")
         if status in (Status.FEED, Status.NEW, Status.ASSIGNED):
             out.add("exclude")
@@ -202,6 +202,10 @@ def allowed_actions(user: Any, case: Case) -> set[str]:
                 out.add("submit_draft")
         if status in (Status.REVISION, Status.INTERMEDIATE) and main_mine:
             out.add("submit_draft")
-        if status == Status.APPROVED and main_mine:
+        if status == Status.APPROVED and main_mine and not _publication_in_flight(case):
             out.add("publish")
     return out
+
+
+def _publication_in_flight(case: Case) -> bool:
+    return case.publications.filter(status="pending").exists()
