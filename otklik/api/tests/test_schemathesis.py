@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import override_settings
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -36,6 +38,19 @@ def _seed(cast, make_case):
 @pytest.mark.heavy
 @override_settings(OTKLIK_API_RATE_LIMIT="0")
 def test_api_holds_under_schemathesis(cast, make_case):
+    from otklik.wsgi import application
+
+    # Like Django's test client: a request's end must not close the test's (transactional) connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        _fuzz(cast, make_case, application)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def _fuzz(cast, make_case, application):  # type: ignore[no-untyped-def]
     from schemathesis.checks import not_a_server_error
     from schemathesis.generation import GenerationMode
     from schemathesis.specs.openapi.checks import (
@@ -43,8 +58,6 @@ def test_api_holds_under_schemathesis(cast, make_case):
         response_schema_conformance,
         status_code_conformance,
     )
-
-    from otklik.wsgi import application
 
     _seed(cast, make_case)
     token, raw = ApiToken.issue(user=cast.specialist, name="schemathesis")
