@@ -105,7 +105,8 @@ def do_publish_answer(
             locked=case,
             message="Разместить можно только согласованный проект ответа (п. 12).",
         )
-        if external_url is not None and _network(case) and not url_matches_network(external_url, _network(case)):
+        network = _network(case)
+        if external_url is not None and network and not url_matches_network(external_url, network):
             raise ValidationFailed("Ссылка ведёт не в ту соцсеть, где опубликовано сообщение.")
         draft = Draft.objects.filter(case=case).order_by("-version").first()
         if draft is None or draft.outcome != Draft.Outcome.APPROVED:

@@ -50,12 +50,8 @@ class Violation:
 
 
 def _calendar(municipality: Municipality) -> Any:
-    try:
-        from otklik.regulation.services import calendar_for
-    except ImportError:  # the regulation app's calendar is not there: the production calendar
-        from otklik.worktime import WorkingCalendar
+    from otklik.regulation.services import calendar_for
 
-        return WorkingCalendar.russia(tz=municipality.timezone)
     return calendar_for(municipality)
 
 
@@ -65,16 +61,17 @@ def violations(
     """Deadlines of ``municipality`` that fell due in ``[start, end)`` and were met late or are
     still open past due (as of ``now``), in due order."""
     now = now or timezone.now()
+    met_late = Q(outcome=Deadline.Outcome.MET, closed_at__gt=F("due_at"))
+    # An open return window is not a violation (it lapses); a return after it is one (met late).
+    open_past_due = Q(closed_at__isnull=True) & ~Q(stage__in=NEVER_BREACHED)
     qs = (
-        _base(None)
-        .filter(case__municipality=municipality, due_at__gte=start, due_at__lt=min(end, now))
-        .exclude(outcome__in=[Deadline.Outcome.CANCELLED, Deadline.Outcome.LAPSED])
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gt=F("due_at")))
+        Deadline.objects.filter(case__municipality=municipality, due_at__gte=start, due_at__lt=min(end, now))
+        .filter(met_late | open_past_due)
         .select_related("case", "organization", "user")
         .order_by("due_at", "id")
     )
     rows = list(qs)
-    calendar = _calendar(municipality) if rows else None
+    calendar: Any = _calendar(municipality) if rows else None
     out = []
     for d in rows:
         finished = d.closed_at or now

@@ -49,3 +49,14 @@ def test_violations_list_late_and_still_open_deadlines_with_the_responsible(cast
     ]
     assert sla.violations(cast.municipality, msk(2025, 3, 4), msk(2025, 3, 5), now=msk(2025, 3, 3, 14, 30)) == []
     assert sla.violations(cast.other_municipality, msk(2025, 3, 3), msk(2025, 3, 4)) == []
+
+
+def test_a_return_after_its_window_is_a_violation_of_point_10(cast, clock):
+    case = routed_case(cast, clock, msk(2025, 3, 3, 10, 0))  # window due 10:30
+    dl.lapse_return_windows(msk(2025, 3, 3, 10, 31))
+    clock.set(msk(2025, 3, 3, 10, 45))
+    actions.do_return_assignment(case.assignments.get(), reason="Не наше", acting_user=cast.roads)
+    rows = sla.violations(cast.municipality, msk(2025, 3, 3), msk(2025, 3, 4), now=msk(2025, 3, 3, 10, 50))
+    assert [(r.stage, r.point, r.organization, r.late_by.total_seconds() // 60) for r in rows] == [
+        ("return_window", "10", cast.roads_org, 15)
+    ]
