@@ -140,6 +140,16 @@ def main() -> None:
             for line in index_lines:
                 print(f"         {line}")
 
+        # Calibration: how fast this machine updates plain rows right now (it is shared).
+        cur.execute("DROP TABLE IF EXISTS bench_calibration")
+        cur.execute("CREATE TABLE bench_calibration (id bigserial PRIMARY KEY, v timestamptz)")
+        cur.execute("INSERT INTO bench_calibration (v) SELECT NULL FROM generate_series(1, %s)", [n_due])
+        t0 = time.perf_counter()
+        cur.execute("UPDATE bench_calibration SET v = now()")
+        calibration = time.perf_counter() - t0
+        cur.execute("DROP TABLE bench_calibration")
+        print(f"\ncalibration: UPDATE of {n_due:,} rows of a 2-column table: {calibration * 1000:.0f} ms")
+
     events = {"deadline_warned": 0, "deadline_breached": 0}
 
     def count(kind: str, payload: dict) -> None:  # type: ignore[type-arg]

@@ -13,8 +13,8 @@ every mark is one conditional ``UPDATE ... WHERE <mark> IS NULL ... RETURNING``,
 another consumer already marked no longer matches. On PostgreSQL the candidate rows are
 picked with ``FOR UPDATE SKIP LOCKED``, so two consumers split the work instead of waiting
 on each other. The candidate queries match the partial indexes of ``Deadline``
-(``deadline_warn_idx``, ``deadline_breach_idx``, ``deadline_open_due_idx``), so a sweep
-reads only the rows it changes, however many deadlines are open.
+(``deadline_warn_idx`` and ``deadline_breach_idx``), so a sweep reads only the rows it
+changes, however many deadlines are open or overdue.
 """
 
 from __future__ import annotations
@@ -88,7 +88,9 @@ def _lapse_sql() -> str:
     # A lapsed window closes at the moment it ran out, not at the moment the sweep noticed.
     return (
         f"UPDATE {t} SET closed_at = due_at, outcome = %s WHERE id IN ("  # noqa: S608 - table name from the model, values are parameters
-        f"SELECT id FROM {t} WHERE closed_at IS NULL AND due_at <= %s AND stage = %s"
+        # breached_at IS NULL: a return window is never breached, so this rides deadline_breach_idx,
+        # which holds only rows not yet handled — not every overdue deadline still open.
+        f"SELECT id FROM {t} WHERE closed_at IS NULL AND breached_at IS NULL AND due_at <= %s AND stage = %s"
         f" ORDER BY due_at LIMIT %s{_lock_clause()})"
         " AND closed_at IS NULL"
         " RETURNING id, case_id, stage, organization_id, user_id, due_at"
