@@ -41,6 +41,7 @@ class Fault:
     code: int | str | None = None
     delay: float = 0.5
     op: str = "*"  # the operation it applies to ("wall.getComments", "sendMessage", "*")
+    after: int = 0  # let this many matching requests through first
 
 
 @dataclass
@@ -91,10 +92,17 @@ class FaultPlan:
         self.injected: list[Fault] = []
 
     def schedule(
-        self, kind: str, *, op: str = "*", code: int | str | None = None, delay: float = 0.5, times: int = 1
+        self,
+        kind: str,
+        *,
+        op: str = "*",
+        code: int | str | None = None,
+        delay: float = 0.5,
+        times: int = 1,
+        after: int = 0,
     ) -> None:
         with self._lock:
-            self._scheduled.extend(Fault(kind, code, delay, op) for _ in range(times))
+            self._scheduled.extend(Fault(kind, code, delay, op, after if i == 0 else 0) for i in range(times))
 
     def randomly(
         self, rate: float, kinds: tuple[str, ...], *, codes: tuple[int | str, ...] = (), seed: int | None = None
@@ -113,6 +121,9 @@ class FaultPlan:
         with self._lock:
             for i, fault in enumerate(self._scheduled):
                 if fault.op in ("*", op) and (allowed is None or fault.kind in allowed):
+                    if fault.after > 0:
+                        fault.after -= 1
+                        break
                     fault = self._scheduled.pop(i)
                     self.injected.append(fault)
                     return fault

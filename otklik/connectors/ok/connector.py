@@ -80,6 +80,9 @@ class OkConnector(Connector):
                     anchor=state["anchor"] or None, direction="FORWARD", count=self.page_size,
                 )  # fmt: skip
                 comments = page.get("comments") or []
+                if not comments and page.get("has_more"):
+                    # An empty page that says "more": do not mark the topic as read.
+                    raise ConnectorError("Одноклассники, discussions.getComments: пустая страница", code="partial")
                 names = self._names([str(c.get("author_id")) for c in comments if c.get("author_type") == "USER"])
                 messages = [
                     self._message(tid, c, names) for c in comments if str(c.get("author_type") or "USER") != "GROUP"

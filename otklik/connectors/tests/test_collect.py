@@ -80,3 +80,18 @@ def test_due_accounts_respects_the_interval(vk_account, fake_vk):
     assert due_accounts() == []
     CollectionState.objects.filter(account=vk_account).update(interval_minutes=0)
     assert due_accounts() == [vk_account]
+
+
+def test_a_token_revoked_mid_run_loses_nothing(vk_account, fake_vk):
+    posts = [fake_vk.add_post(f"Пост {i}") for i in range(3)]
+    for post in posts:
+        for i in range(5):
+            fake_vk.add_comment(post.id, f"{post.id}-{i}")
+    # the token stops working after the first post's comments were read
+    fake_vk.faults.schedule("api_error", op="wall.getComments", code=5, after=1)
+    first = run(vk_account, fake_vk)
+    state = CollectionState.objects.get(account=vk_account)
+    assert first.new == 5 and "отозван" in state.last_error  # the first post's batch is kept
+    second = run(vk_account, fake_vk)  # a renewed token
+    assert second.new == 10 and not second.error
+    assert Post.objects.count() == 15
