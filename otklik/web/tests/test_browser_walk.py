@@ -55,6 +55,9 @@ def test_specialist_lead_and_coexecutor_walk_the_regulation(demo):
     # §9.2, §17 — routed to a lead and a co-executor from the inbox, in place (htmx).
     page = demo.open("specialist", "/inbox/")
     page.click(f"a.case-link[href='/cases/{case.pk}/']")
+    page.fill(".org-filter", "дорог")  # a long list narrows as you type
+    expect(page.locator(f"#route-org-{blago.pk}")).to_be_hidden()
+    page.fill(".org-filter", "")
     page.check(f"#route-org-{roads.pk}")
     page.check(f"#route-org-{blago.pk}")
     page.check(f"#route-lead-{roads.pk}")

@@ -88,6 +88,25 @@
     area.setSelectionRange(pos, pos);
   });
 
+  // The organization picker: type to narrow a long list (the list works without it).
+  function initOrgFilters(root) {
+    root.querySelectorAll(".org-filter[hidden]").forEach(function (input) {
+      input.hidden = false;
+      input.addEventListener("keydown", function (ev) {
+        if (ev.key === "Enter") ev.preventDefault(); // Enter filters, it does not route
+      });
+      input.addEventListener("input", function () {
+        var q = input.value.trim().toLowerCase();
+        input.form.querySelectorAll(".org-picker tbody tr").forEach(function (row) {
+          var checked = row.querySelector("input[type=checkbox]").checked;
+          row.hidden = q !== "" && !checked && row.textContent.toLowerCase().indexOf(q) < 0;
+        });
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { initOrgFilters(document); });
+  document.addEventListener("htmx:load", function (ev) { initOrgFilters(ev.detail.elt); });
+
   // Buttons show they are working while htmx waits for the server (no double submits).
   document.addEventListener("htmx:beforeRequest", function (ev) {
     var el = ev.detail.elt;
