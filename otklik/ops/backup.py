@@ -228,8 +228,7 @@ def restore_backup(
     report = RestoreReport(archive=archive, engine=engine)
     with tempfile.TemporaryDirectory(prefix="otklik-restore-") as tmp:
         tmpdir = Path(tmp)
-        with tarfile.open(archive, "r:gz") as tar:
-            tar.extractall(tmpdir, filter="data")  # refuses absolute paths, .., links outside
+        _safe_extract(archive, tmpdir)
         if engine == "postgresql":
             _restore_pg(tmpdir / "db.dump", sd, force=force)
             report.counts = _pg_counts(sd, manifest["counts"])
@@ -251,6 +250,32 @@ def restore_backup(
     missing = [f for f in manifest.get("media_files", []) if not (media / f).is_file()]
     report.mismatches += [f"нет файла {f}" for f in missing]
     return report
+
+
+def _safe_extract(archive: Path, dest: Path) -> None:
+    """Extract only regular files and folders that stay inside ``dest``.
+
+    Python 3.11.4+ has tarfile's "data" filter; Debian 12's Python 3.11.2 does not, so the
+    same rules are applied here by hand.
+    """
+    with tarfile.open(archive, "r:gz") as tar:
+        members = tar.getmembers()
+        root = dest.resolve()
+        for m in members:
+            target = (dest / m.name).resolve()
+            if not (m.isfile() or m.isdir()) or m.name.startswith("/") or not target.is_relative_to(root):
+                raise BackupError(f"{archive}: подозрительный элемент архива {m.name!r} — восстановление остановлено.")
+        for m in members:
+            target = dest / m.name
+            if m.isdir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            src = tar.extractfile(m)
+            if src is None:
+                continue
+            with src, open(target, "wb") as out:
+                shutil.copyfileobj(src, out)
 
 
 def _pg_connect(sd: dict[str, Any], dbname: str | None = None) -> Any:

@@ -132,3 +132,24 @@ def _empty_pg_database():
     with target._admin() as conn:
         conn.execute(f'CREATE DATABASE "{target.name}"')
     return target
+
+
+def test_an_archive_escaping_its_folder_is_refused(tmp_path):
+    import io
+    import json
+    import tarfile
+
+    from otklik.ops.backup import restore_backup
+
+    archive = tmp_path / "evil.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in (
+            ("manifest.json", json.dumps({"format": 1, "engine": "sqlite", "counts": {}}).encode()),
+            ("../../etc/evil", b"x"),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    with pytest.raises(BackupError, match="подозрительный"):
+        restore_backup(archive, target_url=f"sqlite:///{tmp_path / 'x.sqlite3'}", media_root=tmp_path / "m")
+    assert not (tmp_path.parent.parent / "etc" / "evil").exists()
