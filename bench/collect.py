@@ -115,9 +115,10 @@ def main() -> None:
         return c
 
     wipe()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = collect_account(account, connector=connector())
     collect_seconds = time.perf_counter() - started
+    collect_cpu = time.process_time() - cpu_started
     assert not result.error, result.error
     stored = Post.objects.filter(municipality=muni).count()
     assert stored == args.messages == result.new, (stored, result.new)
@@ -130,7 +131,7 @@ def main() -> None:
     http_requests = len(fake.requests)
 
     wipe()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     with transaction.atomic():
         cases = Case.objects.bulk_create([Case(municipality=muni, status="feed") for _ in collected_rows])
         Post.objects.bulk_create(
@@ -140,6 +141,7 @@ def main() -> None:
             ]
         )
     bulk_seconds = time.perf_counter() - started
+    bulk_cpu = time.process_time() - cpu_started
     wipe()
     fake.stop()
 
@@ -152,6 +154,12 @@ def main() -> None:
         f"collection (fake VK over HTTP -> connector -> do_register_posts, case in feed, triage off): {collect_seconds:.2f} s, {rate:.0f} messages/s, {http_requests} HTTP requests, {result.batches} batches"
     )
     print(f"limit (same Post+Case rows, bulk_create, one transaction): {bulk_seconds:.2f} s, {limit:.0f} messages/s")
+    load = os.getloadavg()[0]
+    print(
+        f"this process's CPU time: collection {collect_cpu:.2f} s ({args.messages / collect_cpu:.0f} messages per "
+        f"CPU-second, fake server threads included), bulk {bulk_cpu:.2f} s; "
+        f"load average at the end {load:.1f} on {os.cpu_count()} cores"
+    )
     print(
         f"ratio collection / bulk insert: {rate / limit:.1%} (target >= 10%); target >= 500 messages/s: {'met' if rate >= 500 else 'NOT met'}"
     )
