@@ -185,6 +185,37 @@ def abuse(data: Path, spb_rows: list[dict]) -> None:
         print("  ", res.as_dict()["evidence"], "|", text[:100].replace("\n", " "))
 
 
+def answers(rows: list[dict[str, Any]]) -> None:
+    """Answer suggestions: the answers to the nearest earlier questions vs the real answer."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from otklik.triage.answers import AnswerIndex
+
+    cut = int(len(rows) * 0.8)
+    train = [r for r in rows[:cut] if r["answer_text"].strip()]
+    test = [r for r in rows[cut:] if r["answer_text"].strip()][::5]
+    t = time.perf_counter()
+    index = AnswerIndex([(i, r["_lemmas"], r["answer_text"]) for i, r in enumerate(train)])
+    build_s = time.perf_counter() - t
+    vec = TfidfVectorizer(min_df=2, sublinear_tf=True).fit([r["answer_text"] for r in train])
+    most_common = Counter(r["answer_text"] for r in train).most_common(1)[0][0]
+    t = time.perf_counter()
+    suggested = [index.suggest(r["_lemmas"], k=1) for r in test]
+    per_query = (time.perf_counter() - t) / len(test)
+    real = vec.transform([r["answer_text"] for r in test])
+    got = vec.transform([s[0].text if s else "" for s in suggested])
+    const = vec.transform([most_common] * len(test))
+    sim = real.multiply(got).sum(axis=1).A.ravel()
+    base = real.multiply(const).sum(axis=1).A.ravel()
+    covered = sum(bool(s) for s in suggested) / len(test)
+    print(
+        f"answers [index of {len(train)} approved SPb answers, {len(test)} later messages]: a suggestion for "
+        f"{covered:.1%}; cosine(suggested, real answer) mean {sim.mean():.3f}, >=0.5 for {(sim >= 0.5).mean():.1%} "
+        f"(the single most frequent answer: mean {base.mean():.3f}, >=0.5 for {(base >= 0.5).mean():.1%}); "
+        f"index {build_s:.1f}s, {per_query * 1e3:.1f} ms per look-up"
+    )
+
+
 def relevance(spb_rows: list[dict], data: Path) -> None:
     from otklik.triage.pipeline import triage
 
@@ -217,6 +248,7 @@ def main() -> int:
     routing(rows, args.quick)
     topics(rows)
     abuse(args.data, rows)
+    answers(rows)
     relevance(rows, args.data)
     return 0
 

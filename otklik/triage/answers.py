@@ -7,6 +7,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+from scipy import sparse
+
 from .routing import _words
 
 
@@ -24,8 +27,8 @@ class AnswerIndex:
     """Index of (question lemmas, approved answer) pairs of one municipality.
 
     A new message is compared with the *questions* the answers were written for; the
-    answers of the nearest questions are suggested.  Small and in memory: a
-    municipality approves a few thousand answers a year.
+    answers of the nearest questions are suggested.  A sparse tf-idf matrix in memory:
+    a look-up is one sparse product.
     """
 
     def __init__(self, items: Sequence[tuple[int, Sequence[str], str]]):
@@ -36,31 +39,41 @@ class AnswerIndex:
         for d in docs:
             df.update(d.keys())
         n = len(docs)
-        self._idf = {w: math.log((1 + n) / (1 + c)) + 1.0 for w, c in df.items()}
-        self._postings: dict[str, list[tuple[int, float]]] = {}
-        for i, d in enumerate(docs):
-            vec = self._weigh(d)
-            for w, v in vec.items():
-                self._postings.setdefault(w, []).append((i, v))
+        # Words in more than 30% of the questions say nothing about which answer fits.
+        common = max(20, int(n * 0.3))
+        kept = sorted(w for w, c in df.items() if c <= common)
+        self._vocab = {w: i for i, w in enumerate(kept)}
+        self._idf = [math.log((1 + n) / (1 + df[w])) + 1.0 for w in kept]
+        rows, cols, vals = [], [], []
+        for r, d in enumerate(docs):
+            idx, val = self._vector(d)
+            rows += [r] * len(idx)
+            cols += idx
+            vals += val
+        self._matrix = sparse.csc_matrix((vals, (rows, cols)), shape=(n, len(kept)), dtype=np.float32)
 
-    def _weigh(self, counts: Counter[str]) -> dict[str, float]:
-        vec = {w: (1 + math.log(c)) * self._idf[w] for w, c in counts.items() if w in self._idf}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        return {w: v / norm for w, v in vec.items()}
+    def _vector(self, counts: Counter[str]) -> tuple[list[int], list[float]]:
+        idx = [self._vocab[w] for w in counts if w in self._vocab]
+        val = [(1 + math.log(counts[w])) * self._idf[self._vocab[w]] for w in counts if w in self._vocab]
+        norm = math.sqrt(sum(v * v for v in val)) or 1.0
+        return idx, [v / norm for v in val]
 
     def suggest(self, lemmas: Sequence[str], k: int = 3, min_score: float = 0.15) -> list[AnswerSuggestion]:
-        scores: dict[int, float] = {}
-        for w, v in self._weigh(Counter(_words(lemmas))).items():
-            for i, u in self._postings.get(w, ()):
-                scores[i] = scores.get(i, 0.0) + v * u
-        best = sorted(scores.items(), key=lambda kv: -kv[1])
+        idx, val = self._vector(Counter(_words(lemmas)))
+        if not idx or not self._keys:
+            return []
+        scores = np.asarray(self._matrix[:, idx] @ np.asarray(val, dtype=np.float32)).ravel()
+        candidates = np.flatnonzero(scores >= min_score)
+        if not len(candidates):
+            return []
+        best = candidates[np.argsort(-scores[candidates])][: k * 5]
         out: list[AnswerSuggestion] = []
         seen_texts: set[str] = set()
-        for i, s in best:
-            if s < min_score or len(out) >= k:
-                break
+        for i in best.tolist():
             if self._texts[i] in seen_texts:
                 continue
             seen_texts.add(self._texts[i])
-            out.append(AnswerSuggestion(self._keys[i], round(s, 3), self._texts[i]))
+            out.append(AnswerSuggestion(self._keys[i], round(float(scores[i]), 3), self._texts[i]))
+            if len(out) >= k:
+                break
         return out
