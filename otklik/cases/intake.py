@@ -172,7 +172,11 @@ def do_register_posts(
         return []
     t = now()
     with transaction.atomic():
-        found = {k: p.case for k, p in _existing(first).items() if p.case is not None}
+        existing = _existing(first)
+        found = {k: p.case for k, p in existing.items() if p.case is not None}
+        for key, post in existing.items():
+            if post.case is None:  # a post stored without a case (an import, old data): give it one
+                found[key] = _case_for_orphan(post, detected=detected, acting_user=acting_user, t=t)
         fresh = [m for k, m in first.items() if k not in found]
         if fresh:
             try:
@@ -191,6 +195,36 @@ def do_register_posts(
                             raise
                         found[key] = post.case
     return [found[k] for k in order]
+
+
+def _case_for_orphan(post: Post, *, detected: bool, acting_user: Any, t: dt.datetime) -> Case:
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    if post.case_id is not None:
+        return Case.objects.get(pk=post.case_id)
+    case = Case.objects.create(
+        municipality_id=post.municipality_id,
+        status=Status.NEW if detected else Status.FEED,
+        primary_post=post,
+        detected_at=t if detected else None,
+    )
+    post.case = case
+    post.save(update_fields=["case"])
+    record(
+        case,
+        "case_created",
+        acting_user,
+        before=None,
+        at=t,
+        post_id=post.pk,
+        network=post.network,
+        source_key=post.source_key,
+        detected=detected,
+    )
+    if detected:
+        dl.open_deadline(case, dl.ROUTE, started_at=t, organization_id=administration_id(case))
+    finish(case, [])
+    emit("post_registered", case, acting_user, post_id=post.pk)
+    return case
 
 
 def do_register_post(

@@ -104,3 +104,17 @@ def test_an_edited_and_a_deleted_source_message_is_recorded_on_the_case(cast, cl
     )
     assert deleted.kind == "post_deleted"
     assert case.version == 3
+
+
+def test_a_post_stored_without_a_case_gets_one(cast, clock):
+    orphan = Post.objects.create(
+        municipality=cast.municipality,
+        network="vk",
+        source_key="wall-1_99",
+        text="Старое",
+        published_at=msk(2025, 3, 1),
+    )
+    case = actions.do_register_post(cast.municipality, message(key="wall-1_99"))
+    orphan.refresh_from_db()
+    assert (orphan.case, case.primary_post, case.status) == (case, orphan, "feed")
+    assert actions.do_register_post(cast.municipality, message(key="wall-1_99")) == case
