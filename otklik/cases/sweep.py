@@ -30,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from otklik.cases import events
+from otklik.cases.deadlines import refresh_next_due
 from otklik.cases.models import Deadline
 
 log = logging.getLogger(__name__)
@@ -161,9 +162,14 @@ def sweep(
     # Breaches before warnings: a breach also sets warned_at, so a row that is already past
     # due is written once, not twice, and the warn pass only sees rows still before due.
     t0 = time.perf_counter()
+    lapsed_cases: set[int] = set()
     result.lapsed = drain(
-        _lapse_sql(), lambda: [Deadline.Outcome.LAPSED.value, at, RETURN_WINDOW, batch_size], lambda row: None
+        _lapse_sql(),
+        lambda: [Deadline.Outcome.LAPSED.value, at, RETURN_WINDOW, batch_size],
+        lambda row: lapsed_cases.add(row[1]),
     )
+    if lapsed_cases:  # the inbox's nearest deadline must not point at a window that closed
+        refresh_next_due(lapsed_cases)
     t1 = time.perf_counter()
     result.breached = drain(_breach_sql(), lambda: [at, at, at, RETURN_WINDOW, batch_size], on_breach)
     t2 = time.perf_counter()

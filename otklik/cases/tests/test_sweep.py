@@ -74,12 +74,15 @@ def test_it_leaves_closed_deadlines_alone(case):
 
 def test_it_lapses_an_unused_return_window_without_a_breach(case):
     window = _deadline(case, stage="return_window", due_in=-1, warn_in=-10)
+    Case.objects.filter(pk=case.pk).update(next_due_at=window.due_at)
     rec = Recorder()
     result = sweep(NOW, publish=rec)
     window.refresh_from_db()
     assert result.lapsed == [window.pk]
     assert window.outcome == "lapsed" and window.closed_at == window.due_at
     assert window.breached_at is None and not window.is_violation
+    case.refresh_from_db()
+    assert case.next_due_at is None  # the inbox no longer shows the closed window
     assert rec.events == []
     assert sweep(NOW, publish=rec).lapsed == []
 
