@@ -23,6 +23,29 @@ _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 API_PREFIX = "/api/"
 
 
+_MESSAGES = {
+    400: ("bad_request", "Некорректный запрос."),
+    403: ("forbidden", "Недостаточно прав."),
+    404: ("not_found", "Такого адреса в API нет."),
+    405: ("method_not_allowed", "Этот метод не поддерживается для этого адреса."),
+    500: ("server_error", "Внутренняя ошибка сервера. Сообщите номер запроса администратору."),
+}
+
+
+def _json_error(response: HttpResponse) -> HttpResponse:
+    """An error answered outside the API's handlers (405 from the router, Django's own pages)
+    still reaches the client in the API's error shape."""
+    if response.status_code < 400 or response.streaming:
+        return response
+    if response.get("Content-Type", "").startswith("application/json"):
+        return response
+    code, message = _MESSAGES.get(response.status_code, (f"http_{response.status_code}", "Ошибка запроса."))
+    out = error_response(response.status_code, code, message)
+    if "Allow" in response:
+        out["Allow"] = response["Allow"]
+    return out
+
+
 class RequestIdMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -37,6 +60,8 @@ class RequestIdMiddleware:
         response = self._limited(request)
         if response is None:
             response = self.get_response(request)
+            if request.path.startswith(API_PREFIX):
+                response = _json_error(response)
         if "X-Request-ID" not in response:
             response["X-Request-ID"] = request_id
         return response

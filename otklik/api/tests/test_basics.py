@@ -41,3 +41,10 @@ def test_without_credentials_it_is_401(db):
     r = ApiClient().get("/cases")
     assert r.status_code == 401
     assert error_code(r) == "unauthorized"
+
+
+def test_unsupported_method_is_a_json_405(db):
+    r = ApiClient().client.put("/api/v1/cases")
+    assert r.status_code == 405
+    assert error_code(r) == "method_not_allowed"
+    assert "GET" in r["Allow"]
