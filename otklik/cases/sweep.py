@@ -60,12 +60,23 @@ def _lock_clause() -> str:
     return " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
 
 
+def _in() -> str:
+    # PostgreSQL: the candidate ids are computed once (an InitPlan) and the update then goes by
+    # primary key. With a plain ``IN (subquery)`` the planner may pick a hash semi-join over a
+    # sequential scan of the whole table once the batch is large enough (seen at LIMIT 10000).
+    return "= ANY(ARRAY" if connection.vendor == "postgresql" else "IN "
+
+
+def _in_end() -> str:
+    return ")" if connection.vendor == "postgresql" else ""
+
+
 def _warn_sql() -> str:
     t = _table()
     return (
-        f"UPDATE {t} SET warned_at = %s WHERE id IN ("  # noqa: S608 - table name from the model, values are parameters
+        f"UPDATE {t} SET warned_at = %s WHERE id {_in()}("  # noqa: S608 - table name from the model, values are parameters
         f"SELECT id FROM {t} WHERE closed_at IS NULL AND warned_at IS NULL AND warn_at <= %s"
-        f" ORDER BY warn_at LIMIT %s{_lock_clause()})"
+        f" ORDER BY warn_at LIMIT %s{_lock_clause()}){_in_end()}"
         " AND closed_at IS NULL AND warned_at IS NULL"
         " RETURNING id, case_id, stage, organization_id, user_id, due_at"
     )
@@ -76,9 +87,9 @@ def _breach_sql() -> str:
     return (
         # A breached deadline needs no warning any more: marking it here also keeps a row that
         # a concurrent consumer's warn pass skipped (locked) from being warned a minute late.
-        f"UPDATE {t} SET breached_at = %s, warned_at = COALESCE(warned_at, %s) WHERE id IN ("  # noqa: S608 - table name from the model, values are parameters
+        f"UPDATE {t} SET breached_at = %s, warned_at = COALESCE(warned_at, %s) WHERE id {_in()}("  # noqa: S608 - table name from the model, values are parameters
         f"SELECT id FROM {t} WHERE closed_at IS NULL AND breached_at IS NULL AND due_at <= %s"
-        f" AND stage <> %s ORDER BY due_at LIMIT %s{_lock_clause()})"
+        f" AND stage <> %s ORDER BY due_at LIMIT %s{_lock_clause()}){_in_end()}"
         " AND closed_at IS NULL AND breached_at IS NULL"
         " RETURNING id, case_id, stage, organization_id, user_id, due_at"
     )
@@ -88,11 +99,11 @@ def _lapse_sql() -> str:
     t = _table()
     # A lapsed window closes at the moment it ran out, not at the moment the sweep noticed.
     return (
-        f"UPDATE {t} SET closed_at = due_at, outcome = %s WHERE id IN ("  # noqa: S608 - table name from the model, values are parameters
+        f"UPDATE {t} SET closed_at = due_at, outcome = %s WHERE id {_in()}("  # noqa: S608 - table name from the model, values are parameters
         # breached_at IS NULL: a return window is never breached, so this rides deadline_breach_idx,
         # which holds only rows not yet handled — not every overdue deadline still open.
         f"SELECT id FROM {t} WHERE closed_at IS NULL AND breached_at IS NULL AND due_at <= %s AND stage = %s"
-        f" ORDER BY due_at LIMIT %s{_lock_clause()})"
+        f" ORDER BY due_at LIMIT %s{_lock_clause()}){_in_end()}"
         " AND closed_at IS NULL"
         " RETURNING id, case_id, stage, organization_id, user_id, due_at"
     )
