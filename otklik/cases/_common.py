@@ -13,10 +13,10 @@ from typing import Any
 from django.utils import timezone
 
 from otklik.cases import deadlines
-from otklik.cases.access import has_right, is_visible
+from otklik.cases.access import OUTSTANDING_CO, has_right, is_visible
 from otklik.cases.errors import ActionForbidden, CaseChanged, InvalidTransition, NotVisible, ValidationFailed
 from otklik.cases.events import publish
-from otklik.cases.models import Assignment, Case, CaseEvent
+from otklik.cases.models import Assignment, Case, CaseEvent, Deadline
 from otklik.cases.workflow import CLOSED_STATUSES, Status, can_transition, check_transition
 
 CHANGED_MESSAGE = "Обращение уже изменено другим пользователем. Обновите страницу и повторите действие."
@@ -158,3 +158,20 @@ def main_assignment(case: Case) -> Assignment | None:
 def administration_id(case: Case) -> int | None:
     admin = case.municipality.administration()
     return admin.pk if admin else None
+
+
+def lock_assignment(assignment: Assignment) -> Assignment:
+    return Assignment.objects.select_for_update().get(pk=assignment.pk)
+
+
+def start_lead_draft_if_ready(case: Case, t: Any) -> Deadline | None:
+    """§18: once no co-executor part is outstanding, the lead's §11 draft clock starts (once)."""
+    active = list(Assignment.objects.filter(case=case, is_active=True))
+    lead = next((a for a in active if a.role == Assignment.Role.LEAD), None)
+    if lead is None:
+        return None
+    if any(a.role == Assignment.Role.CO and a.status in OUTSTANDING_CO for a in active):
+        return None
+    if Deadline.objects.filter(case=case, stage=deadlines.DRAFT, assignment=lead).exists():
+        return None
+    return deadlines.open_deadline(case, deadlines.DRAFT, started_at=t, assignment=lead)

@@ -9,8 +9,8 @@ Actions that pages and the API call from a form accept ``expected_version``: whe
 given and the case has moved on, they raise CaseChanged and change nothing. Without it a
 concurrent loser still gets CaseChanged when the step it attempted is no longer possible.
 
-Intake (``do_register_post(s)``, ``do_update_post``) lives in ``intake.py`` and
-publication in ``publishing.py``; both are re-exported here.
+Intake (``do_register_post(s)``, ``do_update_post``) lives in ``intake.py``, co-executors in ``coexec.py``,
+publication in ``publishing.py``; all are re-exported here.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from otklik.cases._common import (
     attachments_list,
     emit,
     finish,
+    lock_assignment,
     lock_case,
     main_assignment,
     move,
@@ -36,9 +37,15 @@ from otklik.cases._common import (
     require,
     required_text,
     seen_version,
-    stale_or,
+    start_lead_draft_if_ready,
 )
 from otklik.cases.access import OUTSTANDING_CO
+from otklik.cases.coexec import (
+    do_approve_coexecutor_info,
+    do_proceed_without_coexecutors,
+    do_return_coexecutor_info,
+    do_submit_coexecutor_info,
+)
 from otklik.cases.errors import CaseChanged, InvalidTransition, ValidationFailed
 from otklik.cases.intake import do_register_post, do_register_posts, do_update_post
 from otklik.cases.models import Assignment, Case, Deadline, Draft
@@ -204,23 +211,6 @@ def do_route_case(
 # --- §10 return ------------------------------------------------------------------------------
 
 
-def _lock_assignment(assignment: Assignment) -> Assignment:
-    return Assignment.objects.select_for_update().get(pk=assignment.pk)
-
-
-def _start_lead_draft_if_ready(case: Case, t: Any) -> Deadline | None:
-    """§18: once no co-executor part is outstanding, the lead's §11 draft clock starts (once)."""
-    active = list(Assignment.objects.filter(case=case, is_active=True))
-    lead = next((a for a in active if a.role == Assignment.Role.LEAD), None)
-    if lead is None:
-        return None
-    if any(a.role == Assignment.Role.CO and a.status in OUTSTANDING_CO for a in active):
-        return None
-    if Deadline.objects.filter(case=case, stage=dl.DRAFT, assignment=lead).exists():
-        return None
-    return dl.open_deadline(case, dl.DRAFT, started_at=t, assignment=lead)
-
-
 def do_return_assignment(
     assignment: Assignment, *, reason: str, acting_user: Any, expected_version: int | None = None
 ) -> Case:
@@ -230,7 +220,7 @@ def do_return_assignment(
     t = now()
     with transaction.atomic():
         case = lock_case(assignment.case_id, expected_version=expected_version)
-        fresh = _lock_assignment(assignment)
+        fresh = lock_assignment(assignment)
         require(acting_user, case, "return_assignment", assignment=fresh)
         refuse_unless(
             fresh.is_active and fresh.status == AS.ASSIGNED and case.status == Status.ASSIGNED,
@@ -246,7 +236,7 @@ def do_return_assignment(
         before = case.status
         if fresh.role == Assignment.Role.CO:
             dl.close_deadlines(case, None, outcome=CANCELLED, at=t, by=acting_user, assignment=fresh)
-            _start_lead_draft_if_ready(case, t)
+            start_lead_draft_if_ready(case, t)
             fields: list[str] = []
         else:
             move(case, Status.NEW, seen=None)
@@ -268,165 +258,6 @@ def do_return_assignment(
         )
         finish(case, fields)
         emit("assignment_returned", case, acting_user, assignment_id=fresh.pk)
-    return case
-
-
-# --- §17–18 co-executors ---------------------------------------------------------------------
-
-
-def do_submit_coexecutor_info(
-    assignment: Assignment,
-    *,
-    text: str,
-    attachments: Iterable[Any] = (),
-    acting_user: Any,
-    expected_version: int | None = None,
-) -> Case:
-    """§18: the co-executor sends its part (first time, or after remarks) for the specialist's approval."""
-    text = required_text(text, "информацию соисполнителя")
-    files = attachments_list(attachments)
-    t = now()
-    with transaction.atomic():
-        case = lock_case(assignment.case_id, expected_version=expected_version)
-        fresh = _lock_assignment(assignment)
-        require(acting_user, case, "submit_info", assignment=fresh)
-        can_submit = (AS.ASSIGNED, AS.INFO_RETURNED)
-        refuse_unless(
-            fresh.is_active
-            and fresh.role == Assignment.Role.CO
-            and fresh.status in can_submit
-            and case.status == Status.ASSIGNED,
-            looked_possible=assignment.is_active and assignment.status in can_submit,
-            message="Информацию направляет соисполнитель по назначению в работе (п. 18).",
-        )
-        stage = dl.COEXEC_INFO if fresh.status == AS.ASSIGNED else dl.COEXEC_REVISE
-        dl.close_deadlines(case, [stage], outcome=MET, at=t, by=acting_user, assignment=fresh)
-        # Sending the part accepts the assignment: the return window is over.
-        dl.close_deadlines(case, [dl.RETURN_WINDOW], outcome=MET, at=t, by=acting_user, assignment=fresh)
-        review = dl.open_deadline(
-            case, dl.COEXEC_REVIEW, started_at=t, assignment=fresh, organization_id=administration_id(case)
-        )
-        fresh.status = AS.INFO_SUBMITTED
-        fresh.info_text = text
-        fresh.info_attachments = files
-        fresh.info_submitted_at = t
-        fresh.save(update_fields=["status", "info_text", "info_attachments", "info_submitted_at"])
-        record(
-            case,
-            "coexec_info_submitted",
-            acting_user,
-            before=case.status,
-            at=t,
-            assignment_id=fresh.pk,
-            organization_id=fresh.organization_id,
-            text=text,
-            attachments=files,
-        )
-        finish(case, [])
-        emit("coexec_info_submitted", case, acting_user, assignment_id=fresh.pk, deadline_id=review.pk)
-    return case
-
-
-def _review_info(assignment: Assignment, acting_user: Any, expected_version: int | None, action: str) -> tuple:
-    case = lock_case(assignment.case_id, expected_version=expected_version)
-    fresh = _lock_assignment(assignment)
-    require(acting_user, case, action)
-    refuse_unless(
-        fresh.is_active and fresh.status == AS.INFO_SUBMITTED and case.status == Status.ASSIGNED,
-        looked_possible=assignment.is_active and assignment.status == AS.INFO_SUBMITTED,
-        message="Нет направленной соисполнителем информации для рассмотрения.",
-    )
-    return case, fresh
-
-
-def do_approve_coexecutor_info(
-    assignment: Assignment, *, acting_user: Any, expected_version: int | None = None
-) -> Case:
-    """§18: the specialist approves the part and forwards it to the lead; the last one starts the lead's clock."""
-    t = now()
-    with transaction.atomic():
-        case, fresh = _review_info(assignment, acting_user, expected_version, "approve_info")
-        dl.close_deadlines(case, [dl.COEXEC_REVIEW], outcome=MET, at=t, by=acting_user, assignment=fresh)
-        fresh.status = AS.INFO_APPROVED
-        fresh.info_reviewed_at = t
-        fresh.forwarded_at = t
-        fresh.save(update_fields=["status", "info_reviewed_at", "forwarded_at"])
-        draft_clock = _start_lead_draft_if_ready(case, t)
-        record(
-            case,
-            "coexec_info_approved",
-            acting_user,
-            before=case.status,
-            at=t,
-            assignment_id=fresh.pk,
-            lead_draft_started=draft_clock is not None,
-        )
-        finish(case, [])
-        emit("coexec_info_approved", case, acting_user, assignment_id=fresh.pk)
-    return case
-
-
-def do_return_coexecutor_info(
-    assignment: Assignment, *, remarks: str, acting_user: Any, expected_version: int | None = None
-) -> Case:
-    """§18 (as §13–14): the part goes back to the co-executor with remarks; ``coexec_revise`` starts."""
-    remarks = required_text(remarks, "замечания")
-    t = now()
-    with transaction.atomic():
-        case, fresh = _review_info(assignment, acting_user, expected_version, "return_info")
-        dl.close_deadlines(case, [dl.COEXEC_REVIEW], outcome=MET, at=t, by=acting_user, assignment=fresh)
-        revise = dl.open_deadline(case, dl.COEXEC_REVISE, started_at=t, assignment=fresh)
-        fresh.status = AS.INFO_RETURNED
-        fresh.info_remarks = remarks
-        fresh.info_reviewed_at = t
-        fresh.save(update_fields=["status", "info_remarks", "info_reviewed_at"])
-        record(
-            case, "coexec_info_returned", acting_user, before=case.status, at=t, assignment_id=fresh.pk, remarks=remarks
-        )
-        finish(case, [])
-        emit("coexec_info_returned", case, acting_user, assignment_id=fresh.pk, deadline_id=revise.pk)
-    return case
-
-
-def do_proceed_without_coexecutors(
-    case: Case, *, reason: str, acting_user: Any, expected_version: int | None = None
-) -> Case:
-    """§18: the specialist decides to go on without the parts still outstanding; the lead's clock starts."""
-    reason = required_text(reason, "причину, по которой работа продолжается без соисполнителей")
-    seen = seen_version(case)
-    t = now()
-    with transaction.atomic():
-        case = lock_case(case, expected_version=expected_version)
-        require(acting_user, case, "proceed_without_co")
-        outstanding = list(
-            Assignment.objects.select_for_update().filter(
-                case=case, is_active=True, role=Assignment.Role.CO, status__in=OUTSTANDING_CO
-            )
-        )
-        stale_or(
-            case.status == Status.ASSIGNED and bool(outstanding),
-            seen=seen,
-            locked=case,
-            message="Нет соисполнителей, информацию которых ещё ожидают.",
-        )
-        for a in outstanding:
-            dl.close_deadlines(case, None, outcome=CANCELLED, at=t, by=acting_user, assignment=a)
-            a.status = AS.CANCELLED
-            a.is_active = False
-            a.save(update_fields=["status", "is_active"])
-        draft_clock = _start_lead_draft_if_ready(case, t)
-        record(
-            case,
-            "coexec_skipped",
-            acting_user,
-            before=case.status,
-            at=t,
-            assignment_ids=[a.pk for a in outstanding],
-            reason=reason,
-            lead_draft_started=draft_clock is not None,
-        )
-        finish(case, [])
-        emit("coexec_skipped", case, acting_user, assignment_ids=[a.pk for a in outstanding])
     return case
 
 
