@@ -179,7 +179,7 @@ def _reencode_image(data: bytes, content_type: str) -> bytes:
     try:
         with Image.open(io.BytesIO(data)) as probe:
             probe.verify()
-        img = Image.open(io.BytesIO(data))
+        img: Image.Image = Image.open(io.BytesIO(data))
         if img.width * img.height > MAX_IMAGE_PIXELS:
             raise AttachmentRejected("Изображение слишком большое по числу точек.")
         img.load()

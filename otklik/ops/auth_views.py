@@ -159,7 +159,7 @@ def login_totp(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("code")
 def totp_settings(request: HttpRequest) -> HttpResponse:
     """Turn the second factor on (scan/enter the key, confirm with a code) or off (with a code)."""
-    user = request.user
+    user: Any = request.user
     device = TOTPDevice.objects.filter(user=user).first()
     error = ""
     if request.method == "POST":

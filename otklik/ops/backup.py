@@ -201,7 +201,7 @@ def read_manifest(archive: Path) -> dict[str, Any]:
 
 def _target(target_url: str | None, alias: str) -> dict[str, Any]:
     if target_url:
-        return dj_database_url.parse(target_url)
+        return dict(dj_database_url.parse(target_url))
     return dict(connections[alias].settings_dict)
 
 

@@ -8,6 +8,7 @@ ones after it), restart, run ``otklik rotate_credentials``, then drop the old ke
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography.fernet import InvalidToken
 from django.apps import apps
@@ -22,7 +23,7 @@ class RotationReport:
     failed: list[str] = field(default_factory=list)
 
 
-def encrypted_fields() -> list[tuple[type, str]]:
+def encrypted_fields() -> list[tuple[Any, str]]:
     found = []
     for model in apps.get_models():
         for f in model._meta.concrete_fields:

@@ -108,15 +108,17 @@ class DatabaseCollector(Collector):
         for model in notify_models:
             if not _has_field(model, "status"):
                 continue
-            choices = {c[0] for c in (model._meta.get_field("status").choices or [])}
+            status_field: Any = model._meta.get_field("status")
+            choices = {c[0] for c in (status_field.choices or [])}
             if choices and "failed" not in choices:
                 continue
-            qs = model.objects.filter(status="failed")
+            qs = model._default_manager.filter(status="failed")
+            name = str(model._meta.model_name)
             if _has_field(model, "channel"):
                 for row in qs.values("channel").annotate(n=Count("pk")):
-                    g.add_metric([model._meta.model_name, str(row["channel"])], row["n"])
+                    g.add_metric([name, str(row["channel"])], row["n"])
             else:
-                g.add_metric([model._meta.model_name, ""], qs.count())
+                g.add_metric([name, ""], qs.count())
         yield g
         Publication = _model("cases", "Publication")
         if Publication is not None:

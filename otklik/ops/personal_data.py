@@ -86,7 +86,7 @@ def export_author(network: str, author_id: str, *, actor: Any = None, reason: st
     """Everything stored about one author: their posts, what happened to them, our answers."""
     posts = list(author_posts(network, author_id).select_related("municipality", "case"))
     case_ids = {p.case_id for p in posts if p.case_id}
-    answers: dict[int, list[dict[str, Any]]] = {}
+    answers: dict[int | None, list[dict[str, Any]]] = {}
     for pub in Publication.objects.filter(case_id__in=case_ids, status="published").select_related("draft"):
         answers.setdefault(pub.case_id, []).append(
             {"kind": pub.kind, "text": pub.draft.text, "published_at": pub.published_at, "url": pub.url}
@@ -156,7 +156,7 @@ def erase_author(network: str, author_id: str, *, actor: Any = None, reason: str
                 Draft.objects.filter(pk=draft.pk).update(text=text)
                 drafts += 1
         count = _anonymise(posts, erase_text=True)
-    result = {"posts": count, "cases": case_ids, "drafts_masked": drafts}
+    result: dict[str, Any] = {"posts": count, "cases": case_ids, "drafts_masked": drafts}
     record(
         "pd_erasure", actor=actor, subject=subject_hash(network, author_id), network=network, reason=reason, **result
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pyotp
 from django.utils import timezone
@@ -19,7 +20,7 @@ def confirmed_device(user: object) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user_id=user.pk, confirmed_at__isnull=False).first()  # type: ignore[attr-defined]
 
 
-def start_setup(user: object) -> TOTPDevice:
+def start_setup(user: Any) -> TOTPDevice:
     """A fresh, unconfirmed device (replaces an unconfirmed one; a confirmed one stays)."""
     device = TOTPDevice.objects.filter(user=user).first()
     if device is None:

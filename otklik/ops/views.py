@@ -6,7 +6,7 @@ import hmac
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -46,5 +46,5 @@ def attachment_upload(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_GET
-def attachment_file(request: HttpRequest, name: str) -> HttpResponse:
+def attachment_file(request: HttpRequest, name: str) -> FileResponse:
     return attachments.serve(name)
