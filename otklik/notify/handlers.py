@@ -52,7 +52,7 @@ def organization_people(organization_ids: Iterable[int]) -> list[Any]:
 
 
 def _case(payload: dict[str, Any]) -> Case | None:
-    return Case.objects.select_related("municipality", "primary_post").filter(pk=payload.get("case_id")).first()
+    return Case.objects.select_related("municipality", "primary_post").filter(pk=payload.get("case_id") or 0).first()
 
 
 def _local(case: Case, t: dt.datetime | None) -> str:
@@ -114,7 +114,7 @@ def on_draft_submitted(payload: dict[str, Any]) -> None:
 
 def on_draft_returned(payload: dict[str, Any]) -> None:
     case = _case(payload)
-    draft = Draft.objects.filter(pk=payload.get("draft_id")).select_related("author").first()
+    draft = Draft.objects.filter(pk=payload.get("draft_id") or 0).select_related("author").first()
     if case is None or draft is None:
         return
     title = f"Проект ответа по обращению №{case.pk} возвращён на доработку"
@@ -125,7 +125,7 @@ def on_coexec_info_submitted(payload: dict[str, Any]) -> None:
     case = _case(payload)
     if case is None:
         return
-    a = Assignment.objects.filter(pk=payload.get("assignment_id")).select_related("organization").first()
+    a = Assignment.objects.filter(pk=payload.get("assignment_id") or 0).select_related("organization").first()
     who = f" от «{a.organization}»" if a else ""
     title = f"Информация соисполнителя{who} по обращению №{case.pk} ждёт согласования"
     key = f"coexec_info_submitted:{payload.get('assignment_id')}:{payload.get('deadline_id')}"
@@ -150,7 +150,9 @@ def responsible_for(deadline: Deadline, case: Case) -> list[Any]:
 
 
 def _deadline(payload: dict[str, Any]) -> tuple[Case | None, Deadline | None]:
-    deadline = Deadline.objects.select_related("user", "organization").filter(pk=payload.get("deadline_id")).first()
+    deadline = (
+        Deadline.objects.select_related("user", "organization").filter(pk=payload.get("deadline_id") or 0).first()
+    )
     return _case(payload), deadline
 
 

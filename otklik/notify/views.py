@@ -22,7 +22,7 @@ def bell(request: HttpRequest) -> list[NavItem]:
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    items = list(Notification.objects.filter(user=request.user)[:100])
+    items = list(Notification.objects.filter(user_id=request.user.pk or 0)[:100])
     return render(request, "notify/list.html", {"items": items, "unread": sum(1 for n in items if n.read_at is None)})
 
 

@@ -81,7 +81,9 @@ def violations_png(report: ViolationReport) -> bytes:
     ax.barh(names, late, left=on_time, color=BAD, label="с нарушением")
     ax.invert_yaxis()
     ax.set_xlabel("сроков за месяц")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="lower right", fontsize=8)
     plt.rcParams["font.family"] = "DejaVu Sans"
     fig.tight_layout()

@@ -375,8 +375,10 @@ def weekly(f: Filters) -> list[dict[str, Any]]:
     for t in cases.filter(created_at__gte=f.start, created_at__lt=f.end).values_list("created_at", flat=True):
         d = timezone.localtime(t, tz).date()
         received[d - dt.timedelta(days=d.weekday())] += 1
-    for t in cases.filter(answered_at__gte=f.start, answered_at__lt=f.end).values_list("answered_at", flat=True):
-        d = timezone.localtime(t, tz).date()
+    for a in cases.filter(answered_at__gte=f.start, answered_at__lt=f.end).values_list("answered_at", flat=True):
+        if a is None:
+            continue
+        d = timezone.localtime(a, tz).date()
         answered[d - dt.timedelta(days=d.weekday())] += 1
     first = timezone.localtime(f.start, tz).date()
     week = first - dt.timedelta(days=first.weekday())
@@ -398,13 +400,14 @@ def slowest_organizations(f: Filters, limit: int = 5) -> list[dict[str, Any]]:
         .filter(stage__in=["draft", "revise", "coexec_info", "coexec_revise", "final_after_intermediate"])
         .select_related("organization", "case__municipality")
     )
-    spent: dict[int, list[float]] = defaultdict(list)
-    names: dict[int, str] = {}
+    spent: dict[int | None, list[float]] = defaultdict(list)
+    names: dict[int | None, str] = {}
     for d in qs:
         calendar = calendar_for(d.case.municipality)
+        assert d.closed_at is not None
         spent[d.organization_id].append(calendar.between(d.started_at, d.closed_at).total_seconds() / 60)
         names[d.organization_id] = str(d.organization)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": names[org],
             "mean": fmt_duration(dt.timedelta(minutes=statistics.mean(v))),
