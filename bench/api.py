@@ -41,6 +41,8 @@ SUBDIVISIONS = 19  # per municipality, plus the administration
 USERS = 2000
 CASES = 1_000_000
 PORT = 8765
+# Not part of the schema (the cases app owns it): the index the inbox order needs, for comparison.
+INBOX_INDEX = "bench_case_inbox_order"
 
 
 def server_env() -> dict[str, str]:
@@ -154,7 +156,7 @@ def seed() -> None:
                 CASE WHEN (g / 7) %% 10 >= 5 THEN now() - (g || ' seconds')::interval END,
                 CASE WHEN (g / 7) %% 10 >= 5 THEN now() - (g || ' seconds')::interval END,
                 3, g %% 97 = 0, '', '', '', '',
-                CASE WHEN (g / 7) %% 10 < 5 THEN now() + (((g * 7919) %% 20000) - 2000 || ' minutes')::interval END,
+                CASE WHEN (g / 7) %% 10 < 5 THEN now() + (((g::bigint * 7919) %% 20000) - 2000 || ' minutes')::interval END,
                 o.muni_id, g
             FROM generate_series(1, %(n)s) g
             JOIN bench_org o ON o.muni_idx = g %% 10 AND o.org_idx = -1
@@ -353,6 +355,7 @@ def start_server(workers: int, threads: int) -> subprocess.Popen:
 
 
 def main() -> None:
+    global CASES
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", action="store_true", help="(re)create and fill the benchmark database")
     parser.add_argument("--duration", type=float, default=60.0)
@@ -360,19 +363,40 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--inbox-index",
+        choices=["keep", "add", "drop"],
+        default="keep",
+        help="add/drop the proposed index (municipality_id, next_due_at ASC NULLS LAST, id DESC) before running",
+    )
+    parser.add_argument("--cases", type=int, default=1_000_000, help="cases to seed (default 1,000,000)")
     args = parser.parse_args()
+    CASES = args.cases
     if args.seed:
         seed()
     tokens = make_tokens()
     from django.db import connection
 
     with connection.cursor() as cur:
+        if args.inbox_index == "add":
+            cur.execute(
+                f"CREATE INDEX IF NOT EXISTS {INBOX_INDEX} ON cases_case "
+                "(municipality_id, next_due_at ASC NULLS LAST, id DESC)"
+            )
+            cur.execute("ANALYZE cases_case")
+        elif args.inbox_index == "drop":
+            cur.execute(f"DROP INDEX IF EXISTS {INBOX_INDEX}")
+        cur.execute("SELECT count(*) FROM pg_indexes WHERE indexname = %s", [INBOX_INDEX])
+        has_index = bool(cur.fetchone()[0])
         cur.execute("SELECT count(*) FROM cases_case")
         cases = cur.fetchone()[0]
         cur.execute("SELECT count(*) FROM auth_user")
         users = cur.fetchone()[0]
     connection.close()
-    print(f"database {DB_NAME}: {cases} cases, {users} users; {args.clients} clients x {args.duration:.0f} s each")
+    print(
+        f"database {DB_NAME}: {cases} cases, {users} users; {args.clients} clients x {args.duration:.0f} s each; "
+        f"proposed inbox index: {'yes' if has_index else 'no'}"
+    )
     server = start_server(args.workers, args.threads)
     figures: dict[str, dict[str, float]] = {}
     try:
