@@ -43,6 +43,8 @@ def main() -> None:
     parser.add_argument("--due", type=float, default=0.01)
     parser.add_argument("--closed", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="reuse the filled database (only re-mark rows)")
+    parser.add_argument("--consumers", type=int, default=1, help="sweeps running at once (threads)")
+    parser.add_argument("--batch", type=int, default=0, help="batch size (default: the sweep's)")
     args = parser.parse_args()
 
     if not args.keep:
@@ -63,6 +65,7 @@ def main() -> None:
     now = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
     table = Deadline._meta.db_table
     n_due = int(args.rows * args.due)
+    n_cases = max(args.rows // 5, 1)  # five open clocks per case (one of each stage), as in a routed case
 
     with connection.cursor() as cur:
         if not args.keep:
@@ -78,8 +81,8 @@ def main() -> None:
             cur.execute(
                 "INSERT INTO cases_case (municipality_id, status, created_at, updated_at, version, is_significant,"
                 " significant_reason, excluded_reason, excluded_comment, dismissed_reason)"
-                " SELECT %s, 'assigned', %s, %s, 1, false, '', '', '', '' FROM generate_series(1, 10000)",
-                [muni, now, now],
+                " SELECT %s, 'assigned', %s, %s, 1, false, '', '', '', '' FROM generate_series(1, %s)",
+                [muni, now, now, n_cases],
             )
             cur.execute("SELECT min(id) FROM cases_case")
             first_case = cur.fetchone()[0]
@@ -88,7 +91,7 @@ def main() -> None:
             cur.execute(
                 f"INSERT INTO {table} (case_id, stage, point, limit_value, limit_unit, started_at, due_at, warn_at,"
                 " outcome)"
-                f" SELECT %s + mod(i, 10000), {stages}, '11', 60, 'working_minutes', %s - interval '2 hours',"
+                f" SELECT %s + i / 5, {stages}, '11', 60, 'working_minutes', %s - interval '2 hours',"
                 "   CASE WHEN i < %s THEN %s - (i || ' seconds')::interval"
                 "        WHEN i < 2 * %s THEN %s + interval '10 minutes'"
                 "        ELSE %s + ((mod(i, 10000)) || ' minutes')::interval + interval '1 hour' END,"
@@ -102,10 +105,10 @@ def main() -> None:
             cur.execute(
                 f"INSERT INTO {table} (case_id, stage, point, limit_value, limit_unit, started_at, due_at, warn_at,"
                 " warned_at, closed_at, outcome)"
-                " SELECT %s + mod(i, 10000), 'draft', '11', 60, 'working_minutes', %s - interval '30 days',"
+                " SELECT %s + mod(i, %s), 'draft', '11', 60, 'working_minutes', %s - interval '30 days',"
                 " %s - interval '29 days', %s - interval '29 days 1 hour', %s - interval '29 days 1 hour',"
                 " %s - interval '29 days 2 hours', 'met' FROM generate_series(1, %s) AS i",
-                [first_case, now, now, now, now, now, args.closed],
+                [first_case, n_cases, now, now, now, now, now, args.closed],
             )
             print(f"filled {args.rows:,} open (+{args.closed:,} closed) deadlines: {time.perf_counter() - t0:.1f} s")
         else:
@@ -153,11 +156,38 @@ def main() -> None:
     events = {"deadline_warned": 0, "deadline_breached": 0}
 
     def count(kind: str, payload: dict) -> None:  # type: ignore[type-arg]
-        events[kind] += 1
+        with lock:
+            events[kind] += 1
 
+    import threading
+
+    batch = args.batch or sweep_module.BATCH_SIZE
+    results: list = []  # type: ignore[type-arg]
+    lock = threading.Lock()
+
+    def consumer() -> None:
+        try:
+            r = sweep_module.sweep(now, publish=count, batch_size=batch)
+            with lock:
+                results.append(r)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=consumer) for _ in range(args.consumers)]
     t0 = time.perf_counter()
-    result = sweep_module.sweep(now, publish=count)
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
     full = time.perf_counter() - t0
+    result = sweep_module.SweepResult(
+        warned=[i for r in results for i in r.warned],
+        breached=[i for r in results for i in r.breached],
+        lapsed=[i for r in results for i in r.lapsed],
+        seconds=results[0].seconds if len(results) == 1 else {},
+    )
+    assert len(set(result.breached)) == len(result.breached), "a row was breached twice"
+    print(f"\nconsumers: {args.consumers}, batch size: {batch}")
     t0 = time.perf_counter()
     idle = sweep_module.sweep(now + dt.timedelta(seconds=30), publish=count)
     idle_time = time.perf_counter() - t0
