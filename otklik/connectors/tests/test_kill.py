@@ -1,0 +1,67 @@
+"""A real process kill: a collecting worker gets SIGKILL in the middle of its run; a
+restarted one finishes. Each message is stored exactly once. PostgreSQL only (the
+worker is another process and must see the test database)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from otklik.cases.models import Post
+from otklik.connectors.tests.helpers import vk_credentials
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.heavy, pytest.mark.postgres]
+
+
+def worker_env(tmp_path) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    db = settings.DATABASES["default"]
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "1",
+        "SECRET_KEY": settings.SECRET_KEY,  # the credentials are encrypted with a key derived from it
+        "OTKLIK_ENCRYPTION_KEYS": ",".join(getattr(settings, "OTKLIK_ENCRYPTION_KEYS", []) or []),
+        "OTKLIK_TESTING": "0",
+        "HUEY_IMMEDIATE": "0",
+        "OTKLIK_DATA_DIR": str(tmp_path),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def test_a_killed_worker_loses_and_duplicates_nothing(vk_account, fake_vk, tmp_path):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://…")
+    posts = [fake_vk.add_post(f"Пост {i}") for i in range(12)]
+    keys = set()
+    for i in range(1200):
+        post = posts[i % len(posts)]
+        comment = fake_vk.add_comment(post.id, f"сообщение {i}")
+        keys.add(f"wall-{fake_vk.group_id}_{post.id}_{comment.id}")
+    vk_account.set_credentials({**vk_credentials("wall"), "api_base_url": fake_vk.base_url})
+    vk_account.save()
+    command = [sys.executable, "manage.py", "collect_now", "--account", str(vk_account.pk), "--force"]
+    cwd = settings.BASE_DIR
+
+    log = (tmp_path / "worker.log").open("wb")
+    worker = subprocess.Popen(command, cwd=cwd, env=worker_env(tmp_path), stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while Post.objects.count() == 0 and time.monotonic() < deadline and worker.poll() is None:
+        time.sleep(0.05)
+    assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait()
+    stored_at_kill = Post.objects.count()
+    assert 0 < stored_at_kill < len(keys), "the kill must land in the middle of the run"
+    print(f"stored when killed: {stored_at_kill} of {len(keys)}")
+
+    subprocess.run(command, cwd=cwd, env=worker_env(tmp_path), check=True, capture_output=True, timeout=300)
+    stored = list(Post.objects.values_list("source_key", flat=True))
+    assert len(stored) == len(set(stored)) and set(stored) == keys
