@@ -38,7 +38,14 @@ class Command(BaseCommand):
         if report.mismatches:
             raise CommandError("Восстановлено с расхождениями:\n" + "\n".join(report.mismatches))
         if not options.get("database_url"):
+            from django.db import DatabaseError
+
             from otklik.ops.audit import record
 
-            record("restore", file=str(archive), created_at=manifest["created_at"])
+            try:
+                record("restore", file=str(archive), created_at=manifest["created_at"])
+            except DatabaseError:  # a copy older than the code: no audit table until `otklik migrate`
+                self.stderr.write(
+                    "Журнал безопасности недоступен до otklik migrate — запись о восстановлении пропущена."
+                )
         self.stdout.write(self.style.SUCCESS("Восстановлено. Примените миграции: otklik migrate"))
