@@ -95,6 +95,11 @@ def main() -> None:
         .order_by("-id")
         .values_list("id", flat=True)[0]
     )
+    from django.db.models import F
+
+    from otklik.web.queries import cursor_of
+
+    deep = Case.objects.filter(municipality_id=muni_id).order_by(F("next_due_at").asc(nulls_last=True), "pk")[5000]
     print(f"{total} cases; municipality of the specialist: {in_muni}; {args.repeat} renders per page")
 
     anon = Client()
@@ -105,7 +110,7 @@ def main() -> None:
         ("specialist", specialist, "/inbox/?view=review"),
         ("specialist", specialist, "/inbox/?view=overdue"),
         ("specialist", specialist, "/inbox/?view=all"),
-        ("specialist", specialist, "/inbox/?view=all&page=200"),
+        ("specialist", specialist, f"/inbox/?view=all&after={cursor_of(deep)}"),
         ("specialist", specialist, "/inbox/?view=all&status=assigned&network=vk"),
         ("specialist", specialist, "/inbox/?view=all&q=дома+17"),
         ("specialist", specialist, "/feed/"),

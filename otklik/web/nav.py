@@ -26,7 +26,7 @@ def case_sections(request: HttpRequest) -> list[NavItem]:
     if not has_any_role(user):
         return []
     counts = queries.nav_counts(user)
-    items = [NavItem("Входящие", "/inbox/", sum(counts.values()), key="inbox")]
+    items = [NavItem("Входящие", "/inbox/", min(sum(counts.values()), queries.COUNT_CAP + 1), key="inbox")]
     if works_feed(user):
         items.append(NavItem("Лента", "/feed/", queries.feed_count(user), key="feed"))
     items.append(NavItem("Шаблоны ответов", "/answer-templates/", None, key="answer_templates"))

@@ -1,8 +1,8 @@
 """Read-side queries of the pages: the inbox views per role, filters, the feed, nav counts.
 
-Every list starts from ``visible_cases(user)`` (the one door), is sorted by the nearest
-deadline and paged by LIMIT/OFFSET without a COUNT, so a page costs the same on a
-million cases as on ten.
+Every list starts from ``visible_cases(user)`` (the one door). The inbox is sorted by the
+nearest deadline and paged by a keyset cursor (the position after the last row shown), not
+by OFFSET and never with a COUNT, so page 200 costs what page 1 costs.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from otklik.cases.access import visible_cases
@@ -204,7 +204,43 @@ def inbox_queryset(user: Any, view_key: str, form: InboxFilterForm, now: dt.date
     qs = form.apply(qs, now, timezone.get_current_timezone())
     qs = qs.select_related("primary_post", "topic", "municipality")
     qs = with_next_deadline(qs)
-    return qs.order_by(F("next_due_at").asc(nulls_last=True), "-pk")
+    return qs.order_by(F("next_due_at").asc(nulls_last=True), "pk")
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def cursor_of(case: Case) -> str:
+    """The position after ``case``: "<due_at in µs since 1970>.<pk>" (URL-safe, exact)."""
+    due = case.next_due_at
+    return f"{(due - EPOCH) // MICROSECOND if due else 'none'}.{case.pk}"
+
+
+def after_cursor(qs: QuerySet[Case], cursor: str) -> QuerySet[Case]:
+    """Rows after ``cursor`` in (next_due_at ASC NULLS LAST, pk) order; a bad cursor means the start."""
+    cursor = cursor.strip()
+    due_text, _, pk_text = cursor.partition(".")
+    if not pk_text.isdigit():
+        return qs
+    pk = int(pk_text)
+    if due_text == "none":
+        return qs.filter(next_due_at__isnull=True, pk__gt=pk)
+    if not due_text.lstrip("-").isdigit():
+        return qs
+    try:
+        due = EPOCH + int(due_text) * MICROSECOND
+    except OverflowError:
+        return qs
+    return qs.filter(Q(next_due_at__gt=due) | Q(next_due_at=due, pk__gt=pk) | Q(next_due_at__isnull=True))
+
+
+def keyset_page(qs: QuerySet[Case], cursor: str, size: int | None = None) -> tuple[list[Case], str]:
+    """One page after ``cursor`` and the cursor of the next page ("" when this is the last)."""
+    size = size or PAGE_SIZE
+    rows = list((after_cursor(qs, cursor) if cursor else qs)[: size + 1])
+    page = rows[:size]
+    return page, (cursor_of(page[-1]) if len(rows) > size else "")
 
 
 def page_of(qs: QuerySet[Any], page: int, size: int = PAGE_SIZE) -> tuple[list[Any], bool]:
@@ -256,17 +292,28 @@ def triage_of(post: Post | None) -> Any:
         return None
 
 
+# Counts in the navigation stop at this number (shown as «999+»): exact counts of a huge
+# backlog cost a scan, and nobody needs to know whether it is 1,200 or 1,300.
+COUNT_CAP = 999
+
+
+def capped_count(qs: QuerySet[Any]) -> int:
+    """``min(qs.count(), COUNT_CAP + 1)`` reading at most COUNT_CAP + 1 index entries."""
+    return qs.order_by().values("pk")[: COUNT_CAP + 1].count()
+
+
 def nav_counts(user: Any) -> dict[str, int]:
-    """Counts of the inbox views that show in the navigation, in one query."""
+    """Counts of the inbox views that show in the navigation (cached on the user for the request)."""
+    cached = getattr(user, "_otklik_nav_counts", None)
+    if cached is not None:
+        return cached
     now = timezone.now()
-    views = [v for v in views_for(user) if v.counts_in_nav]
-    if not views:
-        return {}
     # Only open cases can be in a counted view: the status index keeps this cheap on millions.
     qs = visible_cases(user).filter(status__in=OPEN_STATUSES)
-    aggregates = {v.key: Count("pk", filter=view_filter(user, v.key, now)) for v in views}
-    return qs.aggregate(**aggregates)
+    counts = {v.key: capped_count(qs.filter(view_filter(user, v.key, now))) for v in views_for(user) if v.counts_in_nav}
+    user._otklik_nav_counts = counts
+    return counts
 
 
 def feed_count(user: Any) -> int:
-    return feed_queryset(user).order_by().count()
+    return capped_count(feed_queryset(user))

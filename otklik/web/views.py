@@ -77,13 +77,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if view_key not in {v.key for v in views}:
         view_key = views[0].key
     form = queries.InboxFilterForm(request.GET or None, municipality_ids=queries.municipality_ids_of(user))
-    page = _page_number(request)
-    cases, has_next = queries.page_of(queries.inbox_queryset(user, view_key, form, now), page)
+    cursor = request.GET.get("after", "")[:80]
+    cases, next_cursor = queries.keyset_page(queries.inbox_queryset(user, view_key, form, now), cursor)
     queries.attach_organizations(cases)
     _deadline_rows(cases, now)
     counts = queries.nav_counts(user)
     params = request.GET.copy()
-    params.pop("page", None)
+    params.pop("after", None)
     return render(
         request,
         "web/inbox.html",
@@ -92,8 +92,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "view_key": view_key,
             "form": form,
             "cases": cases,
-            "page": page,
-            "has_next": has_next,
+            "cursor": cursor,
+            "next_cursor": next_cursor,
             "query": params.urlencode(),
             "role_kind": queries.role_kind(user),
         },

@@ -222,3 +222,24 @@ def test_a_feed_row_that_fails_answers_with_an_escaped_row(cast):
     )
     body = r.content.decode()
     assert r.status_code == 200 and body.startswith('<li class="feed-item error-row"')
+
+
+def test_inbox_pages_by_cursor_without_gaps_or_repeats(cast):
+    from otklik.web import queries
+
+    made = {new_case(cast).pk for _ in range(5)} | {routed_case(cast, cast.roads_org).pk for _ in range(2)}
+    seen: list[int] = []
+    c = client_for(cast.specialist)
+    url = "/inbox/?view=all"
+    old_size, queries.PAGE_SIZE = queries.PAGE_SIZE, 3
+    try:
+        for pages in range(1, 6):  # noqa: B007 - the count is asserted below
+            r = c.get(url)
+            seen += [x.pk for x in r.context["cases"]]
+            if not r.context["next_cursor"]:
+                break
+            url = f"/inbox/?view=all&after={r.context['next_cursor']}"
+    finally:
+        queries.PAGE_SIZE = old_size
+    assert sorted(seen) == sorted(made) and len(seen) == len(set(seen))
+    assert pages > 1
