@@ -31,7 +31,7 @@ def cases_for(principal: Principal, *, permission: str = "read") -> QuerySet[Cas
 
 def case_for(principal: Principal, case_id: int, *, for_action: str = "view") -> Case:
     """The case, if the principal may see it (and do ``for_action``); NotVisible (404) otherwise."""
-    case = Case.objects.select_related("municipality").filter(pk=case_id).first()
+    case = Case.objects.select_related("municipality", "primary_post", "topic").filter(pk=case_id).first()
     if case is None:
         raise NotVisible(NOT_FOUND)
     if principal.service is not None:

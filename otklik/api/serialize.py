@@ -108,8 +108,10 @@ def _post(p: Post) -> dict[str, Any]:
     }
 
 
-def case_detail(case_id: int, principal: Principal) -> dict[str, Any]:
-    case = Case.objects.select_related("municipality", "primary_post", "topic").get(pk=case_id)
+def case_detail(case: Case | int, principal: Principal) -> dict[str, Any]:
+    """The full case; pass a Case loaded with municipality, primary_post and topic to save a query."""
+    if not isinstance(case, Case):
+        case = Case.objects.select_related("municipality", "primary_post", "topic").get(pk=case)
     assignments = list(case.assignments.select_related("organization").order_by("pk"))
     row = case_row(case, [a for a in assignments if a.is_active], full_text=True)
     thread = list(case.posts.order_by("published_at", "pk"))

@@ -160,5 +160,5 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> HttpRespons
 def get_case(request: HttpRequest, case_id: int) -> HttpResponse:
     """Обращение целиком: сообщение и ветка, назначения, проекты ответов, публикации, сроки,
     журнал событий и действия, доступные вызывающему сейчас. 404 — если обращение не видно."""
-    case_for(request.auth, case_id)
-    return json_response(case_detail(case_id, request.auth))
+    case = case_for(request.auth, case_id)
+    return json_response(case_detail(case, request.auth))
