@@ -107,6 +107,12 @@ class Cluster:
         dead = [name for name, p in self.procs if p.poll() is not None]
         if dead:
             raise AssertionError(f"{dead} exited early:\n{self.logs()}")
+        # Errors no retry can cure: fail now instead of waiting for the timeout.
+        for name, _p in self.procs:
+            text = (self.tmp / f"{name}.log").read_text()
+            for fatal in ("NotSupportedError", "ProgrammingError"):
+                if fatal in text:
+                    raise AssertionError(f"{name} hit {fatal}:\n{self.logs()}")
 
     def logs(self) -> str:
         return "\n".join(f"--- {n}\n" + (self.tmp / f"{n}.log").read_text()[-3000:] for n, _ in self.procs)
