@@ -70,7 +70,7 @@ def deliver_publication(publication_id: int, *, connector: Any = None) -> str:
 
     with transaction.atomic():
         publication = (
-            Publication.objects.select_for_update()
+            Publication.objects.select_for_update(of=("self",))
             .select_related("case__primary_post", "draft", "account")
             .filter(pk=publication_id)
             .first()

@@ -225,3 +225,17 @@ def test_telegram_webhook_checks_the_secret_and_stores_once(client, cast):
         assert response.content == b"ok"
     stored = Post.objects.get()
     assert stored.text == "Через webhook" and stored.parent_key == f"{fake.channel['id']}/1"
+
+
+def test_the_publishing_account_and_its_reason_are_shown(cast, vk_account, fake_vk):
+    from django.template import Context, Template
+
+    from otklik.cases import actions
+    from otklik.connectors.collect import collect_account
+
+    post = fake_vk.add_post("Пост")
+    fake_vk.add_comment(post.id, "Вопрос")
+    collect_account(vk_account, connector=vk_connector(fake_vk))
+    case = actions.do_detect_case(Post.objects.get().case, acting_user=cast.specialist)
+    html = Template("{% load connectors %}{% publication_account case %}").render(Context({"case": case}))
+    assert vk_account.name in html and "в котором опубликовано сообщение" in html
