@@ -246,6 +246,7 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
         "allowed": allowed,
         "error": error,
         "read_only": not allowed and is_read_only(user, case),
+        "excluded_label": REASON_CODES.get(case.excluded_reason, case.excluded_reason),
     }
     if "submit_draft" in allowed:
         ctx["answer_templates"] = list(

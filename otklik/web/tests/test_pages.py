@@ -243,3 +243,10 @@ def test_inbox_pages_by_cursor_without_gaps_or_repeats(cast):
         queries.PAGE_SIZE = old_size
     assert sorted(seen) == sorted(made) and len(seen) == len(set(seen))
     assert pages > 1
+
+
+def test_an_excluded_case_names_its_reason_in_russian(cast):
+    case = feed_case(cast, "Оскорбительный текст")
+    actions.do_exclude_case(case, reason_code="insult", comment="мат", acting_user=cast.specialist)
+    page = client_for(cast.specialist).get(f"/cases/{case.pk}/").content.decode()
+    assert "основание: оскорбления — мат" in page
