@@ -255,6 +255,8 @@ def store(clean: CleanFile) -> dict[str, object]:
     return {
         "type": clean.kind,
         "url": f"/files/{saved.removeprefix('attachments/')}",
+        # The storage path: what connectors.publish reads to post the file to a network.
+        "path": saved,
         "name": clean.name,
         "content_type": clean.content_type,
         "size": len(clean.content),
