@@ -23,6 +23,7 @@ venv: $(STAMP)
 run: $(STAMP)
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) manage.py seed_demo_cases
 	DEBUG=1 $(PY) manage.py run_demo
 
 lint: $(STAMP)

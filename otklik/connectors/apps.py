@@ -12,3 +12,9 @@ class ConnectorsConfig(AppConfig):
         from otklik.connectors.publish import on_publication_pending
 
         events.subscribe("publication_pending", on_publication_pending)
+
+        from otklik.connectors.views import nav
+        from otklik.web.context_processors import NAV_PROVIDERS
+
+        if nav not in NAV_PROVIDERS:
+            NAV_PROVIDERS.append(nav)

@@ -25,6 +25,7 @@ from otklik.connectors.models import CollectionState, ImportJob
 from otklik.connectors.storage import clean_text, register_messages, store_batch
 from otklik.directory.models import Municipality, OfficialAccount
 from otklik.directory.roles import scope_of
+from otklik.web.context_processors import NavItem
 
 log = logging.getLogger(__name__)
 MANAGERS = ("specialist", "coordinator")
@@ -44,6 +45,14 @@ def _account_for(user: Any, pk: int) -> OfficialAccount:
     if account.organization.municipality not in _municipalities(user, (*MANAGERS, "head")):
         raise Http404
     return account
+
+
+def nav(request: HttpRequest) -> list[NavItem]:
+    """«Источники» in the navigation for specialists and coordinators (registered in apps.py)."""
+    scope = scope_of(request.user)
+    if scope.is_superuser or any(scope.has_role(m, *MANAGERS) for m in scope.roles_by_municipality):
+        return [NavItem("Источники", "/sources/", key="sources")]
+    return []
 
 
 @login_required

@@ -18,6 +18,8 @@ from django.core.management.base import BaseCommand
 
 DEMO_PROCESSES: list[list[str]] = [
     ["run_huey", "--workers", "2"],
+    # A fake VK community on 127.0.0.1:8781 writing comments, collected into the feed live.
+    ["demo_fake_vk"],
 ]
 
 
