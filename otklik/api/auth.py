@@ -55,6 +55,12 @@ class Principal:
         return True
 
 
+class ApiRequest(HttpRequest):
+    """The request an endpoint receives: ``auth`` is set by the authentication step."""
+
+    auth: Principal
+
+
 class TokenAuth(HttpBearer):
     """``Authorization: Bearer otk_p_…`` (personal) or ``otk_s_…`` (service)."""
 
@@ -66,8 +72,12 @@ class TokenAuth(HttpBearer):
             model = ApiToken
         else:
             raise ApiError(401, "invalid_token", "Неизвестный токен API.")
-        qs = model.objects.filter(token_hash=hash_token(token))
-        row = qs.select_related("user").first() if model is ApiToken else qs.select_related("municipality").first()
+        digest = hash_token(token)
+        row: ApiToken | ServiceToken | None
+        if model is ApiToken:
+            row = ApiToken.objects.select_related("user").filter(token_hash=digest).first()
+        else:
+            row = ServiceToken.objects.select_related("municipality").filter(token_hash=digest).first()
         if row is None:
             raise ApiError(401, "invalid_token", "Неизвестный токен API.")
         if row.is_revoked:

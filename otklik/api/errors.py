@@ -125,43 +125,43 @@ def _russian(kind: str, fallback: str) -> str:
 
 
 def install_handlers(api: NinjaAPI) -> None:
-    def on_action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
+    def on_action_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(action_status(exc), exc.code, exc.message)
 
-    def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    def on_api_error(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(exc.status, exc.code, exc.message)
 
-    def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    def on_validation(request: HttpRequest, exc: Any) -> HttpResponse:
         code, message, details = _validation_details(list(exc.errors))
         return error_response(400, code, message, details)
 
-    def on_auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    def on_auth(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(
             401,
             "unauthorized",
             "Требуется аутентификация: заголовок Authorization: Bearer <токен> или вход на сайт.",
         )
 
-    def on_authz(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+    def on_authz(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(403, "forbidden", "Недостаточно прав.")
 
-    def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    def on_throttled(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(429, "rate_limited", "Слишком много запросов: повторите позже.")
 
-    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
         if exc.status_code == 403 and "CSRF" in str(exc):
             return error_response(403, "csrf_failed", "Проверка CSRF не пройдена: передайте заголовок X-CSRFToken.")
         if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
             return error_response(400, "malformed_json", "Тело запроса не является корректным JSON.")
         return error_response(exc.status_code, "http_error", str(exc))
 
-    def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
+    def on_404(request: HttpRequest, exc: Any) -> HttpResponse:
         return error_response(404, "not_found", "Объект не найден или недоступен.")
 
-    def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    def on_too_big(request: HttpRequest, exc: Any) -> HttpResponse:
         return too_large_response()
 
-    def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def on_unexpected(request: HttpRequest, exc: Any) -> HttpResponse:
         log.exception("API error on %s %s", request.method, request.path)
         return error_response(500, "server_error", "Внутренняя ошибка сервера. Сообщите номер запроса администратору.")
 

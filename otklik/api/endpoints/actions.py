@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from ninja import Field as NinjaField
 from ninja import Router
 
+from otklik.api.auth import ApiRequest
 from otklik.api.errors import ErrorOut
 from otklik.api.schemas import (
     CaseDetail,
@@ -52,7 +52,7 @@ def _actions():  # type: ignore[no-untyped-def]
     return actions
 
 
-def _done(request: HttpRequest, case: Case | int) -> dict:
+def _done(request: ApiRequest, case: Case | int) -> dict:
     return case_detail(case if isinstance(case, int) else case.pk, request.auth)
 
 
@@ -61,7 +61,7 @@ def _version(payload: VersionIn | None) -> int | None:
 
 
 @router.post("/cases/{int:case_id}/detect", response=RESPONSES, summary="Выявить (п. 9.1)")
-def detect(request: HttpRequest, case_id: int, payload: VersionIn | None = None) -> dict:
+def detect(request: ApiRequest, case_id: int, payload: VersionIn | None = None) -> dict:
     """Сообщение из ленты требует реакции: статус «Новое», запускается срок направления (п. 9.2)."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
@@ -69,7 +69,7 @@ def detect(request: HttpRequest, case_id: int, payload: VersionIn | None = None)
 
 
 @router.post("/cases/{int:case_id}/route", response=RESPONSES, summary="Направить исполнителям (п. 9.2, 17)")
-def route(request: HttpRequest, case_id: int, payload: RouteIn) -> dict:
+def route(request: ApiRequest, case_id: int, payload: RouteIn) -> dict:
     """Одна организация — исполнитель; несколько — основной исполнитель (`lead`) и соисполнители."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
@@ -90,7 +90,7 @@ def route(request: HttpRequest, case_id: int, payload: RouteIn) -> dict:
 
 
 @router.post("/assignments/{int:assignment_id}/return", response=RESPONSES, summary="Вернуть не по компетенции (п. 10)")
-def return_assignment(request: HttpRequest, assignment_id: int, payload: ReasonIn) -> dict:
+def return_assignment(request: ApiRequest, assignment_id: int, payload: ReasonIn) -> dict:
     """Исполнитель возвращает обращение с указанием причины. Возврат соисполнителя снимает только его часть."""
     user = request.auth.require_user()
     a = assignment_for(request.auth, assignment_id, for_action="view")
@@ -101,7 +101,7 @@ def return_assignment(request: HttpRequest, assignment_id: int, payload: ReasonI
 
 
 @router.post("/assignments/{int:assignment_id}/info", response=RESPONSES, summary="Информация соисполнителя (п. 18)")
-def submit_info(request: HttpRequest, assignment_id: int, payload: InfoIn) -> dict:
+def submit_info(request: ApiRequest, assignment_id: int, payload: InfoIn) -> dict:
     """Соисполнитель направляет свою часть ответа на согласование специалисту."""
     user = request.auth.require_user()
     a = assignment_for(request.auth, assignment_id, for_action="view")
@@ -120,7 +120,7 @@ def submit_info(request: HttpRequest, assignment_id: int, payload: InfoIn) -> di
     response=RESPONSES,
     summary="Согласовать информацию соисполнителя (п. 18)",
 )
-def approve_info(request: HttpRequest, assignment_id: int, payload: VersionIn | None = None) -> dict:
+def approve_info(request: ApiRequest, assignment_id: int, payload: VersionIn | None = None) -> dict:
     """Согласованные части передаются основному исполнителю, когда согласована последняя."""
     user = request.auth.require_user()
     a = assignment_for(request.auth, assignment_id, for_action="view")
@@ -133,7 +133,7 @@ def approve_info(request: HttpRequest, assignment_id: int, payload: VersionIn | 
     response=RESPONSES,
     summary="Вернуть информацию соисполнителю (п. 18)",
 )
-def return_info(request: HttpRequest, assignment_id: int, payload: RemarksIn) -> dict:
+def return_info(request: ApiRequest, assignment_id: int, payload: RemarksIn) -> dict:
     user = request.auth.require_user()
     a = assignment_for(request.auth, assignment_id, for_action="view")
     result = _actions().do_return_coexecutor_info(
@@ -147,7 +147,7 @@ def return_info(request: HttpRequest, assignment_id: int, payload: RemarksIn) ->
     response=RESPONSES,
     summary="Продолжить без соисполнителей (п. 18)",
 )
-def proceed_without_co(request: HttpRequest, case_id: int, payload: ReasonIn) -> dict:
+def proceed_without_co(request: ApiRequest, case_id: int, payload: ReasonIn) -> dict:
     """Специалист решает не ждать оставшихся соисполнителей: запускается срок проекта основного исполнителя."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
@@ -158,7 +158,7 @@ def proceed_without_co(request: HttpRequest, case_id: int, payload: ReasonIn) ->
 
 
 @router.post("/cases/{int:case_id}/drafts", response=RESPONSES, summary="Проект ответа на согласование (п. 11, 14, 15)")
-def submit_draft(request: HttpRequest, case_id: int, payload: DraftIn) -> dict:
+def submit_draft(request: ApiRequest, case_id: int, payload: DraftIn) -> dict:
     """Исполнитель направляет проект ответа (`final`) или промежуточного ответа (`intermediate`)."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
@@ -174,14 +174,14 @@ def submit_draft(request: HttpRequest, case_id: int, payload: DraftIn) -> dict:
 
 
 @router.post("/drafts/{int:draft_id}/approve", response=RESPONSES, summary="Согласовать проект (п. 12)")
-def approve_draft(request: HttpRequest, draft_id: int, payload: VersionIn | None = None) -> dict:
+def approve_draft(request: ApiRequest, draft_id: int, payload: VersionIn | None = None) -> dict:
     user = request.auth.require_user()
     draft = draft_for(request.auth, draft_id, for_action="view")
     return _done(request, _actions().do_approve_draft(draft, acting_user=user, expected_version=_version(payload)))
 
 
 @router.post("/drafts/{int:draft_id}/return", response=RESPONSES, summary="Вернуть проект с замечаниями (п. 13)")
-def return_draft(request: HttpRequest, draft_id: int, payload: RemarksIn) -> dict:
+def return_draft(request: ApiRequest, draft_id: int, payload: RemarksIn) -> dict:
     user = request.auth.require_user()
     draft = draft_for(request.auth, draft_id, for_action="view")
     result = _actions().do_return_draft(
@@ -191,11 +191,11 @@ def return_draft(request: HttpRequest, draft_id: int, payload: RemarksIn) -> dic
 
 
 @router.post("/cases/{int:case_id}/publish", response=RESPONSES, summary="Разместить ответ (п. 12, 16)")
-def publish(request: HttpRequest, case_id: int, payload: PublishIn | None = None) -> dict:
+def publish(request: ApiRequest, case_id: int, payload: PublishIn | None = None) -> dict:
     """Размещает согласованный ответ с официального аккаунта (по умолчанию — по правилу выбора аккаунта).
     С `external_url` (ответ размещён вручную) публикация подтверждается сразу."""
     user = request.auth.require_user()
-    payload = payload or PublishIn()
+    payload = payload or PublishIn.model_validate({})
     case = case_for(request.auth, case_id)
     account = None
     if payload.account is not None:
@@ -213,7 +213,7 @@ def publish(request: HttpRequest, case_id: int, payload: PublishIn | None = None
 
 
 @router.post("/publications/{int:publication_id}/confirm", response=RESPONSES, summary="Подтвердить публикацию")
-def confirm_publication(request: HttpRequest, publication_id: int, payload: ConfirmIn) -> dict:
+def confirm_publication(request: ApiRequest, publication_id: int, payload: ConfirmIn) -> dict:
     """Ответ появился в соцсети: записываются его идентификатор и ссылка (право «разместить ответ»)."""
     request.auth.require_user()
     pub = publication_for(request.auth, publication_id, for_action="publish")
@@ -222,7 +222,7 @@ def confirm_publication(request: HttpRequest, publication_id: int, payload: Conf
 
 
 @router.post("/publications/{int:publication_id}/fail", response=RESPONSES, summary="Отметить сбой публикации")
-def fail_publication(request: HttpRequest, publication_id: int, payload: FailIn) -> dict:
+def fail_publication(request: ApiRequest, publication_id: int, payload: FailIn) -> dict:
     """Публикация не удалась (её можно повторить): записывается причина."""
     request.auth.require_user()
     pub = publication_for(request.auth, publication_id, for_action="publish")
@@ -231,7 +231,7 @@ def fail_publication(request: HttpRequest, publication_id: int, payload: FailIn)
 
 
 @router.post("/cases/{int:case_id}/exclude", response=RESPONSES, summary="Исключить (п. 22)")
-def exclude(request: HttpRequest, case_id: int, payload: ExcludeIn) -> dict:
+def exclude(request: ApiRequest, case_id: int, payload: ExcludeIn) -> dict:
     """Сообщение с нецензурной бранью (`obscenity`), оскорблениями (`insult`) или угрозами (`threat`) не рассматривается."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
@@ -246,7 +246,7 @@ def exclude(request: HttpRequest, case_id: int, payload: ExcludeIn) -> dict:
 
 
 @router.post("/cases/{int:case_id}/dismiss", response=RESPONSES, summary="Не требует реакции")
-def dismiss(request: HttpRequest, case_id: int, payload: ReasonIn) -> dict:
+def dismiss(request: ApiRequest, case_id: int, payload: ReasonIn) -> dict:
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
     result = _actions().do_dismiss_case(
@@ -256,7 +256,7 @@ def dismiss(request: HttpRequest, case_id: int, payload: ReasonIn) -> dict:
 
 
 @router.post("/cases/{int:case_id}/repeat", response=RESPONSES, summary="Отметить повтор (п. 19)")
-def mark_repeat(request: HttpRequest, case_id: int, payload: RepeatIn) -> dict:
+def mark_repeat(request: ApiRequest, case_id: int, payload: RepeatIn) -> dict:
     """Связывает обращение с более ранним (в обе стороны); повтор проходит ту же процедуру."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
@@ -271,7 +271,7 @@ def mark_repeat(request: HttpRequest, case_id: int, payload: RepeatIn) -> dict:
 
 
 @router.post("/cases/{int:case_id}/significant", response=RESPONSES, summary="Социально значимое (п. 24)")
-def flag_significant(request: HttpRequest, case_id: int, payload: ReasonIn) -> dict:
+def flag_significant(request: ApiRequest, case_id: int, payload: ReasonIn) -> dict:
     """Отмечает сообщение как социально значимое или требующее оперативного решения: Глава получает его немедленно."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
@@ -286,7 +286,7 @@ class TopicIn(VersionIn):
 
 
 @router.post("/cases/{int:case_id}/topic", response=RESPONSES, summary="Тема обращения")
-def set_topic(request: HttpRequest, case_id: int, payload: TopicIn) -> dict:
+def set_topic(request: ApiRequest, case_id: int, payload: TopicIn) -> dict:
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
     topic = None

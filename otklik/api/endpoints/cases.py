@@ -8,12 +8,12 @@ import json
 from typing import Literal
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field as NinjaField
 from ninja import Query, Router, Schema
 
-from otklik.api.auth import Principal
+from otklik.api.auth import ApiRequest, Principal
 from otklik.api.errors import ApiError, ErrorOut
 from otklik.api.schemas import CaseDetail, CasePage
 from otklik.api.scope import case_for, cases_for
@@ -144,7 +144,7 @@ def _page(qs: QuerySet[Case], f: CaseFilters) -> tuple[list[Case], str | None]:
 
 
 @router.get("/cases", response={200: CasePage, **ERRORS}, summary="Список обращений")
-def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> HttpResponse:
+def list_cases(request: ApiRequest, filters: Query[CaseFilters]) -> HttpResponse:
     """Обращения, видимые вызывающему (как во «Входящих»), с фильтрами и постраничным курсором.
 
     Порядок по умолчанию — ближайший срок первым. Сервисному токену нужен право `read`;
@@ -157,7 +157,7 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> HttpRespons
 
 
 @router.get("/cases/{int:case_id}", response={200: CaseDetail, **ERRORS}, summary="Обращение")
-def get_case(request: HttpRequest, case_id: int) -> HttpResponse:
+def get_case(request: ApiRequest, case_id: int) -> HttpResponse:
     """Обращение целиком: сообщение и ветка, назначения, проекты ответов, публикации, сроки,
     журнал событий и действия, доступные вызывающему сейчас. 404 — если обращение не видно."""
     case = case_for(request.auth, case_id)

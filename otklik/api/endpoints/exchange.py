@@ -15,10 +15,11 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from otklik.api.auth import ApiRequest
 from otklik.api.errors import ApiError, ErrorOut
 from otklik.api.schemas import PushedOut, PushIn, PushMessageIn, PushOut
 from otklik.api.scope import cases_for, municipality_for
@@ -84,7 +85,7 @@ def _register(municipality: Municipality, messages: list[PushMessageIn], acting_
 
 
 @router.post("/push/messages", response={200: PushOut, **ERRORS}, summary="Передать сообщения (ЦУР, мониторинг)")
-def push_messages(request: HttpRequest, payload: PushIn) -> dict:
+def push_messages(request: ApiRequest, payload: PushIn) -> dict:
     """Сервисный токен с правом `push` передаёт до 500 сообщений в свой муниципалитет.
 
     Поля — как у `IncomingMessage`. Повторная передача того же сообщения (та же соцсеть и `source_key`)
@@ -100,7 +101,7 @@ def push_messages(request: HttpRequest, payload: PushIn) -> dict:
     response={200: PushedOut, **ERRORS},
     summary="Ввести сообщение вручную",
 )
-def manual_entry(request: HttpRequest, slug: str, payload: PushMessageIn) -> dict:
+def manual_entry(request: ApiRequest, slug: str, payload: PushMessageIn) -> dict:
     """Ответственный специалист или координатор вносит сообщение вручную (ссылка и текст); оно сразу «Новое»."""
     user = request.auth.require_user()
     municipality = municipality_for(request.auth, slug)
@@ -244,7 +245,7 @@ def _jsonl_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
         }
     },
 )
-def export_cases(request: HttpRequest, q: Query[ExportQuery]) -> StreamingHttpResponse:
+def export_cases(request: ApiRequest, q: Query[ExportQuery]) -> StreamingHttpResponse:
     """Обращения, созданные в периоде, с исполнителями и ссылкой на размещённый ответ.
 
     Сервисный токен с правом `export` получает обращения своего муниципалитета; пользователь — видимые ему.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Status
 
+from otklik.api.auth import ApiRequest
 from otklik.api.errors import ApiError, ErrorOut
 from otklik.api.models import ApiToken
 from otklik.api.schemas import TokenCreated, TokenIn, TokenOut, WhoAmI
@@ -19,13 +19,13 @@ MAX_ACTIVE_TOKENS = 20
 
 
 @router.get("/ping", auth=None, summary="Проверка доступности", response={200: dict})
-def ping(request: HttpRequest) -> dict:
+def ping(request: ApiRequest) -> dict:
     """Самый простой ответ сервера: без базы данных и аутентификации (эталон для нагрузочных замеров)."""
     return {"ok": True}
 
 
 @router.get("/me", response={200: WhoAmI, **ERRORS}, summary="Кто я")
-def me(request: HttpRequest) -> dict:
+def me(request: ApiRequest) -> dict:
     """Пользователь или сервисный токен, от имени которого выполняется запрос, и его роли/права."""
     p = request.auth
     if p.service is not None:
@@ -58,14 +58,14 @@ def _token_out(t: ApiToken) -> dict:
 
 
 @router.get("/tokens", response={200: list[TokenOut], **ERRORS}, summary="Мои токены API")
-def list_tokens(request: HttpRequest) -> list[dict]:
+def list_tokens(request: ApiRequest) -> list[dict]:
     """Личные токены вызывающего пользователя (сами токены не показываются — только их начало)."""
     user = request.auth.require_user()
     return [_token_out(t) for t in ApiToken.objects.filter(user=user)]
 
 
 @router.post("/tokens", response={201: TokenCreated, **ERRORS}, summary="Создать личный токен")
-def create_token(request: HttpRequest, payload: TokenIn) -> Status:
+def create_token(request: ApiRequest, payload: TokenIn) -> Status:
     """Создаёт личный токен с правами вызывающего пользователя. Токен возвращается **один раз**;
     хранится только его хэш. Новый токен нельзя создать другим токеном — только из сессии сайта
     (иначе утёкший токен продлевал бы сам себя)."""
@@ -85,7 +85,7 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status:
 
 
 @router.delete("/tokens/{int:token_id}", response={200: TokenOut, **ERRORS}, summary="Отозвать личный токен")
-def revoke_token(request: HttpRequest, token_id: int) -> dict:
+def revoke_token(request: ApiRequest, token_id: int) -> dict:
     """Отзывает свой токен (можно и самим этим токеном). Чужой токен — 404."""
     user = request.auth.require_user()
     row = ApiToken.objects.filter(pk=token_id, user=user).first()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from pydantic import AwareDatetime
 
+from otklik.api.auth import ApiRequest
 from otklik.api.errors import ApiError, ErrorOut
 from otklik.api.schemas import (
     AccountOut,
@@ -25,7 +25,7 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: Error
 
 
 @router.get("/municipalities", response={200: list[MunicipalityOut], **ERRORS}, summary="Муниципалитеты")
-def list_municipalities(request: HttpRequest) -> list[dict]:
+def list_municipalities(request: ApiRequest) -> list[dict]:
     """Муниципалитеты, в которых у вызывающего есть роль (наблюдателю ЦУР — все)."""
     return [
         {"id": m.pk, "slug": m.slug, "name": m.name, "timezone": m.timezone}
@@ -38,7 +38,7 @@ def list_municipalities(request: HttpRequest) -> list[dict]:
     response={200: list[OrganizationOut], **ERRORS},
     summary="Организации муниципалитета",
 )
-def list_organizations(request: HttpRequest, slug: str) -> list[dict]:
+def list_organizations(request: ApiRequest, slug: str) -> list[dict]:
     """Дерево организаций муниципалитета (плоским списком с parent_id)."""
     m = municipality_for(request.auth, slug)
     return [
@@ -60,7 +60,7 @@ def list_organizations(request: HttpRequest, slug: str) -> list[dict]:
     response={200: list[AccountOut], **ERRORS},
     summary="Официальные аккаунты (п. 6)",
 )
-def list_accounts(request: HttpRequest, slug: str) -> list[dict]:
+def list_accounts(request: ApiRequest, slug: str) -> list[dict]:
     """Официальные аккаунты организаций муниципалитета. Учётные данные аккаунтов не выдаются никогда."""
     m = municipality_for(request.auth, slug)
     return [
@@ -81,7 +81,7 @@ def list_accounts(request: HttpRequest, slug: str) -> list[dict]:
 @router.get(
     "/municipalities/{slug}/profile", response={200: ProfileOut, **ERRORS}, summary="Действующий профиль регламента"
 )
-def get_profile(request: HttpRequest, slug: str) -> dict:
+def get_profile(request: ApiRequest, slug: str) -> dict:
     """Сроки этапов действующего профиля регламента муниципалитета."""
     from otklik.regulation.services import active_profile
 
@@ -114,7 +114,7 @@ class BetweenQuery(CalendarQuery):
     end: AwareDatetime
 
 
-def _calendar(request: HttpRequest, slug: str | None):  # type: ignore[no-untyped-def]
+def _calendar(request: ApiRequest, slug: str | None):  # type: ignore[no-untyped-def]
     if slug:
         from otklik.regulation.services import calendar_for
 
@@ -144,7 +144,7 @@ def _check_range(*moments: dt.datetime) -> None:
 
 
 @router.get("/calendar/add", response={200: CalendarAddOut, **ERRORS}, summary="Срок: момент + длительность")
-def calendar_add(request: HttpRequest, q: Query[AddQuery]) -> dict:
+def calendar_add(request: ApiRequest, q: Query[AddQuery]) -> dict:
     """Момент, наступающий через `duration` рабочего времени после `start`, по календарю муниципалитета
     (производственный календарь РФ, график работы, местные исключения)."""
     from otklik.worktime import parse_duration
@@ -162,7 +162,7 @@ def calendar_add(request: HttpRequest, q: Query[AddQuery]) -> dict:
 
 
 @router.get("/calendar/between", response={200: CalendarBetweenOut, **ERRORS}, summary="Рабочее время между моментами")
-def calendar_between(request: HttpRequest, q: Query[BetweenQuery]) -> dict:
+def calendar_between(request: ApiRequest, q: Query[BetweenQuery]) -> dict:
     """Рабочее время в промежутке [start, end) по календарю муниципалитета; отрицательное, если end раньше start."""
     _check_range(q.start, q.end)
     cal = _calendar(request, q.municipality)

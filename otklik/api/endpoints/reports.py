@@ -13,11 +13,11 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.db.models import Model
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from otklik.api.auth import Principal
+from otklik.api.auth import ApiRequest, Principal
 from otklik.api.errors import ApiError, ErrorOut
 from otklik.api.scope import municipality_for
 from otklik.directory.models import Municipality, Organization
@@ -74,7 +74,7 @@ class DashboardQuery(Schema):
 
 
 @router.get("/municipalities/{slug}/dashboard", response={200: dict[str, Any], **ERRORS}, summary="Показатели")
-def dashboard(request: HttpRequest, slug: str, q: Query[DashboardQuery]) -> dict:
+def dashboard(request: ApiRequest, slug: str, q: Query[DashboardQuery]) -> dict:
     """Поступило, направлено, отвечено, исключено, просрочено сейчас; доля в срок по этапам и
     организациям, медиана времени до первого ответа (рабочее время), темы, соцсети, недели,
     самые медленные организации, социально значимые за 7 дней — как на странице /dashboard/."""
@@ -132,7 +132,7 @@ class ReportQuery(Schema):
         }
     },
 )
-def violations(request: HttpRequest, slug: str, month: str, q: Query[ReportQuery]) -> Any:
+def violations(request: ApiRequest, slug: str, month: str, q: Query[ReportQuery]) -> Any:
     """Каждый срок месяца, выполненный с опозданием или не выполненный, по организациям и исполнителям,
     с пунктом регламента, сроком и затраченным рабочим временем; итоги и доля в срок. `month` — ГГГГ-ММ.
     Сформированный 1-го рабочего дня отчёт берётся из архива (если не указано `live`)."""
