@@ -32,16 +32,7 @@ from otklik.api.models import ApiToken
 from otklik.cases.models import Case, CaseEvent, Deadline, Publication
 from otklik.connectors.tests.helpers import start_vk, vk_credentials
 
-pytestmark = [
-    pytest.mark.heavy,
-    pytest.mark.django_db(transaction=True),
-    # Found by this test (2026-11-29): connectors.publish.deliver_publication locks with
-    # select_for_update() over nullable select_related joins, which PostgreSQL refuses
-    # ("FOR UPDATE cannot be applied to the nullable side of an outer join"), so no answer
-    # is ever delivered on PostgreSQL. With select_for_update(of=("self",)) there the test
-    # passes (checked on a patched copy). Remove this mark once that fix lands.
-    pytest.mark.xfail(reason="deliver_publication FOR UPDATE over outer joins fails on PostgreSQL", strict=False),
-]
+pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True)]
 
 CASES = 6
 TIMEOUT = 120  # seconds for each waiting phase
