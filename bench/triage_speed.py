@@ -99,13 +99,27 @@ def main() -> int:
                 f"{phase} [{kind} time]: lemmatisation alone {n / lem[k]:,.0f} msg/s ({lem[k] / n * 1e6:.0f} us/msg); "
                 f"whole triage {n / tri[k]:,.0f} msg/s ({tri[k] / n * 1e6:.0f} us/msg); ratio {tri[k] / lem[k]:.2f}x"
             )
-    lem, tri = results["warm"]
-    # CPU time of the process is what "one core" means on a shared machine; wall time is
-    # printed above too.
-    rate = n / tri[1]
-    ratio = tri[1] / lem[1]
+    # Interleaved, message by message, so that both sides see the same load on a shared
+    # machine (the figure the RESULT line uses).
+    lem_cpu = tri_cpu = 0.0
+    clock = time.process_time
+    for text, pair in zip(texts, pairs, strict=True):
+        c0 = clock()
+        text_mod.lemmas_only(text)
+        c1 = clock()
+        whole(pair)
+        c2 = clock()
+        lem_cpu += c1 - c0
+        tri_cpu += c2 - c1
     print(
-        f"RESULT whole triage {rate:,.0f} msg/s per core (CPU time, warm; target >= {TARGET_RATE:,.0f}: "
+        f"interleaved [cpu time]: lemmatisation alone {n / lem_cpu:,.0f} msg/s ({lem_cpu / n * 1e6:.0f} us/msg); "
+        f"whole triage {n / tri_cpu:,.0f} msg/s ({tri_cpu / n * 1e6:.0f} us/msg); ratio {tri_cpu / lem_cpu:.2f}x"
+    )
+    # CPU time of the process is what "one core" means on a shared machine.
+    rate = n / tri_cpu
+    ratio = tri_cpu / lem_cpu
+    print(
+        f"RESULT whole triage {rate:,.0f} msg/s per core (CPU time, warm, interleaved; target >= {TARGET_RATE:,.0f}: "
         f"{'met' if rate >= TARGET_RATE else 'NOT met'}, {rate / TARGET_RATE:.2f}x the target); "
         f"cost {ratio:.2f}x lemmatisation alone (target <= {TARGET_RATIO}: "
         f"{'met' if ratio <= TARGET_RATIO else 'NOT met'})"

@@ -121,24 +121,22 @@ def detect_abuse(nt: NormalizedText, allow: frozenset[str] = frozenset()) -> Abu
     words = [t for t in nt.tokens if t.is_word]
     original = nt.original
     for i, tok in enumerate(words):
-        norm = tok.norm
-        if allow and (norm in allow or tok.lemma in allow):
+        kind = _token_kind(tok.norm, tok.lemma)
+        if not kind:
             continue
-        if is_obscene(norm):
-            result.add(OBSCENITY, tok.start, tok.end, original[tok.start : tok.end])
-        lemma = tok.lemma
-        insult = lemma in lexicon.INSULT_LEMMAS or norm in lexicon.INSULT_LEMMAS
-        if not insult and "*" in norm and _masked_category(norm) == INSULT:
-            insult = True
-        if lemma in lexicon.SLUR_LEMMAS or lemma in lexicon.STRONG_INSULT_LEMMAS:
-            result.add(INSULT, tok.start, tok.end, original[tok.start : tok.end])
-        elif insult:
-            weak = lemma in lexicon.WEAK_INSULT_LEMMAS
+        if allow and (tok.norm in allow or tok.lemma in allow):
+            continue
+        span = (tok.start, tok.end, original[tok.start : tok.end])
+        if kind & _OBSCENE_BIT:
+            result.add(OBSCENITY, *span)
+        if kind & _STRONG_BIT:
+            result.add(INSULT, *span)
+        elif kind & (_INSULT_BIT | _WEAK_BIT):
+            weak = bool(kind & _WEAK_BIT)
             if _aimed(words, i, weak) or (not weak and _vocative(nt, tok, i == 0)):
-                result.add(INSULT, tok.start, tok.end, original[tok.start : tok.end])
-        if lemma in lexicon.THREAT_VERBS or norm[:3] in _THREAT_STEMS:
-            if _is_threat_verb(norm) and not (i > 0 and words[i - 1].norm == "не"):
-                result.add(THREAT, tok.start, tok.end, original[tok.start : tok.end])
+                result.add(INSULT, *span)
+        if kind & _THREAT_BIT and not (i > 0 and words[i - 1].norm == "не"):
+            result.add(THREAT, *span)
     lowered = nt.clean.lower()
     if any(w in lowered for w in _THREAT_TRIGGERS):
         for m in _THREAT_PHRASES.finditer(lowered):
@@ -147,6 +145,28 @@ def detect_abuse(nt: NormalizedText, allow: frozenset[str] = frozenset()) -> Abu
         return None
     result.evidence.sort(key=lambda e: e.start)
     return result
+
+
+_OBSCENE_BIT, _STRONG_BIT, _INSULT_BIT, _WEAK_BIT, _THREAT_BIT = 1, 2, 4, 8, 16
+
+
+@lru_cache(maxsize=200_000)
+def _token_kind(norm: str, lemma: str) -> int:
+    """What a word can be, as bits (0 for nearly every word); cached per word form."""
+    kind = 0
+    if is_obscene(norm):
+        kind |= _OBSCENE_BIT
+    if lemma in lexicon.SLUR_LEMMAS or lemma in lexicon.STRONG_INSULT_LEMMAS:
+        kind |= _STRONG_BIT
+    elif (
+        lemma in lexicon.INSULT_LEMMAS
+        or norm in lexicon.INSULT_LEMMAS
+        or ("*" in norm and _masked_category(norm) == INSULT)
+    ):
+        kind |= _WEAK_BIT if lemma in lexicon.WEAK_INSULT_LEMMAS else _INSULT_BIT
+    if (lemma in lexicon.THREAT_VERBS or norm[:3] in _THREAT_STEMS) and _is_threat_verb(norm):
+        kind |= _THREAT_BIT
+    return kind
 
 
 # Cheap pre-filters so that the expensive checks run on a handful of words only.

@@ -9,6 +9,7 @@ from . import lexicon
 from .text import NormalizedText
 
 DEFAULT_THRESHOLD = 0.5
+_BIGRAM_HEADS = frozenset(w.split("_")[0] for w in lexicon.REQUEST_LEMMAS | lexicon.PROBLEM_LEMMAS if "_" in w)
 _GREETINGS = frozenset("поздравлять поздравление праздник счастье здоровье желать привет".split())
 
 
@@ -28,7 +29,7 @@ def score_relevance(nt: NormalizedText, *, topic_hits: int = 0, threshold: float
         reason = "только эмодзи" if nt.n_emoji else "нет текста"
         return Relevance(0.0, False, [reason])
     lemma_set = set(lemmas)
-    bigrams = {f"{a}_{b}" for a, b in zip(lemmas, lemmas[1:], strict=False)}
+    bigrams = {f"{a}_{b}" for a, b in zip(lemmas, lemmas[1:], strict=False) if a in _BIGRAM_HEADS}
     z = -1.2
     reasons: list[str] = []
 

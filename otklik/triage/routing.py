@@ -16,8 +16,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +27,34 @@ _MASKED = re.compile(r"^x+$")  # personal data masked as XXXX by portals
 FORMAT_VERSION = 1
 
 
-@dataclass(slots=True)
 class Suggestion:
-    label: str
-    confidence: float
-    reasons: list[str] = field(default_factory=list)
+    """One suggested label with its confidence; ``reasons`` (the features that drove it)
+    are worked out on first access, so a caller that only needs confidences (e.g.
+    ``triage_run``) does not pay for them."""
+
+    __slots__ = ("label", "confidence", "_reasons", "_explain")
+
+    def __init__(
+        self,
+        label: str,
+        confidence: float,
+        reasons: list[str] | None = None,
+        explain: Callable[[], list[str]] | None = None,
+    ):
+        self.label = label
+        self.confidence = confidence
+        self._reasons = reasons
+        self._explain = explain
+
+    @property
+    def reasons(self) -> list[str]:
+        if self._reasons is None:
+            self._reasons = self._explain() if self._explain else []
+            self._explain = None
+        return self._reasons
+
+    def __repr__(self) -> str:
+        return f"Suggestion({self.label!r}, {self.confidence})"
 
     def as_dict(self) -> dict:
         return {"organization": self.label, "confidence": self.confidence, "reasons": list(self.reasons)}
@@ -182,21 +204,21 @@ class LinearModel:
 
     # -- inference ---------------------------------------------------------------
     def _vector(self, feats: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
-        # Plain Python for the handful of features of one message: numpy's per-call
-        # overhead would dominate.
-        counts: dict[int, int] = {}
-        vocab = self.vocab
-        for f in feats:
-            i = vocab.get(f)
-            if i is not None:
-                counts[i] = counts.get(i, 0) + 1
-        if not counts:
+        idx = [i for i in map(self.vocab.get, feats) if i is not None]
+        if not idx:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        idf = self._idf_list
-        log = math.log
-        vals = [(1.0 + log(c)) * idf[i] for i, c in counts.items()]
-        norm = math.sqrt(sum(v * v for v in vals)) or 1.0
-        return np.array(list(counts), dtype=np.int64), np.array([v / norm for v in vals], dtype=np.float32)
+        unique = dict.fromkeys(idx)
+        if len(unique) == len(idx):
+            positions = np.array(idx, dtype=np.int64)
+            weights = self.idf[positions]
+        else:  # sublinear tf for repeated features
+            counts: dict[int, int] = {}
+            for i in idx:
+                counts[i] = counts.get(i, 0) + 1
+            positions = np.array(list(counts), dtype=np.int64)
+            tf = np.array([1.0 + math.log(c) for c in counts.values()], dtype=np.float32)
+            weights = self.idf[positions] * tf
+        return positions, weights / np.sqrt(weights @ weights)
 
     def scores(self, feats: Iterable[str]) -> np.ndarray:
         idx, val = self._vector(feats)
@@ -209,24 +231,36 @@ class LinearModel:
         idx, val = self._vector(feats)
         if len(idx):
             rows = self.coef_t[idx]
-            raw = (val @ rows + self.intercept).tolist()
+            raw = val @ rows + self.intercept
         else:
-            rows, raw = None, self.intercept.tolist()
-        t = self.temperature
-        top = max(raw)
-        exps = [math.exp((r - top) * t) for r in raw]
-        total = sum(exps)
-        order = sorted(range(len(exps)), key=exps.__getitem__, reverse=True)[:k]
-        reasons: list[list[str]] = [[] for _ in order]
-        if explain and rows is not None:
-            columns = rows[:, order].T.tolist()
-            weights = val.tolist()
-            positions = idx.tolist()
-            for j, column in enumerate(columns):
-                contrib = [w * c for w, c in zip(weights, column, strict=True)]
-                best = sorted(range(len(contrib)), key=contrib.__getitem__, reverse=True)[:explain]
-                reasons[j] = [describe_feature(self.feature_name(positions[f])) for f in best if contrib[f] > 0]
-        return [Suggestion(self.classes[c], round(exps[c] / total, 3), reasons[j]) for j, c in enumerate(order)]
+            rows, raw = None, self.intercept
+        z = raw * self.temperature
+        e = np.exp(z - z.max())
+        probs = e / e.sum()
+        k = min(k, len(probs))
+        top = np.argpartition(-probs, k - 1)[:k] if k < len(probs) else np.arange(len(probs))
+        order = top[np.argsort(-probs[top])].tolist()
+        confidence = probs[order].tolist()
+        if not explain or rows is None:
+            return [Suggestion(self.classes[c], round(confidence[j], 3), []) for j, c in enumerate(order)]
+        state: dict[str, list[list[str]]] = {}
+
+        def reasons_of(j: int) -> list[str]:
+            if "all" not in state:
+                contrib = rows[:, order] * val[:, None]
+                best = np.argsort(-contrib, axis=0)[:explain].T.tolist()
+                positive = (contrib > 0).T.tolist()
+                positions = idx.tolist()
+                state["all"] = [
+                    [describe_feature(self.feature_name(positions[f])) for f in features if positive[jj][f]]
+                    for jj, features in enumerate(best)
+                ]
+            return state["all"][j]
+
+        return [
+            Suggestion(self.classes[c], round(confidence[j], 3), explain=lambda j=j: reasons_of(j))  # type: ignore[misc]
+            for j, c in enumerate(order)
+        ]
 
     def feature_name(self, i: int) -> str:
         if self._names is None:

@@ -26,6 +26,13 @@ def _compile() -> tuple[list[tuple[str, list[list[frozenset[str]]]]], frozenset[
 
 
 _PATTERNS, _VOCAB = _compile()
+# lemma -> indexes of the reasons whose patterns mention it
+_BY_LEMMA: dict[str, set[int]] = {}
+for _i, (_reason, _groups) in enumerate(_PATTERNS):
+    for _alts in _groups:
+        for _alt in _alts:
+            for _w in _alt:
+                _BY_LEMMA.setdefault(_w, set()).add(_i)
 
 
 @dataclass(slots=True)
@@ -45,8 +52,15 @@ def emergency_reasons(lemmas: Sequence[str]) -> tuple[list[str], list[str]]:
         return [], []
     reasons: list[str] = []
     evidence: list[str] = []
-    for reason, groups in _PATTERNS:
+    present = positions.keys()
+    candidates: set[int] = set()
+    for lemma in present:
+        candidates |= _BY_LEMMA[lemma]
+    for number in sorted(candidates):
+        reason, groups = _PATTERNS[number]
         for alts in groups:
+            if any(present.isdisjoint(alt) for alt in alts):
+                continue
             hits = [[(p, w) for w in alt if w in positions for p in positions[w]] for alt in alts]
             if not all(hits):
                 continue

@@ -95,7 +95,7 @@ class Token:
 class NormalizedText:
     original: str
     clean: str  # same length as the analysed part of ``original``; noise blanked out
-    tokens: list[Token]
+    tokens: list[Token]  # words only (punctuation and bare numbers are dropped)
     n_urls: int = 0
     n_emoji: int = 0
     n_mentions: int = 0
@@ -180,10 +180,7 @@ def clean_text(text: str) -> tuple[str, int, int, int]:
 
 _LETTER = re.compile(r"[^\W\d_]")
 # Signs that a text may contain an obfuscated word worth re-joining (cheap pre-check).
-_OBFUSCATION_HINT = re.compile(
-    r"\w[*@$]|[*@$]\w|(?:^|\W)\w[.\-_]\w[.\-_]\w|[а-яё][a-z]|[a-z][а-яё]|[а-яё][0346][а-яё@]|(?:^|\s)\w \w \w(?:\s|$)",
-    re.IGNORECASE,
-)
+_OBFUSCATION_HINT = re.compile(r"[а-яёА-ЯЁ][a-zA-Z0346@$*]|[a-zA-Z0346@$*][а-яёА-ЯЁ]|(?<!\w)\w[.\-_ ]\w[.\-_ ]\w(?!\w)")
 
 
 def _is_wordish(s: str) -> bool:
@@ -281,7 +278,8 @@ def normalize(text: str | None) -> NormalizedText:
         known = cache.get(piece)
         if known is None:
             known = _analyse_piece(piece)
-        tokens.append(Token(piece, start, end, known[0], known[1], known[2]))
+        if known[2]:  # punctuation and numbers are not kept as tokens
+            tokens.append(Token(piece, start, end, known[0], known[1], True))
     return NormalizedText(
         original=original,
         clean=clean,
