@@ -37,6 +37,7 @@ from otklik.cases._common import (
     require,
     required_text,
     seen_version,
+    stale_or,
     start_lead_draft_if_ready,
 )
 from otklik.cases.access import OUTSTANDING_CO
@@ -102,6 +103,13 @@ def do_detect_case(case: Case, *, acting_user: Any, expected_version: int | None
     with transaction.atomic():
         case = lock_case(case, expected_version=expected_version)
         require(acting_user, case, "detect")
+        # Only from the feed: the table's assigned → new is a §10 return, not a detection.
+        stale_or(
+            case.status == Status.FEED,
+            seen=seen,
+            locked=case,
+            message=f"Сообщение уже выявлено: обращение в статусе «{Status(case.status).label}».",
+        )
         before = move(case, Status.NEW, seen=seen)
         case.detected_at = t
         deadline = dl.open_deadline(case, dl.ROUTE, started_at=t, organization_id=administration_id(case), user_id=None)

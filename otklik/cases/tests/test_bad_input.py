@@ -136,3 +136,10 @@ def test_routing_a_closed_case_is_an_invalid_transition(cast, clock):
     case = actions.do_dismiss_case(case, reason="Спам", acting_user=cast.specialist)
     with pytest.raises(InvalidTransition, match="Не требует реакции"):
         actions.do_route_case(case, [cast.roads_org], acting_user=cast.specialist)
+
+
+def test_detecting_a_case_already_in_work_is_refused(cast, assigned):
+    before = snapshot(assigned)
+    with pytest.raises(InvalidTransition, match="уже выявлено"):
+        actions.do_detect_case(assigned, acting_user=cast.specialist)
+    assert snapshot(assigned) == before
