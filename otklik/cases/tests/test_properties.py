@@ -58,6 +58,19 @@ step = st.tuples(
     st.integers(0, 4),
     st.integers(0, 600),
 )
+# Which status moves each recorded event may make.
+STEP_MOVES: dict[str, set[tuple[str, str]]] = {
+    "case_detected": {("feed", "new")},
+    "case_routed": {("new", "assigned")},
+    "assignment_returned": {("assigned", "new")},
+    "draft_submitted": {("assigned", "review"), ("revision", "review"), ("intermediate", "review")},
+    "draft_approved": {("review", "approved")},
+    "draft_returned": {("review", "revision")},
+    "case_answered": {("approved", "answered")},
+    "case_intermediate": {("approved", "intermediate")},
+    "case_excluded": {("feed", "excluded"), ("new", "excluded"), ("assigned", "excluded")},
+    "case_dismissed": {("feed", "dismissed"), ("new", "dismissed")},
+}
 SPECIALIST_STEPS = {"detect", "route", "approve_info", "return_info", "proceed", "approve_draft", "return_draft"}
 SPECIALIST_STEPS |= {"publish_by_hand", "exclude", "dismiss", "flag", "mark_repeat"}
 
@@ -209,9 +222,12 @@ class WorkflowProperties(TestCase):
                 after = Case.objects.get(pk=case.pk)
                 user = self._last_user
                 user_name = getattr(user, "username", None)
-                assert after.version > before.version or name in ("confirm", "progress"), name
+                assert after.version > before.version or name in ("confirm", "fail", "progress"), name  # idempotent
                 if after.status != before.status:
                     assert Status(after.status) in TRANSITIONS[Status(before.status)], (before.status, after.status)
+                    # ...and the move is the one this step stands for (assigned → new is only a §10 return).
+                    kind = after.events.order_by("-id").values_list("kind", flat=True).first()
+                    assert (before.status, after.status) in STEP_MOVES[kind], (kind, before.status, after.status)
                 if user_name in READ_ONLY or user_name == "stranger":
                     raise AssertionError(f"{user_name} performed {name}")
                 if user_name in EXECUTORS:
