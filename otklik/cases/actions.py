@@ -171,6 +171,10 @@ def do_route_case(
         if lead_id is not None and lead_id not in {o.pk for o in orgs}:
             raise ValidationFailed("Основной исполнитель должен быть среди выбранных организаций.")
         reroute = case.status == Status.ASSIGNED
+        if reroute and seen is not None and seen != case.version:
+            # A re-route must be a decision about the routing the caller saw: two identical
+            # routes sent at once (a double click) must not silently re-route twice.
+            raise CaseChanged(CHANGED_MESSAGE)
         if reroute:
             before = case.status
         else:

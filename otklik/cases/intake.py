@@ -190,10 +190,10 @@ def do_register_posts(
                         with transaction.atomic():
                             found.update(_insert(municipality, [m], detected=detected, acting_user=acting_user, t=t))
                     except IntegrityError:
-                        post = _existing([key]).get(key)
-                        if post is None or post.case is None:
+                        stored = _existing([key]).get(key)
+                        if stored is None or stored.case is None:
                             raise
-                        found[key] = post.case
+                        found[key] = stored.case
     return [found[k] for k in order]
 
 

@@ -143,3 +143,13 @@ def test_detecting_a_case_already_in_work_is_refused(cast, assigned):
     with pytest.raises(InvalidTransition, match="уже выявлено"):
         actions.do_detect_case(assigned, acting_user=cast.specialist)
     assert snapshot(assigned) == before
+
+
+def test_a_second_identical_route_from_a_stale_copy_does_not_reroute(cast, clock):
+    case = detected_case(cast, clock, msk(2025, 3, 3, 10, 0))
+    stale = Case.objects.get(pk=case.pk)  # both specialists loaded the case before either routed
+    actions.do_route_case(case, [cast.roads_org], acting_user=cast.specialist)
+    before = snapshot(case)
+    with pytest.raises(CaseChanged):
+        actions.do_route_case(stale, [cast.roads_org], acting_user=cast.specialist)
+    assert snapshot(case) == before
