@@ -39,3 +39,20 @@ class CaseChanged(ActionError):
     """Somebody else changed the case first (HTTP 409)."""
 
     code = "case_changed"
+
+
+class RegisteredElsewhere(ActionError):
+    """The message is already stored as a post of another municipality's case (HTTP 409).
+
+    A post is unique on (network, source_key) across all tenants (DESIGN.md «Post»), so the
+    same message cannot open a second case in another municipality; intake refuses instead of
+    handing over the other tenant's case. ``keys`` are the (network, source_key) pairs concerned.
+    """
+
+    code = "registered_elsewhere"
+
+    def __init__(self, keys: list[tuple[str, str]]) -> None:
+        network, key = keys[0]
+        more = f" (и ещё {len(keys) - 1})" if len(keys) > 1 else ""
+        super().__init__(f"Сообщение {network}:{key}{more} уже зарегистрировано в другом муниципалитете.")
+        self.keys = keys

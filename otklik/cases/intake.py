@@ -16,7 +16,7 @@ from django.db.models import OuterRef, Subquery
 
 from otklik.cases import deadlines as dl
 from otklik.cases._common import actor_of, administration_id, emit, finish, lock_case, now, record
-from otklik.cases.errors import ActionForbidden, ValidationFailed
+from otklik.cases.errors import ActionForbidden, RegisteredElsewhere, ValidationFailed
 from otklik.cases.models import Case, CaseEvent, Deadline, Post
 from otklik.cases.workflow import Status
 from otklik.directory.models import Municipality, Network, OfficialAccount
@@ -89,6 +89,18 @@ def _existing(keys: Iterable[Key]) -> dict[Key, Post]:
     return found
 
 
+def _refuse_foreign(municipality: Municipality, posts: dict[Key, Post]) -> None:
+    """A message stored for another municipality is never handed over to this one (see RegisteredElsewhere)."""
+    foreign = [
+        key
+        for key, post in posts.items()
+        if post.municipality_id != municipality.pk
+        or (post.case is not None and post.case.municipality_id != municipality.pk)
+    ]
+    if foreign:
+        raise RegisteredElsewhere(foreign)
+
+
 def _insert(
     municipality: Municipality, messages: list[Any], *, detected: bool, acting_user: Any, t: dt.datetime
 ) -> dict[Key, Case]:
@@ -156,7 +168,10 @@ def do_register_posts(
 ) -> list[Case]:
     """Store a batch of messages in one transaction; one case per message, in input order.
 
-    A message stored before (by anyone, at any time) returns its existing case unchanged.
+    A message stored before for this municipality returns its existing case unchanged. A
+    message already stored for *another* municipality raises :class:`RegisteredElsewhere`
+    and nothing of the batch is stored: a post belongs to one tenant (unique on network and
+    source_key), and one tenant's case is never returned to another.
     ``detected=True`` (manual entry, pushes from the regional centre) opens cases in
     ``new`` with the §9.2 route clock running.
     """
@@ -173,6 +188,7 @@ def do_register_posts(
     t = now()
     with transaction.atomic():
         existing = _existing(first)
+        _refuse_foreign(municipality, existing)
         found = {k: p.case for k, p in existing.items() if p.case is not None}
         for key, post in existing.items():
             if post.case is None:  # a post stored without a case (an import, old data): give it one
@@ -193,6 +209,7 @@ def do_register_posts(
                         stored = _existing([key]).get(key)
                         if stored is None or stored.case is None:
                             raise
+                        _refuse_foreign(municipality, {key: stored})
                         found[key] = stored.case
     return [found[k] for k in order]
 

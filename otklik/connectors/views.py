@@ -140,9 +140,14 @@ def manual_entry(request: HttpRequest) -> HttpResponse:
             parent_key=link.parent_key, raw={"manual": True},
         )  # fmt: skip
         from otklik.cases.actions import do_register_post
+        from otklik.cases.errors import ActionError
 
-        case = do_register_post(data["municipality"], message, detected=True, acting_user=request.user)
-        return redirect(case.get_absolute_url())
+        try:
+            case = do_register_post(data["municipality"], message, detected=True, acting_user=request.user)
+        except ActionError as exc:  # e.g. the message is registered in another municipality
+            form.add_error(None, exc.message)
+        else:
+            return redirect(case.get_absolute_url())
     return render(request, "connectors/manual.html", {"form": form})
 
 

@@ -23,6 +23,7 @@ from otklik.api.auth import ApiRequest
 from otklik.api.errors import ApiError, ErrorOut
 from otklik.api.schemas import PushedOut, PushIn, PushMessageIn, PushOut
 from otklik.api.scope import cases_for, municipality_for
+from otklik.cases.errors import RegisteredElsewhere
 from otklik.cases.models import Assignment, Post, Publication
 from otklik.directory.models import Municipality, OfficialAccount
 
@@ -61,17 +62,15 @@ def _register(municipality: Municipality, messages: list[PushMessageIn], acting_
     if len(set(keys)) != len(keys):
         raise ApiError(400, "validation_failed", "В пакете повторяются сообщения (одинаковые network и source_key).")
     incomings = [_incoming(municipality, m) for m in messages]
-    existing = {}
-    for network, key, muni_id in Post.objects.filter(
-        network__in={k[0] for k in keys}, source_key__in={k[1] for k in keys}
-    ).values_list("network", "source_key", "municipality_id"):
-        existing[(network, key)] = muni_id
-    foreign = [k for k, muni_id in existing.items() if k in set(keys) and muni_id != municipality.pk]
-    if foreign:
-        raise ApiError(
-            409, "conflict", f"Сообщение {foreign[0][0]}:{foreign[0][1]} уже зарегистрировано в другом муниципалитете."
+    existing = set(
+        Post.objects.filter(network__in={k[0] for k in keys}, source_key__in={k[1] for k in keys}).values_list(
+            "network", "source_key"
         )
-    cases = do_register_posts(municipality, incomings, detected=True, acting_user=acting_user)
+    )
+    try:
+        cases = do_register_posts(municipality, incomings, detected=True, acting_user=acting_user)
+    except RegisteredElsewhere as exc:  # intake refuses another tenant's message; the API says so with 409
+        raise ApiError(409, "conflict", exc.message) from None
     return [
         {
             "network": m.network,
