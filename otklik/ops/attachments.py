@@ -13,9 +13,11 @@ with a message for people (Russian):
 - images are decoded and re-encoded by Pillow (size limits against decompression bombs,
   EXIF orientation applied, then every metadata block — EXIF, GPS, XMP, comments — dropped).
 
-``store(clean)`` saves under ``attachments/YYYY/MM/<uuid>.<ext>`` in the default storage and
-returns the attachment dict the cases use (type, url, name + content_type, size, sha256);
-``serve(name)`` answers with headers that keep a browser from running anything in it.
+``store(clean, case=..., uploaded_by=...)`` saves under ``attachments/YYYY/MM/<uuid>.<ext>`` in
+the default storage, records it as a :class:`~otklik.ops.models.StoredFile` of that case and
+returns the attachment dict the cases use (type, url, path, name + content_type, size, sha256);
+``serve(name, user)`` answers only people who may see that case (404 for everybody else), with
+headers that keep a browser from running anything in it; only images are shown inline.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ import re
 import unicodedata
 import uuid
 import zipfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -248,33 +253,86 @@ def validate(data: bytes, filename: str = "") -> CleanFile:
     return CleanFile(data, content_type, extension, kind, safe_name(filename, extension))
 
 
-def store(clean: CleanFile) -> dict[str, object]:
+STORED_NAME = re.compile(r"^\d{4}/\d{2}/[0-9a-f]{32}\.([a-z0-9]{2,5})$")
+# Shown in the browser: images only. Everything else is a download — a PDF or a video never
+# renders inside our origin (the sandboxing CSP below would also stop Chromium's PDF viewer);
+# <img>/<video> tags on the case page load files whatever their disposition.
+INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+
+
+def store(clean: CleanFile, *, case: Any, uploaded_by: Any) -> dict[str, object]:
+    """Save a checked file for ``case``; returns the attachment dict drafts and publishing use.
+
+    The file is bound to the case from the start (a :class:`StoredFile` row): :func:`serve`
+    answers only people who may see that case.
+    """
+    from otklik.ops.models import StoredFile
+
     now = timezone.now()
     path = f"attachments/{now:%Y/%m}/{uuid.uuid4().hex}.{clean.extension}"
     saved = default_storage.save(path, ContentFile(clean.content))
+    row = StoredFile.objects.create(
+        name=saved.removeprefix("attachments/"),
+        case=case,
+        uploaded_by=uploaded_by if getattr(uploaded_by, "pk", None) else None,
+        uploaded_at=now,
+        display_name=clean.name,
+        content_type=clean.content_type,
+        size=len(clean.content),
+        sha256=hashlib.sha256(clean.content).hexdigest(),
+    )
+    return attachment_of(row)
+
+
+def attachment_of(row: Any) -> dict[str, object]:
+    """The attachment dict of a stored file (``cases._common.attachments_list`` keeps it whole)."""
     return {
-        "type": clean.kind,
-        "url": f"/files/{saved.removeprefix('attachments/')}",
+        "type": TYPES.get(row.content_type, ("", "document"))[1],
+        "url": f"/files/{row.name}",
         # The storage path: what connectors.publish reads to post the file to a network.
-        "path": saved,
-        "name": clean.name,
-        "content_type": clean.content_type,
-        "size": len(clean.content),
-        "sha256": hashlib.sha256(clean.content).hexdigest(),
+        "path": f"attachments/{row.name}",
+        "name": row.display_name,
+        "content_type": row.content_type,
+        "size": row.size,
+        "sha256": row.sha256,
     }
 
 
-_STORED = re.compile(r"^\d{4}/\d{2}/[0-9a-f]{32}\.([a-z0-9]{2,5})$")
-INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4", "video/webm", "video/quicktime"}
+def discard(items: Iterable[dict[str, object]]) -> None:
+    """Remove files stored for an action that then failed (nothing refers to them)."""
+    from otklik.ops.models import StoredFile
+
+    for item in items:
+        name = str(item.get("url", "")).removeprefix("/files/")
+        if STORED_NAME.match(name):
+            StoredFile.objects.filter(name=name).delete()
+            default_storage.delete(f"attachments/{name}")
 
 
-def serve(name: str, display_name: str = "") -> FileResponse:
-    """A stored attachment with headers that stop sniffing, scripts and framing."""
-    m = _STORED.match(name)
+@contextmanager
+def stored_for(case: Any, user: Any, files: Iterable[CleanFile]) -> Iterator[list[dict[str, object]]]:
+    """Store ``files`` for ``case`` around an action: if the action raises, they are removed again."""
+    stored = [store(clean, case=case, uploaded_by=user) for clean in files]
+    try:
+        yield stored
+    except BaseException:
+        discard(stored)
+        raise
+
+
+def serve(name: str, user: Any) -> FileResponse:
+    """A stored attachment, only for people who may see its case, with headers that stop sniffing,
+    scripts and framing. Anything else — unknown name, no case, a case the user may not see — is 404."""
+    from otklik.cases.access import is_visible
+    from otklik.ops.models import StoredFile
+
+    m = STORED_NAME.match(name)
     if not m:
         raise Http404
-    ext = m.group(1)
-    content_type = next((ct for ct, (e, _k) in TYPES.items() if e == ext), None)
+    row = StoredFile.objects.select_related("case").filter(name=name).first()
+    if row is None or not is_visible(user, row.case):
+        raise Http404
+    content_type = next((ct for ct, (e, _k) in TYPES.items() if e == m.group(1)), None)
     path = f"attachments/{name}"
     if content_type is None or not default_storage.exists(path):
         raise Http404
@@ -282,7 +340,7 @@ def serve(name: str, display_name: str = "") -> FileResponse:
         default_storage.open(path, "rb"),
         content_type=content_type,
         as_attachment=content_type not in INLINE_TYPES,
-        filename=display_name or name.rsplit("/", 1)[-1],
+        filename=row.display_name or name.rsplit("/", 1)[-1],
     )
     apply_safe_headers(response)
     return response
@@ -293,4 +351,5 @@ def apply_safe_headers(response: FileResponse) -> None:
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["X-Frame-Options"] = "DENY"
+    # Private: a shared cache must never hand one person's case files to another.
     response["Cache-Control"] = "private, max-age=3600"

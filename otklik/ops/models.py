@@ -144,3 +144,30 @@ class RetentionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality}: {self.anonymise_after_months} мес."
+
+
+class StoredFile(models.Model):
+    """A file uploaded through otklik/ops/attachments.py, and the case it belongs to.
+
+    The file is served only to people who may see that case (``cases.access.is_visible``);
+    a stored name without a row here is served to nobody.
+    """
+
+    # The part after ``attachments/`` in the storage (``YYYY/MM/<uuid hex>.<ext>``); unguessable.
+    name = models.CharField(max_length=64, unique=True)
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="stored_files")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("загружен"))
+    display_name = models.CharField(_("имя файла"), max_length=120)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("загруженный файл")
+        verbose_name_plural = _("загруженные файлы")
+
+    def __str__(self) -> str:
+        return self.display_name

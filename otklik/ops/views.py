@@ -25,26 +25,46 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse(metrics.render(), content_type=CONTENT_TYPE_LATEST)
 
 
+# Who may add files to a case: the people writing its answer (§11, §20) or a co-executor's part (§18).
+UPLOAD_ACTIONS = frozenset({"submit_draft", "submit_info"})
+
+
+def _json(payload: dict, status: int) -> JsonResponse:
+    return JsonResponse(payload, status=status, json_dumps_params={"ensure_ascii": False})
+
+
 @login_required
 @require_POST
 def attachment_upload(request: HttpRequest) -> JsonResponse:
-    """Upload one file (field ``file``): checked, cleaned, stored; answers the attachment dict."""
+    """Upload one file (field ``file``) to a case (field ``case``): checked, cleaned, stored.
+
+    Only for someone who may now write the case's answer or a co-executor's part; answers
+    the attachment dict to pass along with the draft.
+    """
+    from otklik.cases.access import allowed_actions, is_visible
+    from otklik.cases.models import Case
+
+    case_id = request.POST.get("case", "")
+    case = Case.objects.filter(pk=int(case_id)).first() if case_id.isdigit() else None
+    if case is None or not is_visible(request.user, case):
+        return _json({"error": "Обращение не найдено (поле case)."}, 404)
+    if not UPLOAD_ACTIONS & allowed_actions(request.user, case):
+        return _json({"error": "Прикладывать файлы к этому обращению сейчас нельзя."}, 403)
     upload = request.FILES.get("file")
     if upload is None:
-        return JsonResponse({"error": "Файл не передан (поле file)."}, status=400)
+        return _json({"error": "Файл не передан (поле file)."}, 400)
     limit = attachments._max_bytes()
     if upload.size and upload.size > limit:
-        message = f"Файл слишком большой: допускается не более {limit / 1048576:.0f} МБ."
-        return JsonResponse({"error": message}, status=413, json_dumps_params={"ensure_ascii": False})
+        return _json({"error": f"Файл слишком большой: допускается не более {limit / 1048576:.0f} МБ."}, 413)
     try:
         clean = attachments.validate(upload.read(limit + 1), upload.name or "")
     except attachments.AttachmentRejected as exc:
-        status = 413 if "слишком большой" in str(exc) else 400
-        return JsonResponse({"error": str(exc)}, status=status, json_dumps_params={"ensure_ascii": False})
-    return JsonResponse(attachments.store(clean), status=201, json_dumps_params={"ensure_ascii": False})
+        return _json({"error": str(exc)}, 413 if "слишком большой" in str(exc) else 400)
+    return _json(attachments.store(clean, case=case, uploaded_by=request.user), 201)
 
 
 @login_required
 @require_GET
 def attachment_file(request: HttpRequest, name: str) -> FileResponse:
-    return attachments.serve(name)
+    """A stored file — only to people who may see its case (404 for everybody else)."""
+    return attachments.serve(name, request.user)

@@ -85,9 +85,12 @@ def test_html_disguised_as_text_is_refused():
 
 
 def test_upload_and_download_with_safe_headers(client, cast, settings, tmp_path):
+    from otklik.web.tests.helpers import routed_case
+
     settings.MEDIA_ROOT = tmp_path
+    case = routed_case(cast, cast.roads_org)
     client.force_login(cast.roads)
-    r = client.post("/files/upload", {"file": io.BytesIO(_jpeg_with_exif())})
+    r = client.post("/files/upload", {"case": case.pk, "file": io.BytesIO(_jpeg_with_exif())})
     assert r.status_code == 201, r.content
     url = r.json()["url"]
     r = client.get(url)
@@ -96,7 +99,7 @@ def test_upload_and_download_with_safe_headers(client, cast, settings, tmp_path)
     assert b"SpyCam" not in b"".join(r.streaming_content)
     svg = io.BytesIO(b"<svg onload='alert(1)'></svg>")
     svg.name = "x.svg"
-    r = client.post("/files/upload", {"file": svg})
+    r = client.post("/files/upload", {"case": case.pk, "file": svg})
     assert r.status_code == 400 and "SVG" in r.json()["error"]
     client.logout()
     assert client.get(url).status_code == 302
