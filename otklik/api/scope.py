@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
 from django.db.models import QuerySet
 
 from otklik.api.auth import Principal
@@ -27,28 +26,29 @@ def cases_for(principal: Principal, *, permission: str = "read") -> QuerySet[Cas
         return Case.objects.filter(municipality_id=service.municipality_id)
     from otklik.cases.access import visible_cases
 
-    return _planner_hint(visible_cases(principal.user), principal.user)
+    return visible_cases(principal.user)
 
 
-def _planner_hint(qs: QuerySet[Case], user: Any) -> QuerySet[Case]:
-    """For a person who sees cases only through their organizations, add the condition
-    ``visible_cases`` already implies, in a shape PostgreSQL turns into primary-key lookups.
+def case_with_assignments(principal: Principal, case_id: int) -> tuple[Case, list[Assignment]]:
+    """The case and all its assignments (with organizations), if the principal may see it.
 
-    ``EXISTS(assignment of my organizations)`` alone is planned as a semi-join over a scan of
-    every case (0.7–1 s on a million); ``id = ANY(ARRAY(SELECT case_id …))`` is evaluated once
-    and probes the primary key. The set of cases is unchanged (see bench/api.py and the notes).
+    For reads that show the assignments anyway: visibility is decided from the rows
+    already loaded instead of another query.
     """
-    if connection.vendor != "postgresql":
-        return qs
-    scope = scope_of(user)
-    if scope.is_superuser or scope.global_observer or scope.municipality_wide_ids() or not scope.organization_ids:
-        return qs
-    # Names come from the models, values go as parameters.
-    case_id = f'"{Case._meta.db_table}"."id"'
-    a = Assignment._meta
-    inner = f'SELECT "{a.get_field("case").column}" FROM "{a.db_table}" WHERE "{a.get_field("organization").column}"'  # noqa: S608
-    sql = f"{case_id} = ANY(ARRAY({inner} = ANY(%s)))"  # noqa: S608
-    return qs.extra(where=[sql], params=[sorted(scope.organization_ids)])  # noqa: S610
+    case = Case.objects.select_related("municipality", "primary_post", "topic").filter(pk=case_id).first()
+    if case is None:
+        raise NotVisible(NOT_FOUND)
+    assignments = list(case.assignments.select_related("organization").order_by("pk"))
+    if principal.service is not None:
+        service = principal.require_service("read")
+        if case.municipality_id != service.municipality_id:
+            raise NotVisible(NOT_FOUND)
+        return case, assignments
+    from otklik.cases.access import is_visible
+
+    if not is_visible(principal.user, case, assignments=assignments):
+        raise NotVisible(NOT_FOUND)
+    return case, assignments
 
 
 def case_for(principal: Principal, case_id: int, *, for_action: str = "view") -> Case:

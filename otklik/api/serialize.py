@@ -108,17 +108,20 @@ def _post(p: Post) -> dict[str, Any]:
     }
 
 
-def case_detail(case: Case | int, principal: Principal) -> dict[str, Any]:
-    """The full case; pass a Case loaded with municipality, primary_post and topic to save a query."""
+def case_detail(case: Case | int, principal: Principal, assignments: list[Assignment] | None = None) -> dict[str, Any]:
+    """The full case; pass a Case loaded with municipality, primary_post and topic (and, if
+    loaded, all its assignments with their organizations) to save queries."""
     if not isinstance(case, Case):
         case = Case.objects.select_related("municipality", "primary_post", "topic").get(pk=case)
-    assignments = list(case.assignments.select_related("organization").order_by("pk"))
+    if assignments is None:
+        assignments = list(case.assignments.select_related("organization").order_by("pk"))
     row = case_row(case, [a for a in assignments if a.is_active], full_text=True)
     thread = list(case.posts.order_by("published_at", "pk"))
+    publications = list(case.publications.order_by("pk"))
     if principal.user is not None:
         from otklik.cases.access import allowed_actions
 
-        allowed = sorted(allowed_actions(principal.user, case))
+        allowed = sorted(allowed_actions(principal.user, case, assignments=assignments, publications=publications))
     else:
         allowed = []
     row.update(
@@ -176,7 +179,7 @@ def case_detail(case: Case | int, principal: Principal) -> dict[str, Any]:
                     "created_at": p.created_at,
                     "published_at": p.published_at,
                 }
-                for p in case.publications.order_by("pk")
+                for p in publications
             ],
             "deadlines": [
                 {

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -54,29 +53,6 @@ READER_VIEWS = [
     InboxView("overdue", "Просроченные"),
     InboxView("significant", "Социально значимые"),
 ]
-
-
-def visible(user: Any) -> QuerySet[Case]:
-    """``visible_cases(user)`` in a shape PostgreSQL plans well for organization-only users.
-
-    ``EXISTS(assignment of my organizations)`` alone is planned as a semi-join over a scan of
-    every case; adding the condition it already implies as ``id = ANY(ARRAY(SELECT case_id …))``
-    makes PostgreSQL evaluate the subquery once and probe the primary key. The set of cases is
-    unchanged. (Same trick as ``otklik/api/scope.py``; both belong in ``visible_cases``.)
-    """
-    qs = visible_cases(user)
-    if connection.vendor != "postgresql":
-        return qs
-    scope = scope_of(user)
-    if scope.is_superuser or scope.global_observer or scope.municipality_wide_ids() or not scope.organization_ids:
-        return qs
-    a = Assignment._meta
-    inner = (
-        f'SELECT "{a.get_field("case").column}" FROM "{a.db_table}" '  # noqa: S608 - names from models
-        f'WHERE "{a.get_field("organization").column}" = ANY(%s)'
-    )
-    where = f'"{Case._meta.db_table}"."id" = ANY(ARRAY({inner}))'
-    return qs.extra(where=[where], params=[sorted(scope.organization_ids)])  # noqa: S610
 
 
 def role_kind(user: Any) -> str:
@@ -223,7 +199,7 @@ def municipality_ids_of(user: Any) -> set[int] | None:
 
 
 def inbox_queryset(user: Any, view_key: str, form: InboxFilterForm, now: dt.datetime) -> QuerySet[Case]:
-    qs = visible(user).exclude(status=Status.FEED)
+    qs = visible_cases(user).exclude(status=Status.FEED)
     qs = qs.filter(view_filter(user, view_key, now))
     qs = form.apply(qs, now, timezone.get_current_timezone())
     qs = qs.select_related("primary_post", "topic", "municipality")
@@ -333,7 +309,7 @@ def nav_counts(user: Any) -> dict[str, int]:
         return cached
     now = timezone.now()
     # Only open cases can be in a counted view: the status index keeps this cheap on millions.
-    qs = visible(user).filter(status__in=OPEN_STATUSES)
+    qs = visible_cases(user).filter(status__in=OPEN_STATUSES)
     counts = {v.key: capped_count(qs.filter(view_filter(user, v.key, now))) for v in views_for(user) if v.counts_in_nav}
     user._otklik_nav_counts = counts
     return counts
