@@ -112,10 +112,33 @@ def valid_url(value: Any, what: str = "ссылка") -> str:
     return url
 
 
-def attachments_list(items: Iterable[Any]) -> list[dict[str, str]]:
-    """Attachments as stored JSON: ``[{"type", "url", "name"}]`` from dataclasses or dicts."""
-    out = []
+# A file uploaded through otklik/ops/attachments.py: a relative URL and its storage path.
+_STORED_FILE = re.compile(r"^/files/(\d{4}/\d{2}/[0-9a-f]{32}\.[a-z0-9]{2,5})$")
+
+
+def _stored_file(item: dict[str, Any]) -> dict[str, Any] | None:
+    """An uploaded file's dict kept whole (publishing reads ``path``); else None.
+
+    Only dicts built by the pages from the case's own stored files carry a matching ``path``;
+    the API's attachment schema has no such field, so it can only link to http(s) URLs.
+    """
+    m = _STORED_FILE.match(str(item.get("url", "")))
+    if m is None or item.get("path") != f"attachments/{m.group(1)}":
+        return None
+    keep = ("type", "url", "path", "name", "content_type", "size", "sha256")
+    return {k: item[k] for k in keep if k in item}
+
+
+def attachments_list(items: Iterable[Any]) -> list[dict[str, Any]]:
+    """Attachments as stored JSON: ``[{"type", "url", "name"}]`` from dataclasses or dicts.
+
+    Uploaded files (see :func:`_stored_file`) keep their storage path and metadata too.
+    """
+    out: list[dict[str, Any]] = []
     for item in items or ():
+        if isinstance(item, dict) and (stored := _stored_file(item)) is not None:
+            out.append(stored)
+            continue
         if isinstance(item, dict):
             kind, url, name = item.get("type", "other"), item.get("url", ""), item.get("name", "")
         else:

@@ -22,6 +22,7 @@ from otklik.web import forms as f
 from otklik.web.deadlines import describe
 from otklik.web.models import AnswerTemplate
 from otklik.web.queries import triage_of
+from otklik.web.uploads import stored_names
 
 # action name → (form class, button label, css class)
 ACTION_FORMS: dict[str, tuple[type[f.ActionForm], str, str]] = {
@@ -142,7 +143,12 @@ def build_forms(user: Any, case: Case, allowed: set[str], ctx: dict[str, Any]) -
             ]
         elif name == "submit_info":
             forms[name] = [
-                cls(case=case, initial={"assignment": a.pk}, prefix=f"info{a.pk}")
+                cls(
+                    case=case,
+                    initial={"assignment": a.pk},
+                    prefix=f"info{a.pk}",
+                    keep_initial=stored_names(a.info_attachments),
+                )
                 for a in mine
                 if a.role == Assignment.Role.CO
                 and a.status in (Assignment.AssignmentStatus.ASSIGNED, Assignment.AssignmentStatus.INFO_RETURNED)
@@ -157,7 +163,7 @@ def build_forms(user: Any, case: Case, allowed: set[str], ctx: dict[str, Any]) -
             pending = ctx["pending_draft"]
             forms[name] = cls(case=case, initial={"draft": pending.pk if pending else None})
         elif name == "submit_draft":
-            forms[name] = cls(case=case, initial=ctx.get("draft_initial") or {})
+            forms[name] = cls(case=case, initial=ctx.get("draft_initial") or {}, keep_initial=ctx.get("draft_keep"))
         elif name == "dismiss":
             forms[name] = cls(case=case, initial={"reason": "Не требует реакции органов власти"}, prefix="dismiss")
         elif name in ("flag_significant", "proceed_without_co"):
@@ -257,7 +263,11 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
         )
         source = returned_draft or (drafts[-1] if drafts else None)
         if source is not None:
-            ctx["draft_initial"] = {"text": source.text, "kind": source.kind}
+            # The next version starts from the last one: its text, its links, its stored files ticked.
+            links = [a["url"] for a in source.attachments or () if isinstance(a, dict) and a.get("url")]
+            ctx["draft_keep"] = stored_names(source.attachments)
+            links = [u for u in links if u.removeprefix("/files/") not in ctx["draft_keep"]]
+            ctx["draft_initial"] = {"text": source.text, "kind": source.kind, "attachments": "\n".join(links)}
     if "publish" in allowed:
         try:
             from otklik.cases.actions import choose_publication_account

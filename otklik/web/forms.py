@@ -10,6 +10,7 @@ from django import forms
 from otklik.cases.models import Assignment, Case, Draft
 from otklik.directory.models import OfficialAccount, Organization, Topic
 from otklik.web.models import AnswerTemplate
+from otklik.web.uploads import FilesMixin
 
 TEXT = forms.Textarea(attrs={"rows": 3})
 LONG_TEXT = forms.Textarea(attrs={"rows": 8})
@@ -137,15 +138,17 @@ class AssignmentRemarksForm(_AssignmentForm):
     remarks = forms.CharField(label="Замечания", widget=TEXT, max_length=4000)
 
 
-class InfoForm(_AssignmentForm):
+class InfoForm(FilesMixin, _AssignmentForm):
     text = forms.CharField(label="Информация для основного исполнителя", widget=LONG_TEXT, max_length=20000)
     attachments = AttachmentsField()
+    field_order = ["assignment", "text", "attachments", "keep_files", "new_files"]
 
 
-class DraftForm(ActionForm):
+class DraftForm(FilesMixin, ActionForm):
     kind = forms.ChoiceField(label="Вид ответа", choices=Draft.Kind.choices, initial=Draft.Kind.FINAL)
     text = forms.CharField(label="Текст ответа", widget=LONG_TEXT, max_length=20000)
     attachments = AttachmentsField()
+    field_order = ["kind", "text", "attachments", "keep_files", "new_files"]
 
 
 class _DraftRefForm(ActionForm):

@@ -10,6 +10,7 @@ from typing import Any
 
 from otklik.cases.errors import ValidationFailed
 from otklik.cases.models import Case
+from otklik.web.uploads import attachments_with_files
 
 ACTION_DONE: dict[str, str] = {
     "detect": "Отмечено как требующее реакции",
@@ -43,9 +44,8 @@ def run_action(name: str, user: Any, case: Case, data: dict[str, Any]) -> Any:
     if name == "return_assignment":
         return a.do_return_assignment(data["assignment"], reason=data["reason"], **v)
     if name == "submit_info":
-        return a.do_submit_coexecutor_info(
-            data["assignment"], text=data["text"], attachments=data.get("attachments") or (), **v
-        )
+        with attachments_with_files(case, user, data) as files:
+            return a.do_submit_coexecutor_info(data["assignment"], text=data["text"], attachments=files, **v)
     if name == "approve_info":
         return a.do_approve_coexecutor_info(data["assignment"], **v)
     if name == "return_info":
@@ -53,9 +53,8 @@ def run_action(name: str, user: Any, case: Case, data: dict[str, Any]) -> Any:
     if name == "proceed_without_co":
         return a.do_proceed_without_coexecutors(case, reason=data["reason"], **v)
     if name == "submit_draft":
-        return a.do_submit_draft(
-            case, text=data["text"], kind=data["kind"], attachments=data.get("attachments") or (), **v
-        )
+        with attachments_with_files(case, user, data) as files:
+            return a.do_submit_draft(case, text=data["text"], kind=data["kind"], attachments=files, **v)
     if name == "approve_draft":
         return a.do_approve_draft(data["draft"], **v)
     if name == "return_draft":

@@ -204,7 +204,7 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         return _case_error(request, case, action, None, "Это действие сейчас вам недоступно.", 403)
     form_cls = ACTION_FORMS[action][0]
     prefix = request.POST.get("prefix") or None
-    form = form_cls(request.POST, case=case, prefix=prefix)
+    form = form_cls(request.POST, request.FILES, case=case, prefix=prefix)
     if not form.is_valid():
         return _case_error(request, case, action, form, "Проверьте заполнение формы.", 400)
     try:

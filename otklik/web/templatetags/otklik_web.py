@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from otklik.web.forms import safe_http_url
+from otklik.web.uploads import stored_names
 
 register = template.Library()
 
@@ -40,11 +41,15 @@ def attachments(items: Any) -> dict[str, Any]:
         if not isinstance(item, dict):
             continue
         url = str(item.get("url") or "")
+        # Our own uploaded files are relative (/files/…); served only to people who may see the case.
+        stored = bool(stored_names([item]))
+        size = item.get("size") if stored else None
         out.append(
             {
                 "type": str(item.get("type") or ""),
                 "name": str(item.get("name") or "") or url.rsplit("/", 1)[-1] or "вложение",
-                "url": url if safe_http_url(url) else "",
+                "url": url if stored or safe_http_url(url) else "",
+                "size": f"{int(size) / 1048576:.1f} МБ" if isinstance(size, int) else "",
             }
         )
     return {"items": out}

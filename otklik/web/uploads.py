@@ -1,0 +1,141 @@
+"""Files on the draft and co-executor forms: new uploads and files already stored for the case.
+
+The form only checks (``otklik.ops.attachments.validate``: size and type limits from
+settings, content sniffing); files are stored by :func:`attachments_with_files` around the
+action, bound to the case, and removed again if the action fails. A rejected file leaves
+the form bound: the text typed so far is shown back with the error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from otklik.ops import attachments as files_store
+
+# What each network takes as a file on a reply (see the connectors' ``publish``): VK and OK
+# comments take photos, Telegram photos and videos. Other sources (manual entry) are
+# answered by hand, so any accepted file goes.
+NETWORK_FILE_KINDS: dict[str, tuple[frozenset[str], str]] = {
+    "vk": (frozenset({"photo"}), "ВКонтакте к комментарию можно приложить только фото"),
+    "ok": (frozenset({"photo"}), "В Одноклассниках к комментарию можно приложить только фото"),
+    "telegram": (frozenset({"photo", "video"}), "В Telegram к ответу можно приложить только фото и видео"),
+}
+
+
+def max_files() -> int:
+    return int(getattr(settings, "OTKLIK_ATTACHMENT_MAX_FILES", 10))
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; ``clean`` returns the list of uploaded files."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        items = data if isinstance(data, list | tuple) else ([data] if data else [])
+        return [super(MultipleFileField, self).clean(item, initial) for item in items]
+
+
+class FilesMixin(forms.Form):
+    """Adds ``new_files`` (uploads) and ``keep_files`` (the case's stored files to keep) to an ActionForm.
+
+    ``cleaned_data["new_files"]`` holds checked :class:`~otklik.ops.attachments.CleanFile` objects and
+    ``cleaned_data["kept_files"]`` the attachment dicts of the kept stored files.
+    """
+
+    case: Any
+    new_files = MultipleFileField(
+        label="Файлы (фото, видео, документы)",
+        required=False,
+        widget=MultipleFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/gif,image/webp,video/*,.pdf,.docx,.xlsx,.odt,.txt"}
+        ),
+    )
+    keep_files = forms.MultipleChoiceField(
+        label="Уже загруженные файлы обращения", required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, keep_initial: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from otklik.ops.models import StoredFile
+
+        limit = files_store._max_bytes()
+        self.fields["new_files"].help_text = (
+            f"До {max_files()} файлов, каждый не больше {limit / 1048576:.0f} МБ. "
+            "Допустимы JPEG, PNG, GIF, WebP, MP4, MOV, WebM, PDF, DOCX, XLSX, ODT, TXT."
+        )
+        self._stored = {
+            row.name: row for row in StoredFile.objects.filter(case_id=self.case.pk).order_by("uploaded_at", "pk")
+        }
+        if not self._stored:
+            del self.fields["keep_files"]
+            return
+        field = self.fields["keep_files"]
+        field.choices = [(name, row.display_name) for name, row in self._stored.items()]  # type: ignore[attr-defined]
+        field.initial = [n for n in keep_initial or () if n in self._stored]
+
+    def clean_new_files(self) -> list[files_store.CleanFile]:
+        uploads = self.cleaned_data.get("new_files") or []
+        limit = files_store._max_bytes()
+        checked = []
+        for upload in uploads:
+            label = f"«{(upload.name or 'файл')[:80]}»"
+            try:
+                if upload.size and upload.size > limit:
+                    raise files_store.AttachmentRejected(
+                        f"Файл слишком большой: {upload.size / 1048576:.1f} МБ, "
+                        f"допускается не более {limit / 1048576:.0f} МБ."
+                    )
+                checked.append(files_store.validate(upload.read(limit + 1), upload.name or ""))
+            except files_store.AttachmentRejected as exc:
+                raise forms.ValidationError(
+                    f"{label}: {exc} Текст сохранён — выберите файлы заново и отправьте ещё раз."
+                ) from None
+        return checked
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kept = [files_store.attachment_of(self._stored[n]) for n in data.get("keep_files") or () if n in self._stored]
+        data["kept_files"] = kept
+        new = data.get("new_files") or []
+        if len(kept) + len(new) > max_files():
+            self.add_error("new_files", f"Слишком много файлов: не больше {max_files()} к одному ответу.")
+            return data
+        post = getattr(self.case, "primary_post", None)
+        kinds, message = NETWORK_FILE_KINDS.get(getattr(post, "network", ""), (None, ""))
+        if kinds is not None:
+            wrong = [f.name for f in new if f.kind not in kinds] + [
+                str(a["name"]) for a in kept if a["type"] not in kinds
+            ]
+            if wrong:
+                self.add_error(
+                    "new_files", f"{message}: {', '.join(wrong[:3])}. Уберите эти файлы или разместите ответ вручную."
+                )
+        return data
+
+
+@contextmanager
+def attachments_with_files(case: Any, user: Any, data: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+    """The action's attachments: links, kept stored files and the new files (stored now, removed on failure)."""
+    links = list(data.get("attachments") or ())
+    with files_store.stored_for(case, user, data.get("new_files") or ()) as stored:
+        yield [*links, *(data.get("kept_files") or ()), *stored]
+
+
+def stored_names(items: Any) -> list[str]:
+    """The stored-file names among a draft's attachments (to keep them ticked on the next version)."""
+    names = []
+    for item in items or ():
+        url = str(item.get("url", "")) if isinstance(item, dict) else ""
+        if files_store.STORED_NAME.match(url.removeprefix("/files/")) and url.startswith("/files/"):
+            names.append(url.removeprefix("/files/"))
+    return names
