@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import HttpResponse
@@ -17,7 +17,7 @@ from otklik.api.auth import ApiRequest, Principal
 from otklik.api.errors import ApiError, ErrorOut
 from otklik.api.schemas import CaseDetail, CasePage
 from otklik.api.scope import case_with_assignments, cases_for
-from otklik.api.serialize import LIST_DEFERRED, active_assignments, case_detail, case_row, json_response
+from otklik.api.serialize import case_detail, json_response, list_rows
 from otklik.cases.models import Assignment, Case
 from otklik.cases.workflow import CLOSED_STATUSES, Status
 
@@ -116,7 +116,7 @@ def _decode(cursor: str) -> dict:
         raise ApiError(400, "invalid_cursor", "Некорректный курсор: возьмите его из next_cursor.") from None
 
 
-def _page(qs: QuerySet[Case], f: CaseFilters) -> tuple[list[Case], str | None]:
+def _page(qs: QuerySet[Case], f: CaseFilters) -> tuple[list[dict[str, Any]], str | None]:
     if f.order == "-created":
         qs = qs.order_by("-pk")
         if f.cursor:
@@ -136,14 +136,13 @@ def _page(qs: QuerySet[Case], f: CaseFilters) -> tuple[list[Case], str | None]:
     ids = list(qs.values_list("pk", flat=True)[: f.limit + 1])
     more = len(ids) > f.limit
     ids = ids[: f.limit]
-    by_id = Case.objects.select_related("primary_post", "topic", "municipality").defer(*LIST_DEFERRED).in_bulk(ids)
-    rows = [by_id[pk] for pk in ids if pk in by_id]
+    rows = list_rows(ids)
     if not more or not rows:
         return rows, None
     last = rows[-1]
-    values: dict = {"id": last.pk}
+    values: dict = {"id": last["id"]}
     if f.order == "deadline":
-        values["d"] = last.next_due_at.isoformat() if last.next_due_at else None
+        values["d"] = last["next_due_at"].isoformat() if last["next_due_at"] else None
     return rows, _encode(values)
 
 
@@ -156,8 +155,7 @@ def list_cases(request: ApiRequest, filters: Query[CaseFilters]) -> HttpResponse
     """
     qs = _apply_filters(cases_for(request.auth), filters, request.auth)
     rows, next_cursor = _page(qs, filters)
-    by_case = active_assignments(rows)
-    return json_response({"items": [case_row(c, by_case[c.pk]) for c in rows], "next_cursor": next_cursor})
+    return json_response({"items": rows, "next_cursor": next_cursor})
 
 
 @router.get("/cases/{int:case_id}", response={200: CaseDetail, **ERRORS}, summary="Обращение")
