@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
@@ -108,7 +109,8 @@ class OtklikLoginView(LoginView):
 
 
 class TOTPForm(forms.Form):
-    code = forms.CharField(label="Код из приложения", max_length=10)
+    # Six digits from the app, or a recovery code (XXXX-XXXX-XXXX).
+    code = forms.CharField(label="Код из приложения или резервный код", max_length=32)
 
 
 @never_cache
@@ -136,11 +138,19 @@ def login_totp(request: HttpRequest) -> HttpResponse:
                 f"Повторите через {throttle.minutes(wait)} мин."
             )
             status = 403
-        elif totp.verify(device, form.cleaned_data["code"]):
+        elif factor := totp.verify_second_factor(device, form.cleaned_data["code"]):
             del request.session[PENDING_KEY]
             throttle.register_success(user.get_username())
-            request.otklik_login_method = "password+totp"  # type: ignore[attr-defined]
+            request.otklik_login_method = "password+totp" if factor == "totp" else "password+recovery_code"  # type: ignore[attr-defined]
             auth_login(request, user, backend=pending["backend"])
+            if factor == "recovery":
+                left = totp.recovery_codes_left(device)
+                record("totp_recovery_used", actor=user, request=request, left=left)
+                messages.warning(
+                    request,
+                    f"Вы вошли по резервному коду; он больше не действует. Осталось кодов: {left}. "
+                    "Сформируйте новые в разделе «Двухфакторная аутентификация».",
+                )
             target = pending.get("next") or settings.LOGIN_REDIRECT_URL
             if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
                 target = settings.LOGIN_REDIRECT_URL
@@ -149,7 +159,10 @@ def login_totp(request: HttpRequest) -> HttpResponse:
             record("totp_failed", username=user.get_username(), request=request)
             if throttle.register_failure(user.get_username(), client_ip(request)):
                 record("login_locked", username=user.get_username(), request=request, reason="totp")
-            error = "Неверный или уже использованный код. Проверьте время на телефоне и введите новый код."
+            error = (
+                "Неверный или уже использованный код. Проверьте время на телефоне и введите новый код "
+                "или один из резервных кодов."
+            )
             status = 400
     return render(request, "ops/login_totp.html", {"form": form, "error": error}, status=status)
 
@@ -158,32 +171,55 @@ def login_totp(request: HttpRequest) -> HttpResponse:
 @login_required
 @sensitive_post_parameters("code")
 def totp_settings(request: HttpRequest) -> HttpResponse:
-    """Turn the second factor on (scan/enter the key, confirm with a code) or off (with a code)."""
+    """Turn the second factor on (QR code or key, confirm with a code) or off; recovery codes.
+
+    Recovery codes are shown once, in the answer to the request that made them (turning the
+    factor on, or «new codes»), and never stored or shown again in clear.
+    """
     user: Any = request.user
     device = TOTPDevice.objects.filter(user=user).first()
     error = ""
+    done = request.GET.get("done", "")
+    new_codes: list[str] = []
     if request.method == "POST":
         action = request.POST.get("action")
         code = request.POST.get("code", "")
         if action == "confirm" and device is not None and device.confirmed_at is None:
             if totp.confirm(device, code):
                 record("totp_enabled", actor=user, request=request)
-                return redirect(request.path + "?" + urlencode({"done": "on"}))
-            error = "Код не подошёл. Проверьте, что ключ введён верно и время на телефоне точное."
+                done = "on"
+                new_codes = totp.new_recovery_codes(device)
+                record("totp_recovery_new", actor=user, request=request)
+            else:
+                error = "Код не подошёл. Проверьте, что ключ введён верно и время на телефоне точное."
         elif action == "disable" and device is not None and device.confirmed_at is not None:
-            if totp.verify(device, code):
+            if totp.verify_second_factor(device, code):
                 device.delete()
                 record("totp_disabled", actor=user, request=request)
                 return redirect(request.path + "?" + urlencode({"done": "off"}))
             error = "Код не подошёл: двухфакторная аутентификация осталась включённой."
+        elif action == "recovery" and device is not None and device.confirmed_at is not None:
+            if totp.verify_second_factor(device, code):
+                new_codes = totp.new_recovery_codes(device)
+                record("totp_recovery_new", actor=user, request=request)
+            else:
+                error = "Код не подошёл: прежние резервные коды остались в силе."
         elif action == "start":
             device = totp.start_setup(user)
     enabled = device is not None and device.confirmed_at is not None
-    context: dict[str, Any] = {"enabled": enabled, "error": error, "done": request.GET.get("done", "")}
+    context: dict[str, Any] = {
+        "enabled": enabled,
+        "error": error,
+        "done": done,
+        "new_codes": new_codes,
+    }
+    if enabled and device is not None:
+        context["codes_left"] = totp.recovery_codes_left(device)
     if device is not None and not enabled:
         secret = device.secret
         context["secret_groups"] = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
         context["uri"] = totp.provisioning_uri(device)
+        context["qr"] = totp.provisioning_qr_svg(device)
     context["recommended"] = _totp_recommended(user)
     return render(request, "ops/totp_settings.html", context)
 

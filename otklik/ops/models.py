@@ -28,6 +28,8 @@ class AuditEntry(models.Model):
         TOTP_ENABLED = "totp_enabled", _("Включена двухфакторная аутентификация")
         TOTP_DISABLED = "totp_disabled", _("Отключена двухфакторная аутентификация")
         TOTP_FAILED = "totp_failed", _("Неверный одноразовый код")
+        TOTP_RECOVERY_USED = "totp_recovery_used", _("Вход по резервному коду")
+        TOTP_RECOVERY_NEW = "totp_recovery_new", _("Сформированы резервные коды")
         MEMBERSHIP_ADDED = "membership_added", _("Назначена роль")
         MEMBERSHIP_CHANGED = "membership_changed", _("Изменена роль")
         MEMBERSHIP_REMOVED = "membership_removed", _("Снята роль")
@@ -123,6 +125,23 @@ class TOTPDevice(models.Model):
     @secret.setter
     def secret(self, value: str) -> None:
         self.secret_encrypted = crypto.encrypt_json({"secret": value})
+
+
+class RecoveryCode(models.Model):
+    """A one-time recovery code of a TOTP device (for a lost phone), stored only as a salted hash.
+
+    Ten are made at once and shown once; each is accepted once (``used_at``); making new ones
+    deletes the old. Removing the device removes its codes.
+    """
+
+    device = models.ForeignKey(TOTPDevice, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=128)  # "<salt hex>$<sha256 hex>"
+    created_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("резервный код")
+        verbose_name_plural = _("резервные коды")
 
 
 class RetentionPolicy(models.Model):
