@@ -175,6 +175,14 @@ def seed() -> None:
             """,
         ),
         (
+            "case organizations",
+            """
+            INSERT INTO cases_caseorganization (case_id, organization_id, next_due_at)
+            SELECT a.case_id, a.organization_id, c.next_due_at
+            FROM cases_assignment a JOIN cases_case c ON c.id = a.case_id
+            """,
+        ),
+        (
             "deadlines",
             """
             INSERT INTO cases_deadline (stage, point, limit_value, limit_unit, started_at, due_at, warn_at,
@@ -208,7 +216,14 @@ def seed() -> None:
             cur.execute(sql, {"n": CASES})
             print(f"{name}: {cur.rowcount} rows in {time.perf_counter() - t:.1f} s", flush=True)
     with connection.cursor() as cur:
-        for table in ("cases_post", "cases_case", "cases_assignment", "cases_deadline", "cases_caseevent"):
+        for table in (
+            "cases_post",
+            "cases_case",
+            "cases_assignment",
+            "cases_caseorganization",
+            "cases_deadline",
+            "cases_caseevent",
+        ):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         t = time.perf_counter()
         cur.execute("VACUUM ANALYZE")

@@ -16,7 +16,7 @@ from otklik.cases import deadlines
 from otklik.cases.access import OUTSTANDING_CO, has_right, is_visible
 from otklik.cases.errors import ActionForbidden, CaseChanged, InvalidTransition, NotVisible, ValidationFailed
 from otklik.cases.events import publish
-from otklik.cases.models import Assignment, Case, CaseEvent, Deadline
+from otklik.cases.models import Assignment, Case, CaseEvent, CaseOrganization, Deadline
 from otklik.cases.workflow import CLOSED_STATUSES, Status, can_transition, check_transition
 
 CHANGED_MESSAGE = "Обращение уже изменено другим пользователем. Обновите страницу и повторите действие."
@@ -163,6 +163,7 @@ def finish(case: Case, fields: Iterable[str]) -> Case:
     case.version += 1
     case.next_due_at = deadlines.next_due(case)
     case.save(update_fields=sorted({*fields, "version", "next_due_at", "updated_at"}))
+    CaseOrganization.objects.filter(case=case).update(next_due_at=case.next_due_at)
     return case
 
 

@@ -49,7 +49,7 @@ from otklik.cases.coexec import (
 )
 from otklik.cases.errors import CaseChanged, InvalidTransition, ValidationFailed
 from otklik.cases.intake import do_register_post, do_register_posts, do_update_post
-from otklik.cases.models import Assignment, Case, Deadline, Draft
+from otklik.cases.models import Assignment, Case, CaseOrganization, Deadline, Draft
 from otklik.cases.publishing import (
     choose_publication_account,
     do_confirm_publication,
@@ -195,6 +195,10 @@ def do_route_case(
                     case=case, organization=org, role=role, assigned_at=t, assigned_by=acting_user or None
                 )
             )
+        # The organizations now see the case (kept on a re-route: they had it); finish() sets the deadline copy.
+        CaseOrganization.objects.bulk_create(
+            [CaseOrganization(case=case, organization=org) for org in orgs], ignore_conflicts=True
+        )
         main = next(a for a in assignments if a.role != Assignment.Role.CO)
         for a in assignments:
             dl.open_deadline(case, dl.RETURN_WINDOW, started_at=t, assignment=a)

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import F, Min, OuterRef, Subquery
 
-from otklik.cases.models import Assignment, Case, Deadline
+from otklik.cases.models import Assignment, Case, CaseOrganization, Deadline
 
 # Stage codes (DESIGN.md "Stages"); the regulation app's Stage enum carries the same values.
 ROUTE = "route"
@@ -173,7 +173,12 @@ def refresh_next_due(case_ids: Iterable[int]) -> None:
         .annotate(m=Min("due_at"))
         .values("m")
     )
-    Case.objects.filter(pk__in=list(case_ids)).update(next_due_at=Subquery(nearest))
+    ids = list(case_ids)
+    Case.objects.filter(pk__in=ids).update(next_due_at=Subquery(nearest))
+    # The organizations' copy (CaseOrganization), for executors' lists in deadline order.
+    CaseOrganization.objects.filter(case_id__in=ids).update(
+        next_due_at=Subquery(Case.objects.filter(pk=OuterRef("case_id")).values("next_due_at")[:1])
+    )
 
 
 def next_due(case: Case) -> dt.datetime | None:

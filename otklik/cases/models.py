@@ -143,6 +143,27 @@ class Assignment(models.Model):
         ]
 
 
+class CaseOrganization(models.Model):
+    """An organization that sees a case: it has (or had) an assignment on it.
+
+    One row per (organization, case), created with the assignment, carrying a copy of
+    ``Case.next_due_at`` (kept equal by every action and by the sweep), so that an
+    executor's list is read in deadline order straight from one index instead of sorting
+    every case the organization ever had (see ``otklik.cases.access.organization_cases``).
+    Who may see what is still decided by assignments (``visible_cases``); this is an index.
+    """
+
+    # Indexed by migration 0004: (organization, next_due_at ASC NULLS LAST, case DESC) on PostgreSQL.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="organization_links", db_index=False)
+    next_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("организация обращения")
+        verbose_name_plural = _("организации обращений")
+        constraints = [models.UniqueConstraint(fields=["case", "organization"], name="case_organization_unique")]
+
+
 class Draft(models.Model):
     """A proposed answer (§11, §14, §15)."""
 
@@ -219,14 +240,19 @@ class Deadline(models.Model):
         CANCELLED = "cancelled", _("Отменено")
         LAPSED = "lapsed", _("Истекло без действия")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
+    # Index budget: every mark of the sweep (warned_at, breached_at, a lapse's closed_at) changes a
+    # column of a partial index's predicate, so no mark is a HOT update: each one writes a new entry
+    # into every index the marked row is still in. Only indexes that some query needs are kept, and
+    # the ones for columns the sweep's rows leave empty are partial on "IS NOT NULL".
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")  # deadlines of a case
     assignment = models.ForeignKey(
-        Assignment, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+        Assignment, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines", db_index=False
     )
     stage = models.CharField(_("этап"), max_length=32)
     point = models.CharField(_("пункт регламента"), max_length=16)
+    # reports filter by organization
     organization = models.ForeignKey(Organization, on_delete=models.SET_NULL, null=True, blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, db_index=False)
     limit_value = models.PositiveIntegerField()
     limit_unit = models.CharField(max_length=32)
     started_at = models.DateTimeField()
@@ -236,7 +262,7 @@ class Deadline(models.Model):
     breached_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
 
@@ -244,7 +270,9 @@ class Deadline(models.Model):
         verbose_name = _("срок")
         verbose_name_plural = _("сроки")
         indexes = [
+            # Open deadlines by due time: overdue counts (metrics, dashboard, SLA).
             models.Index(fields=["due_at"], condition=Q(closed_at__isnull=True), name="deadline_open_due_idx"),
+            # The sweep's work lists: only rows it still has to mark (otklik/cases/sweep.py).
             models.Index(
                 fields=["warn_at"],
                 condition=Q(closed_at__isnull=True, warned_at__isnull=True),
@@ -255,8 +283,13 @@ class Deadline(models.Model):
                 condition=Q(closed_at__isnull=True, breached_at__isnull=True),
                 name="deadline_breach_idx",
             ),
-            models.Index(fields=["case", "stage"], name="deadline_case_idx"),
-            models.Index(fields=["started_at"], name="deadline_started_idx"),
+            # record_return() looks a window up by its assignment; deleting a case cascades through
+            # its assignments. Route and review clocks have none.
+            models.Index(fields=["assignment"], condition=Q(assignment__isnull=False), name="deadline_assignment_idx"),
+            # Only for deleting a user (SET NULL and the foreign-key check): `user` is not set by any
+            # action today and `closed_by` is empty on every open row, so neither index costs the sweep.
+            models.Index(fields=["user"], condition=Q(user__isnull=False), name="deadline_user_idx"),
+            models.Index(fields=["closed_by"], condition=Q(closed_by__isnull=False), name="deadline_closed_by_idx"),
         ]
 
     @property

@@ -135,3 +135,39 @@ def test_list_and_detail_match_their_response_schemas(cast, as_user, routed):
     api = as_user(cast.roads)
     CasePage.model_validate(api.get("/cases").json())
     CaseDetail.model_validate(api.get(f"/cases/{routed.pk}").json())
+
+
+@pytest.mark.parametrize("params", [{}, {"status": "assigned"}, {"q": "вода"}, {"view": "all"}])
+def test_one_organizations_list_walks_the_same_cases_in_the_same_order_as_everyone_elses(
+    cast, as_user, make_case, params
+):
+    """An executor of one organization is listed from CaseOrganization (deadline order from one
+    index); the result must equal visible_cases filtered and ordered the general way."""
+    from django.db.models import F
+
+    from otklik.cases.access import single_organization, visible_cases
+
+    texts = ["Яма", "Нет воды", "Вода в подвале", "Свет", "Вода ржавая", "Мусор", "Дорога"]
+    cases = [make_case(t) for t in texts]
+    for i, case in enumerate(cases[:6]):
+        orgs = [cast.roads_org] if i % 2 == 0 else [cast.water_org, cast.roads_org]
+        A.do_route_case(case, orgs, lead=orgs[0] if len(orgs) > 1 else None, acting_user=cast.specialist)
+    A.do_route_case(A.Case.objects.get(pk=cases[2].pk), [cast.housing_org], acting_user=cast.specialist)
+    assert single_organization(cast.roads) == cast.roads_org.pk
+
+    api = as_user(cast.roads)
+    seen, cursor = [], None
+    while True:
+        page = api.get("/cases", {**params, "limit": 2, **({"cursor": cursor} if cursor else {})}).json()
+        seen += [c["id"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    expected = visible_cases(cast.roads).exclude(status="feed")
+    if params.get("status"):
+        expected = expected.filter(status=params["status"])
+    if params.get("q"):
+        expected = expected.filter(primary_post__text__icontains=params["q"])
+    expected_ids = list(expected.order_by(F("next_due_at").asc(nulls_last=True), "-pk").values_list("pk", flat=True))
+    assert seen == expected_ids
+    assert len(expected_ids) >= 2 or params
