@@ -41,8 +41,6 @@ SUBDIVISIONS = 19  # per municipality, plus the administration
 USERS = 2000
 CASES = 1_000_000
 PORT = 8765
-# Not part of the schema (the cases app owns it): the index the inbox order needs, for comparison.
-INBOX_INDEX = "bench_case_inbox_order"
 
 
 def server_env() -> dict[str, str]:
@@ -60,6 +58,8 @@ def server_env() -> dict[str, str]:
         HUEY_IMMEDIATE="0",
         DJANGO_SETTINGS_MODULE="otklik.settings",
         DB_CONN_MAX_AGE="600",
+        # As in production: Redis is the shared cache (roles are cached there across requests).
+        REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
     )
     return env
 
@@ -378,12 +378,6 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", help="also write the figures to this file")
-    parser.add_argument(
-        "--inbox-index",
-        choices=["keep", "add", "drop"],
-        default="keep",
-        help="add/drop the proposed index (municipality_id, next_due_at ASC NULLS LAST, id DESC) before running",
-    )
     parser.add_argument("--cases", type=int, default=1_000_000, help="cases to seed (default 1,000,000)")
     args = parser.parse_args()
     CASES = args.cases
@@ -393,25 +387,12 @@ def main() -> None:
     from django.db import connection
 
     with connection.cursor() as cur:
-        if args.inbox_index == "add":
-            cur.execute(
-                f"CREATE INDEX IF NOT EXISTS {INBOX_INDEX} ON cases_case "
-                "(municipality_id, next_due_at ASC NULLS LAST, id DESC)"
-            )
-            cur.execute("ANALYZE cases_case")
-        elif args.inbox_index == "drop":
-            cur.execute(f"DROP INDEX IF EXISTS {INBOX_INDEX}")
-        cur.execute("SELECT count(*) FROM pg_indexes WHERE indexname = %s", [INBOX_INDEX])
-        has_index = bool(cur.fetchone()[0])
         cur.execute("SELECT count(*) FROM cases_case")
         cases = cur.fetchone()[0]
         cur.execute("SELECT count(*) FROM auth_user")
         users = cur.fetchone()[0]
     connection.close()
-    print(
-        f"database {DB_NAME}: {cases} cases, {users} users; {args.clients} clients x {args.duration:.0f} s each; "
-        f"proposed inbox index: {'yes' if has_index else 'no'}"
-    )
+    print(f"database {DB_NAME}: {cases} cases, {users} users; {args.clients} clients x {args.duration:.0f} s each")
     server = start_server(args.workers, args.threads)
     figures: dict[str, dict[str, float]] = {}
     try:

@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import QuerySet
 from django.db.models.functions import Left
 from django.http import HttpResponse
 from django.utils.translation import get_language
@@ -78,17 +79,17 @@ ASSIGNMENT_VALUES = {
 }
 
 
-def list_rows(ids: list[int]) -> list[dict[str, Any]]:
-    """List rows of the cases ``ids``, in that order, in two queries (cases, active assignments)."""
+def list_rows(cases: QuerySet[Case], limit: int) -> list[dict[str, Any]]:
+    """List rows of the first ``limit`` cases of an ordered queryset, in its order, in two
+    queries (the cases with their post, topic and municipality; their active assignments)."""
+    keys = (*ROW_VALUES, "text_head")
+    rows = cases.annotate(text_head=Left("primary_post__text", LIST_TEXT)).values_list(
+        *ROW_VALUES.values(), "text_head"
+    )[:limit]
+    by_id = {row[0]: dict(zip(keys, row, strict=True)) for row in rows}
+    ids = list(by_id)
     if not ids:
         return []
-    keys = (*ROW_VALUES, "text_head")
-    rows = (
-        Case.objects.filter(pk__in=ids)
-        .annotate(text_head=Left("primary_post__text", LIST_TEXT))
-        .values_list(*ROW_VALUES.values(), "text_head")
-    )
-    by_id = {row[0]: dict(zip(keys, row, strict=True)) for row in rows}
     refs: dict[int, list[dict[str, Any]]] = {pk: [] for pk in by_id}
     active = (
         Assignment.objects.filter(case_id__in=by_id, is_active=True)

@@ -1,11 +1,20 @@
 """Who holds which role where. The one place that reads Membership for access decisions.
 
-Results are cached on the user object for the request, so a page asks once.
+Results are cached on the user object for the request, so a page asks once, and — with a
+shared cache (Redis: ``REDIS_URL``) — across requests for ``OTKLIK_SCOPE_CACHE_SECONDS``:
+every change of a membership or an organization (saved or deleted through the models)
+changes a generation mark all processes compare against, so a change applies at once.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
 
 from otklik.directory.models import MUNICIPALITY_WIDE_ROLES, Membership, Organization, Role
 
@@ -43,6 +52,9 @@ class UserScope:
         return out
 
 
+GENERATION_KEY = "otklik:scope:generation"
+
+
 def scope_of(user) -> UserScope:  # type: ignore[no-untyped-def]
     cached = getattr(user, "_otklik_scope", None)
     if cached is not None:
@@ -50,6 +62,20 @@ def scope_of(user) -> UserScope:  # type: ignore[no-untyped-def]
     scope = UserScope(is_superuser=bool(getattr(user, "is_superuser", False)))
     if not getattr(user, "is_authenticated", False):
         return scope
+    ttl = int(getattr(settings, "OTKLIK_SCOPE_CACHE_SECONDS", 0))
+    key = f"otklik:scope:{user.pk}"
+    generation: Any = None
+    if ttl > 0:
+        found = cache.get_many([key, GENERATION_KEY])
+        generation = found.get(GENERATION_KEY)
+        if generation is None:  # first use, or the cache was emptied: start a new generation
+            cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+            generation = cache.get(GENERATION_KEY)
+        entry = found.get(key)
+        if entry is not None and entry[0] == generation:
+            scope.roles_by_municipality, scope.organization_ids, scope.global_observer = entry[1]
+            user._otklik_scope = scope
+            return scope
     direct_org_ids: set[int] = set()
     for role, org_id, muni_id in Membership.objects.filter(user=user).values_list(
         "role", "organization_id", "municipality_id"
@@ -63,15 +89,29 @@ def scope_of(user) -> UserScope:  # type: ignore[no-untyped-def]
             direct_org_ids.add(org_id)
     if direct_org_ids:
         scope.organization_ids = descendants_of(direct_org_ids)
+    if ttl > 0 and generation is not None:
+        data = (scope.roles_by_municipality, scope.organization_ids, scope.global_observer)
+        cache.set(key, (generation, data), timeout=ttl)
     user._otklik_scope = scope
     return scope
+
+
+def directory_changed(**_: Any) -> None:
+    """A membership or an organization changed: every cached scope is out of date."""
+    if int(getattr(settings, "OTKLIK_SCOPE_CACHE_SECONDS", 0)) > 0:
+        cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+for _model in (Membership, Organization):
+    post_save.connect(directory_changed, sender=_model, dispatch_uid=f"scope-{_model.__name__}-save")
+    post_delete.connect(directory_changed, sender=_model, dispatch_uid=f"scope-{_model.__name__}-delete")
 
 
 def descendants_of(org_ids: set[int]) -> set[int]:
     ids = set(org_ids)
     frontier = set(org_ids)
     while frontier:
-        children = set(Organization.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        children = set(Organization.objects.filter(parent_id__in=frontier).order_by().values_list("pk", flat=True))
         frontier = children - ids
         ids |= frontier
     return ids
