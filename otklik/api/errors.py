@@ -21,6 +21,7 @@ from otklik.cases.errors import (
     CaseChanged,
     InvalidTransition,
     NotVisible,
+    RegisteredElsewhere,
     ValidationFailed,
 )
 
@@ -32,6 +33,7 @@ ACTION_STATUS: dict[type[ActionError], int] = {
     InvalidTransition: 409,
     ValidationFailed: 400,
     CaseChanged: 409,
+    RegisteredElsewhere: 409,  # the message belongs to another municipality's case
 }
 
 
