@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import F, Min, OuterRef, Subquery
+from django.db.models import Min, OuterRef, Subquery
 
 from otklik.cases.models import Assignment, Case, CaseOrganization, Deadline
 
@@ -146,22 +146,6 @@ def record_return(assignment: Assignment, *, at: dt.datetime, by: Any = None) ->
     deadline.outcome = Deadline.Outcome.MET
     deadline.save(update_fields=["closed_at", "closed_by", "outcome"])
     return deadline
-
-
-def lapse_return_windows(now: dt.datetime, qs: Any = None) -> int:
-    """Close every open return window whose time has passed as ``lapsed``.
-
-    For the periodic sweep (it owns the schedule); the cases' versions are not bumped,
-    since nothing a person sees on the case changes except the clock list.
-    """
-    base = qs if qs is not None else Deadline.objects.all()
-    expired = base.filter(stage=RETURN_WINDOW, closed_at__isnull=True, due_at__lte=now)
-    case_ids = set(expired.values_list("case_id", flat=True))
-    # Closed at the moment the window ran out (as the sweep does), not when it was noticed.
-    count = expired.update(closed_at=F("due_at"), outcome=Deadline.Outcome.LAPSED)
-    if case_ids:
-        refresh_next_due(case_ids)
-    return count
 
 
 def refresh_next_due(case_ids: Iterable[int]) -> None:

@@ -2,7 +2,7 @@
 
 Everything is read from Deadline rows (DESIGN.md "Deadlines are stored, not recomputed").
 Cancelled and lapsed rows are never violations; an open return window is never overdue
-(it lapses when its time passes, see ``deadlines.lapse_return_windows``).
+(the sweep lapses it when its time passes, see ``otklik.cases.sweep``).
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ from unittest import mock
 import pytest
 
 from otklik.cases import actions, sla
-from otklik.cases import deadlines as dl
 from otklik.cases.models import Assignment, Deadline
 from otklik.cases.replay import replay_status
+from otklik.cases.sweep import sweep
 from otklik.cases.tests.helpers import deadline, detected_case, message, msk, open_stages, routed_case
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +96,7 @@ def test_sole_executor_returns_inside_the_window_and_the_case_goes_back_to_new(c
 
 def test_a_return_after_the_window_lapsed_is_recorded_as_a_violation(cast, clock):
     case = routed_case(cast, clock, msk(2025, 3, 3, 10, 0))
-    dl.lapse_return_windows(msk(2025, 3, 3, 10, 31))
+    sweep(msk(2025, 3, 3, 10, 31))
     assert deadline(case, "return_window").outcome == "lapsed"
     assert not deadline(case, "return_window").is_violation
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from otklik.cases import actions, sla
-from otklik.cases import deadlines as dl
+from otklik.cases.sweep import sweep
 from otklik.cases.tests.helpers import deadline, detected_case, msk, routed_case
 
 pytestmark = pytest.mark.django_db
@@ -23,10 +23,10 @@ def test_overdue_and_warning_now_read_open_deadlines(cast, clock):
 
 def test_an_open_return_window_is_never_overdue(cast, clock):
     case = routed_case(cast, clock, msk(2025, 3, 3, 10, 0))
-    overdue = sla.overdue_now(msk(2025, 3, 3, 10, 45))
-    assert deadline(case, "return_window") not in overdue
-    assert dl.lapse_return_windows(msk(2025, 3, 3, 10, 45)) == 1
     window = deadline(case, "return_window")
+    assert window not in sla.overdue_now(msk(2025, 3, 3, 10, 45))
+    assert sweep(msk(2025, 3, 3, 10, 45)).lapsed == [window.pk]
+    window.refresh_from_db()
     assert (window.outcome, window.closed_at) == ("lapsed", msk(2025, 3, 3, 10, 30))
 
 
@@ -53,7 +53,7 @@ def test_violations_list_late_and_still_open_deadlines_with_the_responsible(cast
 
 def test_a_return_after_its_window_is_a_violation_of_point_10(cast, clock):
     case = routed_case(cast, clock, msk(2025, 3, 3, 10, 0))  # window due 10:30
-    dl.lapse_return_windows(msk(2025, 3, 3, 10, 31))
+    sweep(msk(2025, 3, 3, 10, 31))
     clock.set(msk(2025, 3, 3, 10, 45))
     actions.do_return_assignment(case.assignments.get(), reason="Не наше", acting_user=cast.roads)
     rows = sla.violations(cast.municipality, msk(2025, 3, 3), msk(2025, 3, 4), now=msk(2025, 3, 3, 10, 50))
