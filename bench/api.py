@@ -11,6 +11,8 @@ with the production settings path (DEBUG off, rate limits off), the load generat
 ``--clients`` processes on the same machine (so it shares the 2 cores). Each scenario runs
 ``--duration`` seconds after a short warm-up and prints requests per second and p50/p95/p99;
 then the ratio of each to the trivial endpoint (``GET /api/v1/ping``: no database, no auth).
+``GET /api/v1/me`` (token check and roles, nothing else) is measured too, as a reference for
+what any authenticated call costs on the same server.
 Targets (issue 9): p95 under 150 ms and at least 30% of the trivial endpoint's throughput.
 """
 
@@ -283,6 +285,8 @@ def client(scenario: str, tokens: list[dict[str, Any]], seconds: float, seed_: i
         headers = {"Authorization": f"Bearer {who['token']}"}
         if scenario == "trivial":
             path, headers = "/api/v1/ping", {}
+        elif scenario == "me":
+            path = "/api/v1/me"
         elif scenario == "list":
             path = "/api/v1/cases?limit=50"
         else:
@@ -396,7 +400,7 @@ def main() -> None:
     server = start_server(args.workers, args.threads)
     figures: dict[str, dict[str, float]] = {}
     try:
-        for scenario in ("trivial", "list", "detail"):
+        for scenario in ("trivial", "me", "list", "detail"):
             figures[scenario] = run(scenario, tokens, args.clients, args.duration)
             f = figures[scenario]
             print(
@@ -408,6 +412,11 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     trivial = figures["trivial"]["rps"]
+    me = figures["me"]
+    print(
+        f"me (reference, no target: token check + roles, the least an authenticated call does): "
+        f"{me['rps'] / trivial:.0%} of the trivial endpoint's throughput, p95 {me['p95_ms']:.0f} ms"
+    )
     for scenario in ("list", "detail"):
         f = figures[scenario]
         ok = f["p95_ms"] < 150 and f["rps"] >= 0.3 * trivial
