@@ -35,7 +35,12 @@ def case_with_assignments(principal: Principal, case_id: int) -> tuple[Case, lis
     For reads that show the assignments anyway: visibility is decided from the rows
     already loaded instead of another query.
     """
-    case = Case.objects.select_related("municipality", "primary_post", "topic").filter(pk=case_id).first()
+    case = (
+        Case.objects.select_related("municipality", "primary_post", "topic")
+        .defer("primary_post__raw")  # the network's payload: never shown, can be large
+        .filter(pk=case_id)
+        .first()
+    )
     if case is None:
         raise NotVisible(NOT_FOUND)
     assignments = list(case.assignments.select_related("organization").order_by("pk"))

@@ -194,7 +194,7 @@ def case_detail(case: Case | int, principal: Principal, assignments: list[Assign
     if assignments is None:
         assignments = list(case.assignments.select_related("organization").order_by("pk"))
     row = case_row(case, [a for a in assignments if a.is_active], full_text=True)
-    thread = list(case.posts.order_by("published_at", "pk"))
+    thread = list(case.posts.defer("raw").order_by("published_at", "pk"))
     publications = list(case.publications.order_by("pk"))
     if principal.user is not None:
         from otklik.cases.access import allowed_actions
