@@ -195,6 +195,9 @@ EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "otklik@localhost")
+# Files attached to one notification e-mail (the §23 report's PDF and XLSX), together; larger
+# files are left out and the e-mail says so (the link to the report is always there).
+OTKLIK_MAIL_MAX_ATTACHMENT_BYTES = env_int("OTKLIK_MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 
 # Networks: each connector can be switched off; base URLs point at fakes in tests/demo.
 VK_ENABLED = env_bool("VK_ENABLED", True)

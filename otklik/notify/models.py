@@ -52,6 +52,9 @@ class Notification(models.Model):
     body = models.TextField(_("текст"), blank=True)
     url = models.CharField(_("ссылка"), max_length=500, blank=True)
     case_id = models.BigIntegerField(null=True, blank=True)
+    # Files sent with it by e-mail and Telegram, as a reference to rebuild them from
+    # ("monthly_report:42", see notify/attachments.py) — never the bytes themselves.
+    attachment_ref = models.CharField(_("вложения"), max_length=200, blank=True)
     # §24 reports go out at once on every channel, quiet hours or not.
     urgent = models.BooleanField(_("срочно"), default=False)
     # The same event handled twice (a retried job) must not notify twice.
@@ -87,6 +90,9 @@ class Delivery(models.Model):
     address = models.CharField(_("адрес"), max_length=320)
     status = models.CharField(_("статус"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(_("попыток"), default=0)
+    # A message in several parts (Telegram: the text, then each document): how many have
+    # gone out already, so a retry sends only the rest and never repeats the text.
+    parts_sent = models.PositiveSmallIntegerField(_("отправлено частей"), default=0)
     # Quiet hours and backoff both move this forward; the sender takes what is due.
     next_attempt_at = models.DateTimeField(_("следующая попытка"))
     last_error = models.TextField(_("последняя ошибка"), blank=True)

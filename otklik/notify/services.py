@@ -7,6 +7,10 @@
   channel (the night's backlog) go as one digest. A failure is recorded and retried with
   backoff; after ``MAX_ATTEMPTS`` the delivery is ``failed`` and shows in the admin.
   Several consumers may run it at once: each claims rows with a short lease first.
+* A notification with files (``attachment_ref``, see :mod:`otklik.notify.attachments`) is
+  never merged into a digest. Its files are rebuilt from their source at every attempt:
+  attached to the e-mail, and sent to Telegram as documents after the text message. A file
+  over the channel's size limit is left out and the text says so; the link is always there.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ import datetime as dt
 import logging
 import secrets
 import smtplib
+import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -26,13 +32,20 @@ from django.db.models import Q
 from django.utils import timezone
 
 from otklik.directory.models import Membership, Municipality
-from otklik.notify import telegram
+from otklik.notify import attachments, telegram
+from otklik.notify.attachments import Attachment, AttachmentError, AttachmentGone
 from otklik.notify.models import MAX_ATTEMPTS, BotCursor, Channel, Delivery, Notification, NotifySettings, backoff
 
 log = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=2)
 LINK_CODE_TTL = dt.timedelta(minutes=30)
+DEFAULT_MAIL_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+
+
+def mail_attachment_limit() -> int:
+    """Files of one e-mail together, in bytes (``OTKLIK_MAIL_MAX_ATTACHMENT_BYTES``)."""
+    return int(getattr(settings, "OTKLIK_MAIL_MAX_ATTACHMENT_BYTES", DEFAULT_MAIL_MAX_ATTACHMENT_BYTES))
 
 
 # --- working time ---------------------------------------------------------------------------
@@ -82,9 +95,13 @@ def notify(
     municipality: Municipality | None = None,
     case_id: int | None = None,
     urgent: bool = False,
+    attachment_ref: str = "",
     now: dt.datetime | None = None,
 ) -> list[Notification]:
-    """Notify each person once per ``dedupe_key``; returns the notifications created."""
+    """Notify each person once per ``dedupe_key``; returns the notifications created.
+
+    ``attachment_ref`` names files to send along by e-mail and Telegram (the bell keeps the link).
+    """
     now = now or timezone.now()
     created: list[Notification] = []
     seen: set[int] = set()
@@ -103,6 +120,7 @@ def notify(
                     url=url,
                     case_id=case_id,
                     urgent=urgent,
+                    attachment_ref=attachment_ref,
                     dedupe_key=dedupe_key[:200],
                     created_at=now,
                 )
@@ -129,12 +147,16 @@ def absolute(url: str) -> str:
     return url
 
 
+def _render_one(n: Notification, notes: Iterable[str] = ()) -> tuple[str, str]:
+    """Subject and text of one notification; ``notes`` (about files) go before the link."""
+    paragraphs = [n.title, n.body, *notes, absolute(n.url) if n.url else ""]
+    return f"Отклик: {n.title}", "\n\n".join(p for p in paragraphs if p)
+
+
 def _render(notifications: list[Notification]) -> tuple[str, str]:
     """Subject and text of one message (a digest when there are several)."""
     if len(notifications) == 1:
-        n = notifications[0]
-        text = n.title + ("\n\n" + n.body if n.body else "") + (f"\n\n{absolute(n.url)}" if n.url else "")
-        return f"Отклик: {n.title}", text
+        return _render_one(notifications[0])
     lines = [f"Уведомлений за время вашего отсутствия: {len(notifications)}", ""]
     for n in notifications:
         lines.append(f"• {n.title}" + (f" — {absolute(n.url)}" if n.url else ""))
@@ -149,6 +171,102 @@ def _send(channel: str, address: str, subject: str, text: str) -> None:
         telegram.BotClient().send_message(address, text)
     else:
         raise ValueError(f"unknown channel {channel}")
+
+
+# --- sending with files ------------------------------------------------------------------------
+
+FileCache = dict[str, "list[Attachment] | None | AttachmentError"]
+
+
+def _files(reference: str, cache: FileCache) -> list[Attachment] | None:
+    """The notification's files (built once per run), or None when their source is gone."""
+    if reference not in cache:
+        try:
+            cache[reference] = attachments.build(reference)
+        except AttachmentGone as exc:
+            log.warning("attachments %s are gone: %s", reference, exc)
+            cache[reference] = None
+        except AttachmentError as exc:
+            log.exception("attachments %s could not be built", reference)
+            cache[reference] = exc
+    found = cache[reference]
+    if isinstance(found, AttachmentError):
+        raise found
+    return found
+
+
+def _gone_note(n: Notification) -> str:
+    return "Файлы недоступны" + (" — откройте документ по ссылке ниже." if n.url else ".")
+
+
+def _send_email_with_files(delivery: Delivery, files: list[Attachment] | None) -> None:
+    n = delivery.notification
+    limit, total = mail_attachment_limit(), 0
+    attached: list[Attachment] = []
+    left: list[Attachment] = []
+    for f in files or []:
+        if total + f.size <= limit:
+            attached.append(f)
+            total += f.size
+        else:
+            left.append(f)
+    notes = []
+    if files is None:
+        notes.append(_gone_note(n))
+    if attached:
+        notes.append("Во вложении: " + ", ".join(f.filename for f in attached) + ".")
+    if left:
+        names = ", ".join(f"{f.filename} ({attachments.human_size(f.size)})" for f in left)
+        notes.append(
+            f"Не приложено из-за размера (предел вложений письма — {attachments.human_size(limit)}): {names}."
+            + (" Документ доступен по ссылке ниже." if n.url else "")
+        )
+    subject, text = _render_one(n, notes)
+    message = EmailMessage(
+        subject, text, settings.DEFAULT_FROM_EMAIL, [delivery.address], connection=get_connection(fail_silently=False)
+    )
+    for f in attached:
+        message.attach(f.filename, f.content, f.mimetype)
+    message.send()
+
+
+def _send_telegram_with_files(delivery: Delivery, files: list[Attachment] | None) -> None:
+    """The text, then each document: parts already sent (``parts_sent``) are not sent again."""
+    n = delivery.notification
+    documents = [f for f in files or [] if f.telegram]
+    fit = [f for f in documents if f.size <= telegram.MAX_DOCUMENT_BYTES]
+    notes = []
+    if files is None:
+        notes.append(_gone_note(n))
+    if fit:
+        notes.append("Следующим сообщением: " + ", ".join(f.filename for f in fit) + ".")
+    for f in documents:
+        if f not in fit:
+            limit = attachments.human_size(telegram.MAX_DOCUMENT_BYTES)
+            notes.append(
+                f"Файл {f.filename} ({attachments.human_size(f.size)}) больше предела Telegram для ботов ({limit}) "
+                "и не отправлен" + (" — откройте документ по ссылке ниже." if n.url else ".")
+            )
+    _, text = _render_one(n, notes)
+    client = telegram.BotClient()
+    parts: list[Callable[[], Any]] = [partial(client.send_message, delivery.address, text)]
+    parts += [
+        partial(client.send_document, delivery.address, f.filename, f.content, f.mimetype, caption=n.title) for f in fit
+    ]
+    for i in range(delivery.parts_sent, len(parts)):
+        parts[i]()
+        delivery.parts_sent = i + 1
+        delivery.save(update_fields=["parts_sent"])
+
+
+def _send_with_files(delivery: Delivery, cache: FileCache) -> None:
+    files = _files(delivery.notification.attachment_ref, cache)
+    if delivery.channel == Channel.EMAIL:
+        _send_email_with_files(delivery, files)
+    elif delivery.channel == Channel.TELEGRAM:
+        _send_telegram_with_files(delivery, files)
+    else:
+        raise ValueError(f"unknown channel {delivery.channel}")
 
 
 def _claim(now: dt.datetime, limit: int, ids: Iterable[int] | None) -> list[Delivery]:
@@ -170,15 +288,30 @@ def send_due(now: dt.datetime | None = None, *, limit: int = 500, ids: Iterable[
     """Send every pending delivery that is due; returns counts of sent/retry/failed."""
     now = now or timezone.now()
     counts = {"sent": 0, "retry": 0, "failed": 0}
-    groups: dict[tuple[str, str, bool], list[Delivery]] = defaultdict(list)
+    groups: dict[tuple[str, str, bool, int], list[Delivery]] = defaultdict(list)
     for delivery in _claim(now, limit, ids):
-        groups[(delivery.channel, delivery.address, delivery.notification.urgent)].append(delivery)
-    for (channel, address, _urgent), deliveries in groups.items():
-        subject, text = _render([d.notification for d in deliveries])
+        n = delivery.notification
+        # A notification with files goes on its own: a digest would lose them.
+        alone = n.pk if n.attachment_ref else 0
+        groups[(delivery.channel, delivery.address, n.urgent, alone)].append(delivery)
+    files: FileCache = {}
+    started = time.monotonic()
+    batches = list(groups.items())
+    for index, ((channel, address, _urgent, alone), deliveries) in enumerate(batches):
+        if time.monotonic() - started > LEASE.total_seconds() / 2:
+            # Building and uploading files takes time: hand the rest back before the lease runs
+            # out, or another consumer would claim and send them a second time.
+            rest = [d.pk for _key, ds in batches[index:] for d in ds]
+            Delivery.objects.filter(pk__in=rest).update(next_attempt_at=now)
+            break
         pks = [d.pk for d in deliveries]
         try:
-            _send(channel, address, subject, text)
-        except (smtplib.SMTPException, OSError, telegram.BotError) as exc:
+            if alone:
+                _send_with_files(deliveries[0], files)
+            else:
+                subject, text = _render([d.notification for d in deliveries])
+                _send(channel, address, subject, text)
+        except (smtplib.SMTPException, OSError, telegram.BotError, AttachmentError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:2000]
             log.warning("delivery %s to %s failed: %s", channel, pks, error)
             for d in deliveries:

@@ -2,6 +2,8 @@
 
 Speaks just enough of RFC 5321 for Django's SMTP backend: EHLO/HELO, MAIL, RCPT, DATA,
 RSET, NOOP, QUIT. Runs on 127.0.0.1 in a thread; ``messages`` holds the parsed e-mails.
+``fail_next(n)`` makes the next ``n`` transactions fail with a temporary error (451 at MAIL),
+as a busy relay does.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ class SmtpSink:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self._lock = threading.Lock()
+        self._failures: list[str] = []
         sink = self
 
         class Handler(socketserver.StreamRequestHandler):
@@ -39,6 +42,10 @@ class SmtpSink:
                         if verb == "EHLO":
                             self.reply("250 8BITMIME")
                     elif verb == "MAIL":
+                        failure = sink._take_failure()
+                        if failure:
+                            self.reply(failure)
+                            continue
                         sender, rcpts = line.split(":", 1)[1].strip(), []
                         self.reply("250 OK")
                     elif verb == "RCPT":
@@ -72,6 +79,14 @@ class SmtpSink:
         self._server = Server((host, port), Handler)
         self.host, self.port = self._server.server_address[:2]
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
+
+    def fail_next(self, times: int = 1, reply: str = "451 4.3.0 Temporary failure, try again later") -> None:
+        with self._lock:
+            self._failures.extend([reply] * times)
+
+    def _take_failure(self) -> str:
+        with self._lock:
+            return self._failures.pop(0) if self._failures else ""
 
     def start(self) -> SmtpSink:
         self._thread.start()

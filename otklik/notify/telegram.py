@@ -1,4 +1,4 @@
-"""A tiny client of the Telegram Bot API for the notification bot (sendMessage, getUpdates).
+"""A tiny client of the Telegram Bot API for the notification bot (sendMessage, sendDocument, getUpdates).
 
 The base URL comes from ``TELEGRAM_API_BASE_URL`` (``https://api.telegram.org/bot``), so tests
 and demos point it at :mod:`otklik.notify.fake`. The token is ``TELEGRAM_NOTIFY_BOT_TOKEN``;
@@ -11,6 +11,14 @@ from typing import Any
 
 import httpx
 from django.conf import settings
+
+# Bots upload files of up to 50 MB with multipart/form-data (Bot API, "Sending files").
+# Counted in decimal megabytes: the smaller reading of "50 MB", so a file we let through is
+# never refused for a few bytes.
+MAX_DOCUMENT_BYTES = 50 * 1000 * 1000
+MAX_CAPTION = 1024
+# A 50 MB upload on a slow link: each read/write may wait this long (httpx timeouts are per step).
+UPLOAD_TIMEOUT = 60.0
 
 
 class BotError(Exception):
@@ -32,9 +40,12 @@ class BotClient:
         self.timeout = timeout
 
     def call(self, method: str, **params: Any) -> Any:
+        return self._post(method, json=params, timeout=self.timeout)
+
+    def _post(self, method: str, **request: Any) -> Any:
         url = f"{self.base_url}{self.token}/{method}"
         try:
-            response = httpx.post(url, json=params, timeout=self.timeout)
+            response = httpx.post(url, **request)
         except httpx.HTTPError as exc:
             raise BotError(f"Telegram недоступен: {type(exc).__name__}") from None
         try:
@@ -51,6 +62,18 @@ class BotClient:
 
     def send_message(self, chat_id: str, text: str) -> Any:
         return self.call("sendMessage", chat_id=chat_id, text=text[:4096], disable_web_page_preview=True)
+
+    def send_document(self, chat_id: str, filename: str, content: bytes, mimetype: str, *, caption: str = "") -> Any:
+        """Upload a file as a document (multipart/form-data: ``chat_id``, ``caption``, ``document``)."""
+        data = {"chat_id": chat_id}
+        if caption:
+            data["caption"] = caption[:MAX_CAPTION]
+        return self._post(
+            "sendDocument",
+            data=data,
+            files={"document": (filename, content, mimetype)},
+            timeout=max(self.timeout, UPLOAD_TIMEOUT),
+        )
 
     def get_updates(self, offset: int = 0) -> list[dict[str, Any]]:
         result = self.call("getUpdates", offset=offset, timeout=0, allowed_updates=["message"])

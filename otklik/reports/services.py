@@ -1,16 +1,26 @@
-"""Generating the §23 monthly report: frozen in the archive, sent to the coordinator and the Head."""
+"""Generating the §23 monthly report: frozen in the archive, sent to the coordinator and the Head.
+
+The notification carries the link (the bell) and, by e-mail and Telegram, the document itself:
+:func:`report_files` rebuilds the PDF and XLSX from the frozen archive row at every delivery
+attempt (registered as the ``monthly_report`` attachment source in ``ReportsConfig.ready``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from otklik.directory.models import Membership, Municipality, Role
+from otklik.notify import attachments
+from otklik.reports import exports
 from otklik.reports.models import MonthlyReport
 from otklik.reports.queries import ViolationReport, calendar_for, violation_report
+
+ATTACHMENT_SOURCE = "monthly_report"
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +63,42 @@ def archived(municipality: Municipality, year: int, month: int) -> ViolationRepo
     return ViolationReport.from_json(row.data) if row else None
 
 
+def document_date(row: MonthlyReport) -> str:
+    """The date on the document: the day it was made and sent, not the day it is reprinted."""
+    return exports.russian_date(timezone.localtime(row.generated_at, row.municipality.tzinfo).date())
+
+
+def report_pdf(row: MonthlyReport) -> bytes:
+    """The archived report as the PDF document that was sent (from the frozen snapshot)."""
+    municipality = row.municipality
+    return exports.violations_pdf(
+        ViolationReport.from_json(row.data),
+        authority=authority(municipality),
+        signer=signer(municipality),
+        date_label=document_date(row),
+    )
+
+
+def report_xlsx(row: MonthlyReport) -> bytes:
+    return exports.violations_xlsx(ViolationReport.from_json(row.data), settings.SITE_URL)
+
+
+def report_filename(row: MonthlyReport, ext: str) -> str:
+    """``narusheniya-2026-10-georgievsk.pdf``: safe ASCII for every mail client and messenger."""
+    return attachments.ascii_name("нарушения", row.key, row.municipality.slug, ext=ext)
+
+
+def report_files(key: str) -> list[attachments.Attachment]:
+    """The attachment source ``monthly_report:<pk>``: PDF (also to Telegram) and XLSX (e-mail only)."""
+    row = MonthlyReport.objects.select_related("municipality").filter(pk=int(key) if key.isdigit() else 0).first()
+    if row is None:
+        raise attachments.AttachmentGone(f"отчёт {key} удалён из архива")
+    return [
+        attachments.Attachment(report_filename(row, "pdf"), report_pdf(row), attachments.PDF),
+        attachments.Attachment(report_filename(row, "xlsx"), report_xlsx(row), attachments.XLSX, telegram=False),
+    ]
+
+
 def generate(
     municipality: Municipality, year: int, month: int, *, now: dt.datetime | None = None
 ) -> MonthlyReport | None:
@@ -87,6 +133,8 @@ def _send(municipality: Municipality, row: MonthlyReport, report: ViolationRepor
         f"(выполнено с опозданием: {total.late_met}, не выполнено: {total.never_met}); "
         f"в срок: {total.on_time_percent}.\nВыгрузка: PDF и XLSX на странице отчёта."
     )
+    # The bell keeps the link; e-mail and Telegram also carry the document, rebuilt from this
+    # frozen row at every attempt (nothing recomputed, nothing held in the queue).
     notify.notify(
         users,
         kind="monthly_report",
@@ -95,6 +143,7 @@ def _send(municipality: Municipality, row: MonthlyReport, report: ViolationRepor
         url=f"/reports/violations/{row.key}/?municipality={municipality.slug}",
         dedupe_key=f"monthly_report:{municipality.pk}:{row.key}",
         municipality=municipality,
+        attachment_ref=attachments.ref(ATTACHMENT_SOURCE, row.pk),
         now=now,
     )
     row.sent_at = now
