@@ -19,10 +19,10 @@ import datetime as dt
 import logging
 import secrets
 import smtplib
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import partial
+from time import monotonic
 from typing import Any
 
 from django.conf import settings
@@ -235,18 +235,18 @@ def _send_telegram_with_files(delivery: Delivery, files: list[Attachment] | None
     n = delivery.notification
     documents = [f for f in files or [] if f.telegram]
     fit = [f for f in documents if f.size <= telegram.MAX_DOCUMENT_BYTES]
+    too_big = [f for f in documents if f.size > telegram.MAX_DOCUMENT_BYTES]
     notes = []
     if files is None:
         notes.append(_gone_note(n))
     if fit:
         notes.append("Следующим сообщением: " + ", ".join(f.filename for f in fit) + ".")
-    for f in documents:
-        if f not in fit:
-            limit = attachments.human_size(telegram.MAX_DOCUMENT_BYTES)
-            notes.append(
-                f"Файл {f.filename} ({attachments.human_size(f.size)}) больше предела Telegram для ботов ({limit}) "
-                "и не отправлен" + (" — откройте документ по ссылке ниже." if n.url else ".")
-            )
+    for f in too_big:
+        limit = attachments.human_size(telegram.MAX_DOCUMENT_BYTES)
+        notes.append(
+            f"Файл {f.filename} ({attachments.human_size(f.size)}) больше предела Telegram для ботов ({limit}) "
+            "и не отправлен" + (" — откройте документ по ссылке ниже." if n.url else ".")
+        )
     _, text = _render_one(n, notes)
     client = telegram.BotClient()
     parts: list[Callable[[], Any]] = [partial(client.send_message, delivery.address, text)]
@@ -295,10 +295,10 @@ def send_due(now: dt.datetime | None = None, *, limit: int = 500, ids: Iterable[
         alone = n.pk if n.attachment_ref else 0
         groups[(delivery.channel, delivery.address, n.urgent, alone)].append(delivery)
     files: FileCache = {}
-    started = time.monotonic()
+    started = monotonic()
     batches = list(groups.items())
     for index, ((channel, address, _urgent, alone), deliveries) in enumerate(batches):
-        if time.monotonic() - started > LEASE.total_seconds() / 2:
+        if monotonic() - started > LEASE.total_seconds() / 2:
             # Building and uploading files takes time: hand the rest back before the lease runs
             # out, or another consumer would claim and send them a second time.
             rest = [d.pk for _key, ds in batches[index:] for d in ds]
