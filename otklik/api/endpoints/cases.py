@@ -122,12 +122,12 @@ def _page(principal: Principal, f: CaseFilters) -> tuple[list[dict[str, Any]], s
     # organization's CaseOrganization index (its copy of next_due_at), so a page costs one
     # index range instead of sorting every case the organization ever had.
     org = single_organization(principal.user) if principal.user is not None and f.order == "deadline" else None
+    qs: QuerySet[Case]
     if org is not None:
         # One join, named, so the order and the cursor use the same row (filter() on a
         # multi-valued relation would otherwise join it again, once per call).
         link = FilteredRelation("organization_links", condition=Q(organization_links__organization_id=org))
-        qs = Case.objects.annotate(link=link).filter(link__isnull=False)
-        qs = _apply_filters(qs, f, principal)
+        qs = _apply_filters(Case.objects.annotate(link=link).filter(link__isnull=False), f, principal)
         due = "link__next_due_at"
     else:
         qs = _apply_filters(cases_for(principal), f, principal)
