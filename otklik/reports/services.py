@@ -58,9 +58,37 @@ def authority(municipality: Municipality) -> str:
     return admin.name if admin else f"Администрация: {municipality.name}"
 
 
+def archived_row(municipality: Municipality, year: int, month: int) -> MonthlyReport | None:
+    return MonthlyReport.objects.filter(municipality=municipality, month=dt.date(year, month, 1)).first()
+
+
 def archived(municipality: Municipality, year: int, month: int) -> ViolationReport | None:
-    row = MonthlyReport.objects.filter(municipality=municipality, month=dt.date(year, month, 1)).first()
+    row = archived_row(municipality, year, month)
     return ViolationReport.from_json(row.data) if row else None
+
+
+def month_report(
+    municipality: Municipality, year: int, month: int, *, live: bool = False
+) -> tuple[ViolationReport, MonthlyReport | None]:
+    """The month's report for pages and the API: the archived one as it was sent (with its
+    archive row), or — when there is none, or ``live`` is asked — computed now (row None)."""
+    row = None if live else archived_row(municipality, year, month)
+    if row is not None:
+        return ViolationReport.from_json(row.data), row
+    return violation_report(municipality, year, month), None
+
+
+def violations_pdf(municipality: Municipality, report: ViolationReport, row: MonthlyReport | None) -> bytes:
+    """The PDF of ``report``: an archived one exactly as sent (its date), a live one dated today."""
+    if row is not None:
+        return report_pdf(row)
+    today = timezone.localtime(timezone.now(), municipality.tzinfo).date()
+    return exports.violations_pdf(
+        report,
+        authority=authority(municipality),
+        signer=signer(municipality),
+        date_label=exports.russian_date(today),
+    )
 
 
 def document_date(row: MonthlyReport) -> str:

@@ -82,23 +82,14 @@ def violations_month(request: HttpRequest, key: str) -> HttpResponse:
     year, month = int(m.group(1)), int(m.group(2))
     allowed = _municipalities(request)
     municipality = _pick(request, allowed)
-    report = None if request.GET.get("live") else services.archived(municipality, year, month)
-    frozen = report is not None
-    if report is None:
-        report = queries.violation_report(municipality, year, month)
+    report, row = services.month_report(municipality, year, month, live=bool(request.GET.get("live")))
+    frozen = row is not None
     fmt = request.GET.get("format", "html")
     filename = f"narusheniya-{municipality.slug}-{report.key}"
     if fmt == "xlsx":
         return _download(exports.violations_xlsx(report, settings.SITE_URL), XLSX, f"{filename}.xlsx")
     if fmt == "pdf":
-        today = timezone.localtime(timezone.now(), municipality.tzinfo).date()
-        pdf = exports.violations_pdf(
-            report,
-            authority=services.authority(municipality),
-            signer=services.signer(municipality),
-            date_label=exports.russian_date(today),
-        )
-        return _download(pdf, "application/pdf", f"{filename}.pdf")
+        return _download(services.violations_pdf(municipality, report, row), "application/pdf", f"{filename}.pdf")
     return render(
         request,
         "reports/violations.html",

@@ -136,29 +136,20 @@ def violations(request: ApiRequest, slug: str, month: str, q: Query[ReportQuery]
     """Каждый срок месяца, выполненный с опозданием или не выполненный, по организациям и исполнителям,
     с пунктом регламента, сроком и затраченным рабочим временем; итоги и доля в срок. `month` — ГГГГ-ММ.
     Сформированный 1-го рабочего дня отчёт берётся из архива (если не указано `live`)."""
-    from otklik.reports import exports, queries, services
+    from otklik.reports import exports, services
 
     m = re.fullmatch(r"(\d{4})-(\d{2})", month)
     if not m or not 1 <= int(m.group(2)) <= 12 or not 2000 <= int(m.group(1)) < 2100:
         raise ApiError(400, "validation_failed", "Месяц указывается как ГГГГ-ММ, например 2026-10.")
     year, mon = int(m.group(1)), int(m.group(2))
     municipality = _reports_municipality(request.auth, slug)
-    report = None if q.live else services.archived(municipality, year, mon)
-    archived = report is not None
-    if report is None:
-        report = queries.violation_report(municipality, year, mon)
+    report, row = services.month_report(municipality, year, mon, live=bool(q.live))
+    archived = row is not None
     filename = f"narusheniya-{municipality.slug}-{report.key}"
     if q.format == "xlsx":
         return _download(exports.violations_xlsx(report, settings.SITE_URL), XLSX, f"{filename}.xlsx")
     if q.format == "pdf":
-        today = timezone.localtime(timezone.now(), municipality.tzinfo).date()
-        pdf = exports.violations_pdf(
-            report,
-            authority=services.authority(municipality),
-            signer=services.signer(municipality),
-            date_label=exports.russian_date(today),
-        )
-        return _download(pdf, "application/pdf", f"{filename}.pdf")
+        return _download(services.violations_pdf(municipality, report, row), "application/pdf", f"{filename}.pdf")
     return {"archived": archived, **report.to_json()}
 
 

@@ -167,3 +167,19 @@ def test_a_report_gone_from_the_archive_goes_as_a_link(cast, may, smtp):
     assert services.send_due(AT)["sent"] == 2
     mail = mail_to(smtp, "head@example.org")
     assert files_of(mail) == {} and "Файлы недоступны — откройте документ по ссылке ниже." in text_of(mail)
+
+
+def test_the_archive_page_gives_the_pdf_that_was_sent(cast, may, client, tmp_path):
+    """Downloaded later from /reports/violations/, the archived report is the sent document
+    (its date is the day it was made), not a reprint dated today."""
+    generate_due(AT)
+    client.force_login(cast.coordinator)
+    later = msk(2026, 7, 15, 12, 0)
+    from unittest import mock
+
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        response = client.get("/reports/violations/2026-05/?format=pdf&municipality=georgievsk")
+    assert response.status_code == 200
+    text = pdf_text(response.content, tmp_path)
+    assert "«01» июня 2026 г." in text and "июля 2026" not in text
+    assert response.content[:5] == b"%PDF-"
