@@ -36,7 +36,8 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseNotModified
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -320,7 +321,7 @@ def stored_for(case: Any, user: Any, files: Iterable[CleanFile]) -> Iterator[lis
         raise
 
 
-def serve(name: str, user: Any) -> FileResponse:
+def serve(name: str, user: Any, if_none_match: str = "") -> HttpResponseBase:
     """A stored attachment, only for people who may see its case, with headers that stop sniffing,
     scripts and framing. Anything else — unknown name, no case, a case the user may not see — is 404."""
     from otklik.cases.access import is_visible
@@ -336,20 +337,31 @@ def serve(name: str, user: Any) -> FileResponse:
     path = f"attachments/{name}"
     if content_type is None or not default_storage.exists(path):
         raise Http404
+    etag = f'"{row.sha256}"' if row.sha256 else ""
+    if etag and etag in {t.strip() for t in if_none_match.split(",")}:
+        # The file never changes under its name; the browser's copy is still good — and the
+        # access check above ran again, so a person who lost access gets 404, not 304.
+        not_modified = HttpResponseNotModified()
+        not_modified["ETag"] = etag
+        apply_safe_headers(not_modified)
+        return not_modified
     response = FileResponse(
         default_storage.open(path, "rb"),
         content_type=content_type,
         as_attachment=content_type not in INLINE_TYPES,
         filename=row.display_name or name.rsplit("/", 1)[-1],
     )
+    if etag:
+        response["ETag"] = etag
     apply_safe_headers(response)
     return response
 
 
-def apply_safe_headers(response: FileResponse) -> None:
+def apply_safe_headers(response: HttpResponseBase) -> None:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["X-Frame-Options"] = "DENY"
-    # Private: a shared cache must never hand one person's case files to another.
-    response["Cache-Control"] = "private, max-age=3600"
+    # Private: a shared cache must never hand one person's case files to another. no-cache: the
+    # browser asks every time (a cheap 304 by ETag), so losing access to the case takes effect at once.
+    response["Cache-Control"] = "private, no-cache"

@@ -6,7 +6,8 @@ import hmac
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -65,6 +66,6 @@ def attachment_upload(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_GET
-def attachment_file(request: HttpRequest, name: str) -> FileResponse:
+def attachment_file(request: HttpRequest, name: str) -> HttpResponseBase:
     """A stored file — only to people who may see its case (404 for everybody else)."""
-    return attachments.serve(name, request.user)
+    return attachments.serve(name, request.user, request.headers.get("If-None-Match", ""))

@@ -90,3 +90,21 @@ def test_an_earlier_organization_keeps_seeing_the_file_after_a_return(client, ca
     actions.do_return_assignment(case.assignments.get(), reason="Не наша компетенция", acting_user=cast.roads)
     client.force_login(cast.roads)
     assert client.get(url).status_code == 200
+
+
+def test_the_browser_revalidates_and_a_revoked_person_gets_404_not_its_cached_copy(client, cast):
+    case = routed_case(cast, cast.roads_org)
+    url = _stored(case, cast.roads, _png(), "яма.png")
+    client.force_login(cast.roads)
+    first = client.get(url)
+    assert first["Cache-Control"] == "private, no-cache" and first["ETag"]
+    again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again["ETag"] == first["ETag"]
+    # Дороги loses the case's organization (membership removed): no 304 from the browser's copy.
+    from otklik.directory.models import Membership
+
+    Membership.objects.filter(user=cast.roads).delete()
+    from otklik.directory.roles import forget_scope
+
+    forget_scope(cast.roads)
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 404
