@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from otklik.ops import throttle
 from otklik.ops.audit import record
-from otklik.ops.models import AuditEntry, LoginLock, RetentionPolicy, TOTPDevice
+from otklik.ops.models import AuditEntry, LoginLock, RetentionPolicy, StoredFile, TOTPDevice
 
 
 @admin.register(AuditEntry)
@@ -68,3 +68,21 @@ class TOTPDeviceAdmin(admin.ModelAdmin):
 class RetentionPolicyAdmin(admin.ModelAdmin):
     list_display = ["municipality", "anonymise_after_months", "is_active"]
     list_filter = ["is_active"]
+
+
+@admin.register(StoredFile)
+class StoredFileAdmin(admin.ModelAdmin):
+    """Uploaded files, read-only: which case each belongs to, who uploaded it, what it is."""
+
+    list_display = ["uploaded_at", "display_name", "content_type", "size", "case", "uploaded_by"]
+    list_filter = ["content_type"]
+    search_fields = ["display_name", "name", "sha256", "case__id"]
+    date_hierarchy = "uploaded_at"
+    list_select_related = ["case", "uploaded_by"]
+    readonly_fields = ["name", "case", "uploaded_by", "uploaded_at", "display_name", "content_type", "size", "sha256"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -108,3 +108,11 @@ def test_the_browser_revalidates_and_a_revoked_person_gets_404_not_its_cached_co
 
     forget_scope(cast.roads)
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 404
+
+
+def test_the_admin_lists_stored_files_read_only(admin_client, cast):
+    case = routed_case(cast, cast.roads_org)
+    _stored(case, cast.roads, _png(), "яма.png")
+    r = admin_client.get("/admin/ops/storedfile/")
+    assert r.status_code == 200 and "яма.png" in r.content.decode()
+    assert admin_client.get("/admin/ops/storedfile/add/").status_code == 403
