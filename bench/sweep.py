@@ -27,6 +27,11 @@ sys.path.insert(0, str(ROOT))
 
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = "otklik_bench_sweep"
+ORGANIZATIONS = 40  # organizations of the bench municipality (the first is the administration)
+USERS = 50  # people who close deadlines
+WAL_AND_CHECKPOINTS = (
+    "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn, checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter"
+)
 
 
 def recreate_database() -> None:
@@ -42,6 +47,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--due", type=float, default=0.01)
     parser.add_argument("--closed", type=int, default=1_000_000)
+    parser.add_argument(
+        "--overdue", type=int, default=0, help="open rows already warned and breached (piled up, not due again)"
+    )
     parser.add_argument("--keep", action="store_true", help="reuse the filled database (only re-mark rows)")
     parser.add_argument("--consumers", type=int, default=1, help="sweeps running at once (threads)")
     parser.add_argument("--batch", type=int, default=0, help="batch size (default: the sweep's)")
@@ -86,12 +94,48 @@ def main() -> None:
             )
             cur.execute("SELECT min(id) FROM cases_case")
             first_case = cur.fetchone()[0]
-            # Open rows: i < n_due are past due, the next n_due are in their warning window, the rest later.
-            stages = "(ARRAY['draft','review','publish_total','return_window','coexec_info'])[1 + mod(i, 5)]"
+            # Real rows carry their organization, assignment and (once closed) who closed them; the
+            # foreign-key indexes cost what they cost only with real values in them.
             cur.execute(
-                f"INSERT INTO {table} (case_id, stage, point, limit_value, limit_unit, started_at, due_at, warn_at,"
-                " outcome)"
-                f" SELECT %s + i / 5, {stages}, '11', 60, 'working_minutes', %s - interval '2 hours',"
+                "INSERT INTO directory_organization (kind, name, short_name, is_active, competence_keywords,"
+                " municipality_id) SELECT CASE WHEN j = 0 THEN 'administration' ELSE 'subdivision' END,"
+                " 'Организация ' || j, 'Орг ' || j, true, '', %s FROM generate_series(0, %s) AS j ORDER BY j"
+                " RETURNING id",
+                [muni, ORGANIZATIONS],
+            )
+            orgs = sorted(row[0] for row in cur.fetchall())
+            admin_org, first_org = orgs[0], orgs[1]
+            cur.execute(
+                "INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, is_staff,"
+                " is_active, date_joined) SELECT '!', false, 'bench' || j, '', '', '', false, true, %s"
+                " FROM generate_series(1, %s) AS j RETURNING id",
+                [now, USERS],
+            )
+            first_user = min(row[0] for row in cur.fetchall())
+            cur.execute(
+                "INSERT INTO cases_assignment (case_id, organization_id, role, status, is_active, assigned_at,"
+                " return_reason, info_text, info_attachments, info_remarks)"
+                " SELECT %s + k, %s + mod(k, %s), 'sole', 'assigned', true, %s, '', '', '[]', ''"
+                " FROM generate_series(0, %s - 1) AS k ORDER BY k",
+                [first_case, first_org, ORGANIZATIONS, now, n_cases],
+            )
+            cur.execute("SELECT min(id) FROM cases_assignment")
+            first_assignment = cur.fetchone()[0]
+            # The organizations' copy of the nearest deadline, which the lapse pass refreshes too.
+            cur.execute(
+                "INSERT INTO cases_caseorganization (case_id, organization_id, next_due_at)"
+                " SELECT case_id, organization_id, NULL FROM cases_assignment"
+            )
+            # Open rows: i < n_due are past due, the next n_due are in their warning window, the rest later.
+            # Every stage but the specialist's review belongs to the case's assignment.
+            stages = "(ARRAY['draft','review','publish_total','return_window','coexec_info'])[1 + mod(i, 5)]"
+            assignment = "CASE WHEN mod(i, 5) = 1 THEN NULL ELSE %s + i / 5 END"
+            organization = "CASE WHEN mod(i, 5) = 1 THEN %s ELSE %s + mod(i / 5, %s) END"
+            cur.execute(
+                f"INSERT INTO {table} (case_id, assignment_id, organization_id, stage, point, limit_value,"
+                " limit_unit, started_at, due_at, warn_at, outcome)"
+                f" SELECT %s + i / 5, {assignment}, {organization}, {stages}, '11', 60, 'working_minutes',"
+                "   %s - interval '2 hours',"
                 "   CASE WHEN i < %s THEN %s - (i || ' seconds')::interval"
                 "        WHEN i < 2 * %s THEN %s + interval '10 minutes'"
                 "        ELSE %s + ((mod(i, 10000)) || ' minutes')::interval + interval '1 hour' END,"
@@ -100,39 +144,82 @@ def main() -> None:
                 "        ELSE %s + ((mod(i, 10000)) || ' minutes')::interval + interval '45 minutes' END,"
                 "   ''"
                 " FROM generate_series(0, %s - 1) AS i",
-                [first_case, now, n_due, now, n_due, now, now, n_due, now, n_due, now, now, args.rows],
+                [
+                    first_case,
+                    first_assignment,
+                    admin_org,
+                    first_org,
+                    ORGANIZATIONS,
+                    now,
+                    n_due,
+                    now,
+                    n_due,
+                    now,
+                    now,
+                    n_due,
+                    now,
+                    n_due,
+                    now,
+                    now,
+                    args.rows,
+                ],
+            )
+            # Overdue rows nobody closed: already warned and breached by earlier sweeps, still open. In
+            # real life they pile up; the sweep must not read them again.
+            cur.execute(
+                f"INSERT INTO {table} (case_id, assignment_id, organization_id, stage, point, limit_value,"
+                " limit_unit, started_at, due_at, warn_at, warned_at, breached_at, outcome)"
+                " SELECT %s + mod(i, %s), %s + mod(i, %s), %s + mod(i, %s), 'draft', '11', 60, 'working_minutes',"
+                " %s - interval '10 days', %s - interval '9 days' - (i || ' seconds')::interval,"
+                " %s - interval '9 days 1 hour', %s - interval '9 days 1 hour', %s - interval '9 days', ''"
+                " FROM generate_series(1, %s) AS i",
+                [first_case, n_cases, first_assignment, n_cases, first_org, ORGANIZATIONS] + [now] * 5 + [args.overdue],
             )
             cur.execute(
-                f"INSERT INTO {table} (case_id, stage, point, limit_value, limit_unit, started_at, due_at, warn_at,"
-                " warned_at, closed_at, outcome)"
-                " SELECT %s + mod(i, %s), 'draft', '11', 60, 'working_minutes', %s - interval '30 days',"
-                " %s - interval '29 days', %s - interval '29 days 1 hour', %s - interval '29 days 1 hour',"
-                " %s - interval '29 days 2 hours', 'met' FROM generate_series(1, %s) AS i",
-                [first_case, n_cases, now, now, now, now, now, args.closed],
+                f"INSERT INTO {table} (case_id, assignment_id, organization_id, stage, point, limit_value,"
+                " limit_unit, started_at, due_at, warn_at, warned_at, closed_at, closed_by_id, outcome)"
+                " SELECT %s + mod(i, %s), %s + mod(i, %s), %s + mod(mod(i, %s), %s), 'draft', '11', 60,"
+                " 'working_minutes', %s - interval '30 days', %s - interval '29 days', %s - interval '29 days 1 hour',"
+                " %s - interval '29 days 1 hour', %s - interval '29 days 2 hours', %s + mod(i, %s), 'met'"
+                " FROM generate_series(1, %s) AS i",
+                [first_case, n_cases, first_assignment, n_cases, first_org, n_cases, ORGANIZATIONS]
+                + [now] * 5
+                + [first_user, USERS, args.closed],
             )
-            print(f"filled {args.rows:,} open (+{args.closed:,} closed) deadlines: {time.perf_counter() - t0:.1f} s")
+            print(
+                f"filled {args.rows:,} open (+{args.overdue:,} open, already breached; +{args.closed:,} closed)"
+                f" deadlines: {time.perf_counter() - t0:.1f} s"
+            )
         else:
             cur.execute(
-                f"UPDATE {table} SET warned_at = NULL, breached_at = NULL"
-                " WHERE closed_at IS NULL AND (warned_at IS NOT NULL OR breached_at IS NOT NULL)"
+                f"UPDATE {table} SET warned_at = NULL, breached_at = NULL WHERE closed_at IS NULL"
+                " AND (warned_at IS NOT NULL OR breached_at IS NOT NULL) AND due_at > %s - interval '1 day'",
+                [now],
             )
             cur.execute(
                 f"UPDATE {table} SET closed_at = NULL, outcome = '' WHERE outcome = 'lapsed' AND due_at <= %s", [now]
             )
-        cur.execute(f"VACUUM ANALYZE {table}")
+            # As filled: the lapse pass then rewrites the nearest deadline of the same cases again.
+            cur.execute("UPDATE cases_case SET next_due_at = NULL WHERE next_due_at IS NOT NULL")
+            cur.execute("UPDATE cases_caseorganization SET next_due_at = NULL WHERE next_due_at IS NOT NULL")
+        # As autovacuum would have left them: statistics for the planner, hint bits set.
+        for filled in (table, "cases_case", "cases_assignment", "cases_caseorganization"):
+            cur.execute(f"VACUUM ANALYZE {filled}")
         cur.execute(f"SELECT count(*) FILTER (WHERE closed_at IS NULL), count(*) FROM {table}")
         open_rows, all_rows = cur.fetchone()
-        cur.execute(f"SELECT count(*) FROM {table} WHERE closed_at IS NULL AND due_at <= %s", [now])
-        due_rows = cur.fetchone()[0]
-        print(f"rows: {all_rows:,} total, {open_rows:,} open, {due_rows:,} due at {now.isoformat()}")
+        cur.execute(
+            f"SELECT count(*) FILTER (WHERE breached_at IS NULL), count(*) FILTER (WHERE breached_at IS NOT NULL)"
+            f" FROM {table} WHERE closed_at IS NULL AND due_at <= %s",
+            [now],
+        )
+        due_rows, piled_rows = cur.fetchone()
+        print(
+            f"rows: {all_rows:,} total, {open_rows:,} open, {due_rows:,} due at {now.isoformat()}"
+            f" (+{piled_rows:,} open, breached earlier)"
+        )
 
         print("\nquery plans (EXPLAIN ANALYZE, rolled back):")
-        statements = [
-            ("lapse", sweep_module._lapse_sql(), ["lapsed", now, "return_window", sweep_module.BATCH_SIZE]),
-            ("breach", sweep_module._breach_sql(), [now, now, now, "return_window", sweep_module.BATCH_SIZE]),
-            ("warn", sweep_module._warn_sql(), [now, now, sweep_module.BATCH_SIZE]),
-        ]
-        for name, sql, params in statements:
+        for name, (sql, params) in sweep_module.statements(now).items():
             with transaction.atomic():
                 cur.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
                 plan = [row[0] for row in cur.fetchall()]
@@ -152,6 +239,10 @@ def main() -> None:
         calibration = time.perf_counter() - t0
         cur.execute("DROP TABLE bench_calibration")
         print(f"\ncalibration: UPDATE of {n_due:,} rows of a 2-column table: {calibration * 1000:.0f} ms")
+        # Not in the middle of the checkpoint the fill's gigabyte of WAL triggers; and, as in
+        # production (a checkpoint every few minutes), the first change of each page after it
+        # writes the whole page to the WAL — also the pages the rolled-back plans above touched.
+        cur.execute("CHECKPOINT")
 
     events = {"deadline_warned": 0, "deadline_breached": 0}
 
@@ -173,6 +264,9 @@ def main() -> None:
         finally:
             connection.close()
 
+    with connection.cursor() as cur:
+        cur.execute(WAL_AND_CHECKPOINTS)
+        wal_before, checkpoints_before = cur.fetchone()
     threads = [threading.Thread(target=consumer) for _ in range(args.consumers)]
     t0 = time.perf_counter()
     for t in threads:
@@ -180,19 +274,27 @@ def main() -> None:
     for t in threads:
         t.join()
     full = time.perf_counter() - t0
+    with connection.cursor() as cur:
+        cur.execute(WAL_AND_CHECKPOINTS)
+        wal_after, checkpoints_after = cur.fetchone()
     result = sweep_module.SweepResult(
         warned=[i for r in results for i in r.warned],
         breached=[i for r in results for i in r.breached],
         lapsed=[i for r in results for i in r.lapsed],
         seconds=results[0].seconds if len(results) == 1 else {},
     )
-    assert len(set(result.breached)) == len(result.breached), "a row was breached twice"
+    for marked in (result.warned, result.breached, result.lapsed):
+        assert len(set(marked)) == len(marked), "a row was marked twice"
     print(f"\nconsumers: {args.consumers}, batch size: {batch}")
     t0 = time.perf_counter()
     idle = sweep_module.sweep(now + dt.timedelta(seconds=30), publish=count)
     idle_time = time.perf_counter() - t0
     phases = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in result.seconds.items())
     print(f"\nfull sweep: {full * 1000:.0f} ms — {result} ({phases}); events {events}")
+    print(
+        f"  WAL written: {float(wal_after - wal_before) / 1e6:.1f} MB;"
+        f" checkpoints started during the sweep: {checkpoints_after - checkpoints_before}"
+    )
     t0 = time.perf_counter()
     sweep_module.sweep(now + dt.timedelta(seconds=60), publish=count)
     idle_again = time.perf_counter() - t0

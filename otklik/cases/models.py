@@ -242,15 +242,15 @@ class Deadline(models.Model):
 
     # Index budget: every mark of the sweep (warned_at, breached_at, a lapse's closed_at) changes a
     # column of a partial index's predicate, so no mark is a HOT update: each one writes a new entry
-    # into every index the marked row is still in. Only indexes that some query needs are kept, and
-    # the ones for columns the sweep's rows leave empty are partial on "IS NOT NULL".
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")  # deadlines of a case
+    # into every index the marked row is still in. Only indexes some query needs are kept, and those
+    # on often empty columns (assignment, user, closed_by) are partial ("IS NOT NULL"). See 0005.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
     assignment = models.ForeignKey(
         Assignment, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines", db_index=False
     )
     stage = models.CharField(_("этап"), max_length=32)
     point = models.CharField(_("пункт регламента"), max_length=16)
-    # reports filter by organization
+    # Indexed: the dashboard and reports filter by organization.
     organization = models.ForeignKey(Organization, on_delete=models.SET_NULL, null=True, blank=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, db_index=False)
     limit_value = models.PositiveIntegerField()

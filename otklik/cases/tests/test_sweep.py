@@ -87,6 +87,21 @@ def test_it_lapses_an_unused_return_window_without_a_breach(case):
     assert sweep(NOW, publish=rec).lapsed == []
 
 
+def test_it_refreshes_the_nearest_deadline_of_every_lapsed_case(cast, monkeypatch):
+    from otklik.cases import sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module, "REFRESH_CHUNK", 2)
+    cases = [Case.objects.create(municipality=cast.municipality, status="assigned") for _ in range(5)]
+    for c in cases:
+        window = _deadline(c, stage="return_window", due_in=-1, warn_in=-10)
+        draft = _deadline(c, due_in=60, warn_in=50)
+        Case.objects.filter(pk=c.pk).update(next_due_at=window.due_at)
+    assert len(sweep(NOW, publish=Recorder()).lapsed) == 5
+    assert set(Case.objects.filter(pk__in=[c.pk for c in cases]).values_list("next_due_at", flat=True)) == {
+        draft.due_at
+    }
+
+
 def test_it_works_in_batches(case):
     ids = {_deadline(case, due_in=-1, warn_in=-5).pk for _ in range(7)}
     result = sweep(NOW, batch_size=3, publish=Recorder())
