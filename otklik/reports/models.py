@@ -13,6 +13,9 @@ class MonthlyReport(models.Model):
     month = models.DateField(_("месяц"), help_text=_("Первое число месяца отчёта."))
     generated_at = models.DateTimeField(_("сформирован"))
     data = models.JSONField(_("содержание"))
+    # The document's header and signature block as they were when it was made: a reprint from the
+    # archive names the same administration and official even after people change.
+    letterhead = models.JSONField(_("реквизиты документа"), default=dict, blank=True)
     violations = models.PositiveIntegerField(_("нарушений"), default=0)
     sent_at = models.DateTimeField(_("направлен"), null=True, blank=True)
 

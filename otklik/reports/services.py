@@ -99,10 +99,11 @@ def document_date(row: MonthlyReport) -> str:
 def report_pdf(row: MonthlyReport) -> bytes:
     """The archived report as the PDF document that was sent (from the frozen snapshot)."""
     municipality = row.municipality
+    letterhead = row.letterhead or {}  # reports archived before letterheads were kept: today's
     return exports.violations_pdf(
         ViolationReport.from_json(row.data),
-        authority=authority(municipality),
-        signer=signer(municipality),
+        authority=letterhead.get("authority") or authority(municipality),
+        signer=letterhead.get("signer") or signer(municipality),
         date_label=document_date(row),
     )
 
@@ -143,6 +144,7 @@ def generate(
                 generated_at=now,
                 data=report.to_json(),
                 violations=len(report.rows),
+                letterhead={"authority": authority(municipality), "signer": signer(municipality)},
             )
     except IntegrityError:  # another consumer was first
         return None
