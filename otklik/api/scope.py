@@ -29,12 +29,9 @@ def cases_for(principal: Principal, *, permission: str = "read") -> QuerySet[Cas
     return visible_cases(principal.user)
 
 
-def case_with_assignments(principal: Principal, case_id: int) -> tuple[Case, list[Assignment]]:
-    """The case and all its assignments (with organizations), if the principal may see it.
-
-    For reads that show the assignments anyway: visibility is decided from the rows
-    already loaded instead of another query.
-    """
+def _case(principal: Principal, case_id: int) -> tuple[Case, bool]:
+    """The case (with municipality, post without its raw payload, topic), and whether the
+    principal is a service token — whose only right to a case is its municipality."""
     case = (
         Case.objects.select_related("municipality", "primary_post", "topic")
         .defer("primary_post__raw")  # the network's payload: never shown, can be large
@@ -43,30 +40,35 @@ def case_with_assignments(principal: Principal, case_id: int) -> tuple[Case, lis
     )
     if case is None:
         raise NotVisible(NOT_FOUND)
-    assignments = list(case.assignments.select_related("organization").order_by("pk"))
-    if principal.service is not None:
-        service = principal.require_service("read")
-        if case.municipality_id != service.municipality_id:
-            raise NotVisible(NOT_FOUND)
-        return case, assignments
-    from otklik.cases.access import is_visible
-
-    if not is_visible(principal.user, case, assignments=assignments):
+    if principal.service is None:
+        return case, False
+    if case.municipality_id != principal.require_service("read").municipality_id:
         raise NotVisible(NOT_FOUND)
+    return case, True
+
+
+def case_with_assignments(principal: Principal, case_id: int) -> tuple[Case, list[Assignment]]:
+    """The case and all its assignments (with organizations), if the principal may see it.
+
+    For reads that show the assignments anyway: visibility is decided from the rows
+    already loaded instead of another query.
+    """
+    case, by_service = _case(principal, case_id)
+    assignments = list(case.assignments.select_related("organization").order_by("pk"))
+    if not by_service:
+        from otklik.cases.access import is_visible
+
+        if not is_visible(principal.user, case, assignments=assignments):
+            raise NotVisible(NOT_FOUND)
     return case, assignments
 
 
 def case_for(principal: Principal, case_id: int, *, for_action: str = "view") -> Case:
     """The case, if the principal may see it (and do ``for_action``); NotVisible (404) otherwise."""
-    case = Case.objects.select_related("municipality", "primary_post", "topic").filter(pk=case_id).first()
-    if case is None:
-        raise NotVisible(NOT_FOUND)
-    if principal.service is not None:
-        if for_action != "view":
-            principal.require_user()
-        service = principal.require_service("read")
-        if case.municipality_id != service.municipality_id:
-            raise NotVisible(NOT_FOUND)
+    if principal.service is not None and for_action != "view":
+        principal.require_user()  # a service token has no personal rights: refused before any lookup
+    case, by_service = _case(principal, case_id)
+    if by_service:
         return case
     from otklik.cases.access import access_case
 

@@ -87,8 +87,7 @@ def list_rows(cases: QuerySet[Case], limit: int) -> list[dict[str, Any]]:
         *ROW_VALUES.values(), "text_head"
     )[:limit]
     by_id = {row[0]: dict(zip(keys, row, strict=True)) for row in rows}
-    ids = list(by_id)
-    if not ids:
+    if not by_id:
         return []
     refs: dict[int, list[dict[str, Any]]] = {pk: [] for pk in by_id}
     active = (
@@ -98,7 +97,7 @@ def list_rows(cases: QuerySet[Case], limit: int) -> list[dict[str, Any]]:
     )
     for case_id, *fields in active:
         refs[case_id].append(dict(zip(ASSIGNMENT_VALUES, fields, strict=True)))
-    return [_row(by_id[pk], by_id[pk]["text_head"], refs[pk]) for pk in ids if pk in by_id]
+    return [_row(v, v["text_head"], refs[pk]) for pk, v in by_id.items()]
 
 
 def _row(v: dict[str, Any], text: str | None, assignments: list[dict[str, Any]]) -> dict[str, Any]:

@@ -163,7 +163,10 @@ def finish(case: Case, fields: Iterable[str]) -> Case:
     case.version += 1
     case.next_due_at = deadlines.next_due(case)
     case.save(update_fields=sorted({*fields, "version", "next_due_at", "updated_at"}))
-    CaseOrganization.objects.filter(case=case).update(next_due_at=case.next_due_at)
+    # The organizations' copy, written only where it differs (most actions keep the nearest deadline).
+    CaseOrganization.objects.filter(case=case).exclude(next_due_at=case.next_due_at).update(
+        next_due_at=case.next_due_at
+    )
     return case
 
 

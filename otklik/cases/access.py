@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
 
 from otklik.cases.errors import ActionForbidden, NotVisible
-from otklik.cases.models import Assignment, Case, CaseOrganization
+from otklik.cases.models import Assignment, Case
 from otklik.cases.workflow import CLOSED_STATUSES, Status
 from otklik.directory.models import Role
 from otklik.directory.roles import UserScope, scope_of
@@ -132,13 +132,6 @@ def single_organization(user: Any) -> int | None:
     if len(scope.organization_ids) != 1:
         return None
     return next(iter(scope.organization_ids))
-
-
-def organization_cases(organization_id: int) -> QuerySet[CaseOrganization]:
-    """The cases ``organization_id`` sees (exactly ``visible_cases`` of its single-organization
-    executors), as ``CaseOrganization`` rows whose ``next_due_at`` mirrors the case's: a list
-    in deadline order reads them from one index instead of sorting all the organization's cases."""
-    return CaseOrganization.objects.filter(organization_id=organization_id)
 
 
 def is_visible(user: Any, case: Case, *, assignments: list[Assignment] | None = None) -> bool:

@@ -149,7 +149,7 @@ class CaseOrganization(models.Model):
     One row per (organization, case), created with the assignment, carrying a copy of
     ``Case.next_due_at`` (kept equal by every action and by the sweep), so that an
     executor's list is read in deadline order straight from one index instead of sorting
-    every case the organization ever had (see ``otklik.cases.access.organization_cases``).
+    every case the organization ever had (the API case list, ``otklik.api.endpoints.cases``).
     Who may see what is still decided by assignments (``visible_cases``); this is an index.
     """
 

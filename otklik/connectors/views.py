@@ -102,12 +102,10 @@ class IntervalForm(forms.ModelForm):
         fields = ["enabled", "interval_minutes"]
 
 
-class ManualForm(forms.Form):
+class MunicipalityForm(forms.Form):
+    """A form for one of the municipalities the user works for (hidden when there is only one)."""
+
     municipality = forms.ModelChoiceField(queryset=Municipality.objects.none(), label="Муниципалитет")
-    url = forms.CharField(label="Ссылка на сообщение", required=False, max_length=1000)
-    text = forms.CharField(label="Текст сообщения", widget=forms.Textarea(attrs={"rows": 6}), max_length=100_000)
-    author_name = forms.CharField(label="Автор", required=False, max_length=300)
-    published_at = forms.DateTimeField(label="Опубликовано", required=False, help_text="Пусто — сейчас.")
 
     def __init__(self, *args: Any, municipalities: list[Municipality], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -116,6 +114,13 @@ class ManualForm(forms.Form):
         if len(municipalities) == 1:
             field.initial = municipalities[0]
             field.widget = forms.HiddenInput()
+
+
+class ManualForm(MunicipalityForm):
+    url = forms.CharField(label="Ссылка на сообщение", required=False, max_length=1000)
+    text = forms.CharField(label="Текст сообщения", widget=forms.Textarea(attrs={"rows": 6}), max_length=100_000)
+    author_name = forms.CharField(label="Автор", required=False, max_length=300)
+    published_at = forms.DateTimeField(label="Опубликовано", required=False, help_text="Пусто — сейчас.")
 
     def clean_url(self) -> str:
         url = self.cleaned_data["url"].strip()
@@ -151,17 +156,8 @@ def manual_entry(request: HttpRequest) -> HttpResponse:
     return render(request, "connectors/manual.html", {"form": form})
 
 
-class ImportForm(forms.Form):
-    municipality = forms.ModelChoiceField(queryset=Municipality.objects.none(), label="Муниципалитет")
+class ImportForm(MunicipalityForm):
     file = forms.FileField(label="Файл CSV, XLSX или JSON")
-
-    def __init__(self, *args: Any, municipalities: list[Municipality], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["municipality"]
-        field.queryset = Municipality.objects.filter(pk__in=[m.pk for m in municipalities])  # type: ignore[attr-defined]
-        if len(municipalities) == 1:
-            field.initial = municipalities[0]
-            field.widget = forms.HiddenInput()
 
 
 @login_required

@@ -62,11 +62,6 @@ def archived_row(municipality: Municipality, year: int, month: int) -> MonthlyRe
     return MonthlyReport.objects.filter(municipality=municipality, month=dt.date(year, month, 1)).first()
 
 
-def archived(municipality: Municipality, year: int, month: int) -> ViolationReport | None:
-    row = archived_row(municipality, year, month)
-    return ViolationReport.from_json(row.data) if row else None
-
-
 def month_report(
     municipality: Municipality, year: int, month: int, *, live: bool = False
 ) -> tuple[ViolationReport, MonthlyReport | None]:

@@ -8,27 +8,15 @@ SQLite cannot index NULLS LAST and its demo-sized databases do not need it.
 
 from django.db import migrations
 
+from otklik.cases.migrations._postgres import postgres_indexes
+
 INDEXES = {
-    "case_inbox_order_idx": "(municipality_id, next_due_at ASC NULLS LAST, id ASC)",
-    "case_api_order_idx": "(municipality_id, next_due_at ASC NULLS LAST, id DESC)",
+    "case_inbox_order_idx": "cases_case (municipality_id, next_due_at ASC NULLS LAST, id ASC)",
+    "case_api_order_idx": "cases_case (municipality_id, next_due_at ASC NULLS LAST, id DESC)",
 }
-
-
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, columns in INDEXES.items():
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON cases_case {columns}")
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name in INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):
     dependencies = [("cases", "0001_initial")]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [postgres_indexes(INDEXES)]

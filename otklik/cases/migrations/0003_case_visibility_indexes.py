@@ -10,27 +10,15 @@ per page (see bench/api.py and docs/notes).
 
 from django.db import migrations
 
+from otklik.cases.migrations._postgres import postgres_indexes
+
 INDEXES = {
     "case_visibility_cover_idx": "cases_case (id) INCLUDE (municipality_id, status, next_due_at)",
     "assignment_org_case_idx": "cases_assignment (organization_id, case_id)",
 }
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name, target in INDEXES.items():
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for name in INDEXES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
-
-
 class Migration(migrations.Migration):
     dependencies = [("cases", "0002_inbox_order_indexes")]
 
-    operations = [migrations.RunPython(create, drop)]
+    operations = [postgres_indexes(INDEXES)]
