@@ -111,6 +111,12 @@ DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     try:
         DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+        if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+            # Server-side prepared statements, used only by the API's hot reads (otklik/api/pgjson.py:
+            # Django's own queries bind on the client and are never prepared): a statement run
+            # twice on a connection is planned once. 0 switches off (a pooler in transaction mode).
+            prepare = env_int("DB_PREPARE_THRESHOLD", 2)
+            DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = prepare or None
     except ValueError as exc:
         raise ImproperlyConfigured(
             f"DATABASE_URL: не удалось разобрать адрес базы данных ({exc}). "

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.functions import Left
 from django.http import HttpResponse
 from django.utils.translation import get_language
 
+from otklik.api import pgjson
 from otklik.api.auth import Principal
 from otklik.cases.models import Assignment, Case, Post
 from otklik.cases.workflow import Status
 
-LIST_TEXT = 500
+LIST_TEXT = pgjson.LIST_TEXT
 
 
 _ENCODER = DjangoJSONEncoder()
@@ -30,8 +33,11 @@ def json_response(data: Any) -> HttpResponse:
     orjson writes datetimes as RFC 3339 (UTC as ``Z``) itself; anything else it does not
     know (lazy translations, decimals, durations) goes through Django's encoder.
     """
-    body = orjson.dumps(data, default=_ENCODER.default, option=orjson.OPT_UTC_Z)
-    return HttpResponse(body, content_type="application/json; charset=utf-8")
+    return HttpResponse(dumps(data), content_type="application/json; charset=utf-8")
+
+
+def dumps(data: Any) -> bytes:
+    return orjson.dumps(data, default=_ENCODER.default, option=orjson.OPT_UTC_Z)
 
 
 def _assignment_refs(assignments: list[Assignment]) -> list[dict[str, Any]]:
@@ -79,12 +85,23 @@ ASSIGNMENT_VALUES = {
 }
 
 
-def list_rows(cases: QuerySet[Case], limit: int) -> list[dict[str, Any]]:
-    """List rows of the first ``limit`` cases of an ordered queryset, in its order, in two
-    queries (the cases with their post, topic and municipality; their active assignments)."""
-    keys = (*ROW_VALUES, "text_head")
+def list_rows(cases: QuerySet[Case], due: str, order: str, limit: int) -> list[tuple[int, Any, bytes]]:
+    """The first ``limit`` cases of an ordered queryset, in its order, as ``(id, sort
+    deadline, row JSON)``: ``due`` names the deadline the queryset is sorted by.
+
+    PostgreSQL renders the rows itself in one query (``pgjson.list_page``); elsewhere two
+    queries (the cases with their post, topic and municipality; their active assignments).
+    """
+    if connections[cases.db].vendor == "postgresql":
+        return pgjson.list_page(cases.values_list("pk", due)[:limit], order, _labels_json())
+    return reference_rows(cases, due, limit)
+
+
+def reference_rows(cases: QuerySet[Case], due: str, limit: int) -> list[tuple[int, Any, bytes]]:
+    """``list_rows`` built in Python (SQLite; on PostgreSQL the tests' reference)."""
+    keys = (*ROW_VALUES, "text_head", "due")
     rows = cases.annotate(text_head=Left("primary_post__text", LIST_TEXT)).values_list(
-        *ROW_VALUES.values(), "text_head"
+        *ROW_VALUES.values(), "text_head", due
     )[:limit]
     by_id = {row[0]: dict(zip(keys, row, strict=True)) for row in rows}
     if not by_id:
@@ -97,7 +114,7 @@ def list_rows(cases: QuerySet[Case], limit: int) -> list[dict[str, Any]]:
     )
     for case_id, *fields in active:
         refs[case_id].append(dict(zip(ASSIGNMENT_VALUES, fields, strict=True)))
-    return [_row(v, v["text_head"], refs[pk]) for pk, v in by_id.items()]
+    return [(pk, v["due"], dumps(_row(v, v["text_head"], refs[pk]))) for pk, v in by_id.items()]
 
 
 def _row(v: dict[str, Any], text: str | None, assignments: list[dict[str, Any]]) -> dict[str, Any]:
@@ -124,6 +141,18 @@ def _row(v: dict[str, Any], text: str | None, assignments: list[dict[str, Any]])
         "repeat_of": v["repeat_of"],
         "assignments": assignments,
     }
+
+
+def _labels_json() -> str:
+    """``{status: label}`` in the current language, as JSON (for PostgreSQL to look up)."""
+    language = get_language()
+    text = _LABELS_JSON.get(language)
+    if text is None:
+        text = _LABELS_JSON[language] = orjson.dumps({s.value: str(s.label) for s in Status}).decode()
+    return text
+
+
+_LABELS_JSON: dict[str | None, str] = {}
 
 
 def _status_label(status: str) -> str:
@@ -185,16 +214,19 @@ def _post(p: Post) -> dict[str, Any]:
     }
 
 
-def case_detail(case: Case | int, principal: Principal, assignments: list[Assignment] | None = None) -> dict[str, Any]:
-    """The full case; pass a Case loaded with municipality, primary_post and topic (and, if
-    loaded, all its assignments with their organizations) to save queries."""
-    if not isinstance(case, Case):
-        case = Case.objects.select_related("municipality", "primary_post", "topic").get(pk=case)
-    if assignments is None:
-        assignments = list(case.assignments.select_related("organization").order_by("pk"))
+def case_detail_json(case: Case, principal: Principal, assignments: list[Assignment]) -> bytes:
+    """``case_detail`` as JSON; on PostgreSQL its collections (thread, drafts, publications,
+    deadlines, events) are rendered by the database in one query instead of five."""
+    if connections[case._state.db or "default"].vendor != "postgresql":
+        return dumps(case_detail(case, principal, assignments))
+    collections, statuses = pgjson.detail_collections(case.pk, case._state.db or "default")
+    head = dumps(_detail_head(case, principal, assignments, [SimpleNamespace(status=s) for s in statuses]))
+    # Two JSON objects joined into one: {head…} + {collections…} → {head…, collections…}.
+    return head[:-1] + b"," + collections[1:]
+
+
+def _detail_head(case: Case, principal: Principal, assignments: list[Assignment], publications: list[Any]) -> dict:
     row = case_row(case, [a for a in assignments if a.is_active], full_text=True)
-    thread = list(case.posts.defer("raw").order_by("published_at", "pk"))
-    publications = list(case.publications.order_by("pk"))
     if principal.user is not None:
         from otklik.cases.access import allowed_actions
 
@@ -208,7 +240,6 @@ def case_detail(case: Case | int, principal: Principal, assignments: list[Assign
             "significant_reason": case.significant_reason,
             "closed_at": case.closed_at,
             "message": _post(case.primary_post) if case.primary_post else None,
-            "thread": [_post(p) for p in thread],
             "assignments_full": [
                 {
                     "id": a.pk,
@@ -227,6 +258,25 @@ def case_detail(case: Case | int, principal: Principal, assignments: list[Assign
                 }
                 for a in assignments
             ],
+            "allowed_actions": allowed,
+        }
+    )
+    return row
+
+
+def case_detail(case: Case | int, principal: Principal, assignments: list[Assignment] | None = None) -> dict[str, Any]:
+    """The full case; pass a Case loaded with municipality, primary_post and topic (and, if
+    loaded, all its assignments with their organizations) to save queries."""
+    if not isinstance(case, Case):
+        case = Case.objects.select_related("municipality", "primary_post", "topic").get(pk=case)
+    if assignments is None:
+        assignments = list(case.assignments.select_related("organization").order_by("pk"))
+    thread = list(case.posts.defer("raw").order_by("published_at", "pk"))
+    publications = list(case.publications.order_by("pk"))
+    row = _detail_head(case, principal, assignments, publications)
+    row.update(
+        {
+            "thread": [_post(p) for p in thread],
             "drafts": [
                 {
                     "id": d.pk,
@@ -289,7 +339,6 @@ def case_detail(case: Case | int, principal: Principal, assignments: list[Assign
                 }
                 for e in case.events.order_by("created_at", "pk")
             ],
-            "allowed_actions": allowed,
         }
     )
     return row

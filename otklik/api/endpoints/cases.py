@@ -17,7 +17,7 @@ from otklik.api.auth import ApiRequest, Principal
 from otklik.api.errors import ApiError, ErrorOut
 from otklik.api.schemas import CaseDetail, CasePage
 from otklik.api.scope import case_with_assignments, cases_for
-from otklik.api.serialize import case_detail, json_response, list_rows
+from otklik.api.serialize import case_detail_json, dumps, list_rows
 from otklik.cases.access import single_organization
 from otklik.cases.models import Assignment, Case
 from otklik.cases.workflow import CLOSED_STATUSES, Status
@@ -117,7 +117,7 @@ def _decode(cursor: str) -> dict:
         raise ApiError(400, "invalid_cursor", "Некорректный курсор: возьмите его из next_cursor.") from None
 
 
-def _page(principal: Principal, f: CaseFilters) -> tuple[list[dict[str, Any]], str | None]:
+def _page(principal: Principal, f: CaseFilters) -> tuple[list[tuple[int, Any, bytes]], str | None]:
     # An executor of one organization, nearest deadline first, is read in the order of that
     # organization's CaseOrganization index (its copy of next_due_at), so a page costs one
     # index range instead of sorting every case the organization ever had.
@@ -146,15 +146,15 @@ def _page(principal: Principal, f: CaseFilters) -> tuple[list[dict[str, Any]], s
                 qs = qs.filter(
                     Q(**{f"{due}__gt": c["d"]}) | Q(**{due: c["d"]}, pk__lt=c["id"]) | Q(**{f"{due}__isnull": True})
                 )
-    rows = list_rows(qs, f.limit + 1)
+    rows = list_rows(qs, due, f.order, f.limit + 1)
     more = len(rows) > f.limit
     rows = rows[: f.limit]
     if not more or not rows:
         return rows, None
-    last = rows[-1]
-    values: dict = {"id": last["id"]}
+    last_id, last_due, _ = rows[-1]
+    values: dict = {"id": last_id}
     if f.order == "deadline":
-        values["d"] = last["next_due_at"].isoformat() if last["next_due_at"] else None
+        values["d"] = last_due.isoformat() if last_due else None
     return rows, _encode(values)
 
 
@@ -166,7 +166,9 @@ def list_cases(request: ApiRequest, filters: Query[CaseFilters]) -> HttpResponse
     он видит обращения своего муниципалитета.
     """
     rows, next_cursor = _page(request.auth, filters)
-    return json_response({"items": rows, "next_cursor": next_cursor})
+    # Rows arrive as JSON already (see serialize.list_rows): the page is assembled around them.
+    body = b'{"items":[' + b",".join(row for _, _, row in rows) + b'],"next_cursor":' + dumps(next_cursor) + b"}"
+    return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
 @router.get("/cases/{int:case_id}", response={200: CaseDetail, **ERRORS}, summary="Обращение")
@@ -174,4 +176,5 @@ def get_case(request: ApiRequest, case_id: int) -> HttpResponse:
     """Обращение целиком: сообщение и ветка, назначения, проекты ответов, публикации, сроки,
     журнал событий и действия, доступные вызывающему сейчас. 404 — если обращение не видно."""
     case, assignments = case_with_assignments(request.auth, case_id)
-    return json_response(case_detail(case, request.auth, assignments))
+    body = case_detail_json(case, request.auth, assignments)
+    return HttpResponse(body, content_type="application/json; charset=utf-8")

@@ -1,0 +1,287 @@
+"""The hot reads rendered as JSON by PostgreSQL itself.
+
+A page of 50 cases, loaded into Python and encoded again, cost several times its SQL
+(a timestamp object per value, a dict per row, a second query for the assignments). On
+PostgreSQL the case list and the collections of the case detail are instead built by the
+database (``json_build_object`` / ``json_agg``) and passed through as text. Which cases,
+in which order, stays the ORM's: the list wraps the queryset that ``_page`` built
+(visibility, filters, cursor) and only adds the columns. The shape is the one of
+``serialize.py`` (the reference, used on SQLite and by the actions) with one difference:
+timestamps are always written with microseconds (``2026-11-30T09:00:00.000000Z``).
+``tests/test_pgjson.py`` checks both renderings give the same values.
+
+Every column name is taken from the models, so a renamed field breaks the build of the
+SQL at the first request (and the tests), never silently.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import psycopg
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import DateTimeField, JSONField, Model, QuerySet
+
+from otklik.cases.models import Assignment, Case, CaseEvent, Deadline, Draft, Post, Publication
+from otklik.directory.models import Municipality, Organization, Topic
+
+LIST_TEXT = 500
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _table(model: type[Model]) -> str:
+    return _q(model._meta.db_table)
+
+
+def _col(model: type[Model], alias: str, name: str) -> str:
+    column = model._meta.get_field(name).column  # type: ignore[union-attr]
+    if not isinstance(column, str):
+        raise TypeError(f"{model.__name__}.{name} has no column")
+    return f"{alias}.{_q(column)}"
+
+
+def _ts(expr: str) -> str:
+    """A timestamp as RFC 3339 in UTC (NULL stays NULL, so JSON null)."""
+    return f"""to_char({expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+
+
+def _value(model: type[Model], alias: str, name: str) -> str:
+    """A model field as a JSON value: timestamps as text, JSON lists never anything else."""
+    field = model._meta.get_field(name)
+    col = _col(model, alias, name)
+    if isinstance(field, DateTimeField):
+        return _ts(col)
+    if isinstance(field, JSONField):
+        return f"CASE WHEN jsonb_typeof({col}) = 'array' THEN {col} ELSE '[]'::jsonb END"
+    return col
+
+
+def _object(model: type[Model], alias: str, fields: dict[str, str], **extra: str) -> str:
+    """``json_build_object`` of ``{key: field name}`` plus ``extra`` keys given as SQL."""
+    parts = [f"'{key}', {_value(model, alias, name)}" for key, name in fields.items()]
+    parts += [f"'{key}', {sql}" for key, sql in extra.items()]
+    return "json_build_object(" + ", ".join(parts) + ")"
+
+
+def _array(model: type[Model], alias: str, obj: str, where: str, order: tuple[str, ...]) -> str:
+    order_sql = ", ".join(_col(model, alias, name) for name in order)
+    sql = f"SELECT json_agg({obj} ORDER BY {order_sql}) FROM {_table(model)} {alias} WHERE {where}"  # noqa: S608 - names from the models
+    return f"COALESCE(({sql}), '[]'::json)"
+
+
+# ---- the case list ------------------------------------------------------------------------
+
+ASSIGNMENT_REF = {"id": "id", "organization_id": "organization", "role": "role", "status": "status"}
+
+
+@cache
+def _list_sql() -> str:
+    c, p, m, t = "c", "p", "m", "t"
+    a, o = "a", "o"
+    # The page's active assignments in one pass (one join with the organizations), not a
+    # subquery per case.
+    ref = _object(Assignment, a, ASSIGNMENT_REF, organization=_col(Organization, o, "short_name"))
+    assignments = (
+        f"SELECT {_col(Assignment, a, 'case')} AS case_id, json_agg({ref} ORDER BY {_col(Assignment, a, 'id')}) AS j "  # noqa: S608 - names from the models
+        f"FROM s JOIN {_table(Assignment)} {a} ON {_col(Assignment, a, 'case')} = s.id "
+        f"JOIN {_table(Organization)} {o} ON {_col(Organization, o, 'id')} = {_col(Assignment, a, 'organization')} "
+        f"WHERE {_col(Assignment, a, 'is_active')} GROUP BY 1"
+    )
+    topic_id = _col(Topic, t, "id")
+    row = ", ".join(
+        [
+            f"'id', {_col(Case, c, 'id')}",
+            f"'municipality', {_col(Municipality, m, 'slug')}",
+            f"'status', {_col(Case, c, 'status')}",
+            f"'status_label', lbl.j ->> {_col(Case, c, 'status')}",
+            f"'version', {_col(Case, c, 'version')}",
+            *(f"'{k}', {_value(Post, p, k)}" for k in ("network", "source_key", "url", "author_name")),
+            f"'text', COALESCE(LEFT({_col(Post, p, 'text')}, {LIST_TEXT}), '')",
+            f"'published_at', {_value(Post, p, 'published_at')}",
+            *(
+                f"'{k}', {_value(Case, c, k)}"
+                for k in ("created_at", "detected_at", "routed_at", "answered_at", "next_due_at")
+            ),
+            f"'topic', CASE WHEN {topic_id} IS NULL THEN NULL "
+            f"ELSE json_build_object('id', {topic_id}, 'name', {_col(Topic, t, 'name')}) END",
+            *(f"'{k}', {_value(Case, c, k)}" for k in ("is_significant", "excluded_reason")),
+            f"'repeat_of', {_col(Case, c, 'repeat_of')}",
+            "'assignments', COALESCE(asg.j, '[]'::json)",
+        ]
+    )
+    return (
+        # The labels' parameter first, then the page's own parameters, in the order of the text.
+        "WITH lbl(j) AS (SELECT %s::jsonb), s(id, due) AS ({page}), "  # noqa: S608 - names from the models
+        f"asg AS ({assignments}) "
+        f"SELECT s.id, s.due, json_build_object({row})::text FROM s CROSS JOIN lbl "
+        f"JOIN {_table(Case)} {c} ON {_col(Case, c, 'id')} = s.id "
+        f"JOIN {_table(Municipality)} {m} ON {_col(Municipality, m, 'id')} = {_col(Case, c, 'municipality')} "
+        f"LEFT JOIN {_table(Post)} {p} ON {_col(Post, p, 'id')} = {_col(Case, c, 'primary_post')} "
+        f"LEFT JOIN {_table(Topic)} {t} ON {topic_id} = {_col(Case, c, 'topic')} "
+        "LEFT JOIN asg ON asg.case_id = s.id "
+        "ORDER BY {order}"
+    )
+
+
+# The outer query's order for each page order of ``_page`` (the inner query has the same one;
+# a subquery's order is not kept by a join, so it is said again over the columns it returns).
+ORDERS = {"deadline": "s.due ASC NULLS LAST, s.id DESC", "-created": "s.id DESC"}
+
+
+def fetch(using: str, sql: str, params: Any) -> list[tuple[Any, ...]]:
+    """Run ``sql`` and return its rows. On PostgreSQL the parameters are bound by the server,
+    so that it can keep the plan (psycopg prepares a statement after ``DB_PREPARE_THRESHOLD``
+    runs on a connection; planning these statements cost as much as running them). Always
+    through Django's cursor wrapper, so the query is logged and counted like any other."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as plain:
+            plain.execute(sql, params)
+            return plain.fetchall()
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    # django-stubs type these as taking a wrapper; they wrap a DB-API cursor.
+    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)  # type: ignore[arg-type]
+    with cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def list_page(page: QuerySet[Any], order: str, labels_json: str) -> list[tuple[int, Any, bytes]]:
+    """``(id, sort deadline, row JSON)`` for each case of ``page`` — an ordered, sliced
+    ``values_list("pk", <deadline>)`` queryset — in ``order``, in one query."""
+    try:
+        inner, params = page.query.get_compiler(using=page.db).as_sql()
+    except EmptyResultSet:  # e.g. visible_cases() of someone who sees nothing: no query at all
+        return []
+    sql = _list_sql().replace("{page}", inner).replace("{order}", ORDERS[order])
+    return [(pk, due, text.encode()) for pk, due, text in fetch(page.db, sql, [labels_json, *params])]
+
+
+# ---- the case detail's collections --------------------------------------------------------
+
+POST = {
+    "id": "id",
+    "network": "network",
+    "source_key": "source_key",
+    "url": "url",
+    "author_id": "author_id",
+    "author_name": "author_name",
+    "author_url": "author_url",
+    "text": "text",
+    "attachments": "attachments",
+    "parent_key": "parent_key",
+    "published_at": "published_at",
+    "collected_at": "collected_at",
+    "account_id": "account",
+    "edited_at": "edited_at",
+    "deleted_at": "deleted_at",
+}
+DRAFT = {
+    "id": "id",
+    "kind": "kind",
+    "text": "text",
+    "attachments": "attachments",
+    "version": "version",
+    "organization_id": "organization",
+    "author_id": "author",
+    "submitted_at": "submitted_at",
+    "outcome": "outcome",
+    "reviewed_at": "reviewed_at",
+    "remarks": "remarks",
+}
+PUBLICATION = {
+    "id": "id",
+    "draft_id": "draft",
+    "kind": "kind",
+    "account_id": "account",
+    "status": "status",
+    "external_id": "external_id",
+    "url": "url",
+    "error": "error",
+    "created_at": "created_at",
+    "published_at": "published_at",
+}
+DEADLINE = {
+    "id": "id",
+    "stage": "stage",
+    "point": "point",
+    "assignment_id": "assignment",
+    "organization_id": "organization",
+    "user_id": "user",
+    "limit_value": "limit_value",
+    "limit_unit": "limit_unit",
+    "started_at": "started_at",
+    "due_at": "due_at",
+    "warn_at": "warn_at",
+    "warned_at": "warned_at",
+    "breached_at": "breached_at",
+    "closed_at": "closed_at",
+    "outcome": "outcome",
+}
+
+
+def _is_violation(alias: str) -> str:
+    """``Deadline.is_violation`` (a property) in SQL; the tests compare the two."""
+    col = lambda name: _col(Deadline, alias, name)  # noqa: E731
+    not_counted = ", ".join(f"'{o.value}'" for o in (Deadline.Outcome.CANCELLED, Deadline.Outcome.LAPSED))
+    return (
+        f"CASE WHEN {col('outcome')} IN ({not_counted}) THEN false "
+        f"WHEN {col('closed_at')} IS NOT NULL THEN {col('closed_at')} > {col('due_at')} "
+        f"ELSE {col('breached_at')} IS NOT NULL END"
+    )
+
+
+EVENT = {"id": "id", "kind": "kind", "actor_id": "actor", "created_at": "created_at"}
+
+
+@cache
+def _detail_sql() -> str:
+    data = _col(CaseEvent, "e", "data")
+    event = _object(
+        CaseEvent,
+        "e",
+        EVENT,
+        data=f"CASE WHEN jsonb_typeof({data}) = 'object' THEN {data} ELSE jsonb_build_object('value', {data}) END",
+    )
+    parts = {
+        "thread": _array(
+            Post, "p", _object(Post, "p", POST), f"{_col(Post, 'p', 'case')} = %(case)s", ("published_at", "id")
+        ),
+        "drafts": _array(
+            Draft, "d", _object(Draft, "d", DRAFT), f"{_col(Draft, 'd', 'case')} = %(case)s", ("version",)
+        ),
+        "publications": _array(
+            Publication,
+            "u",
+            _object(Publication, "u", PUBLICATION),
+            f"{_col(Publication, 'u', 'case')} = %(case)s",
+            ("id",),
+        ),
+        "deadlines": _array(
+            Deadline,
+            "l",
+            _object(Deadline, "l", DEADLINE, is_violation=_is_violation("l")),
+            f"{_col(Deadline, 'l', 'case')} = %(case)s",
+            ("started_at", "id"),
+        ),
+        "events": _array(CaseEvent, "e", event, f"{_col(CaseEvent, 'e', 'case')} = %(case)s", ("created_at", "id")),
+    }
+    body = ", ".join(f"'{key}', {sql}" for key, sql in parts.items())
+    statuses = (
+        f"ARRAY(SELECT {_col(Publication, 'u', 'status')} FROM {_table(Publication)} u "  # noqa: S608 - names from the models
+        f"WHERE {_col(Publication, 'u', 'case')} = %(case)s)"
+    )
+    return f"SELECT json_build_object({body})::text, {statuses}"
+
+
+def detail_collections(case_id: int, using: str = "default") -> tuple[bytes, list[str]]:
+    """The thread, drafts, publications, deadlines and events of a case as one JSON object
+    (text), and the statuses of its publications (for the actions on offer), in one query."""
+    ((text, statuses),) = fetch(using, _detail_sql(), {"case": case_id})
+    return text.encode(), list(statuses)
