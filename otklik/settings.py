@@ -111,12 +111,17 @@ DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     try:
         DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
-        if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-            # Server-side prepared statements, used only by the API's hot reads (otklik/api/pgjson.py:
-            # Django's own queries bind on the client and are never prepared): a statement run
-            # twice on a connection is planned once. 0 switches off (a pooler in transaction mode).
-            prepare = env_int("DB_PREPARE_THRESHOLD", 2)
-            DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = prepare or None
+        if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+            "DB_PREPARED_STATEMENTS", True
+        ):
+            # The API's hot reads (otklik/api/pgjson.py: token lookup, case detail, unfiltered
+            # case pages) are prepared statements kept with a generic plan: planning them cost
+            # as much as running them. Django's own queries bind on the client and are never
+            # prepared, so the plan setting touches nothing else. Off (0) behind a pooler in
+            # transaction mode.
+            options = DATABASES["default"].setdefault("OPTIONS", {})
+            options["prepare_threshold"] = 1_000_000  # only statements asked to be prepared are
+            options["options"] = (options.get("options", "") + " -c plan_cache_mode=force_generic_plan").strip()
     except ValueError as exc:
         raise ImproperlyConfigured(
             f"DATABASE_URL: не удалось разобрать адрес базы данных ({exc}). "

@@ -8,19 +8,18 @@ limited to one municipality and to its listed permissions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import connections, router
+from django.db import router
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
 from otklik.api.errors import ApiError
+from otklik.api.loader import Loader
 from otklik.api.models import PERSONAL_PREFIX, SERVICE_PREFIX, ApiToken, ServiceToken, hash_token
-from otklik.api.pgjson import fetch
 
 
 @dataclass
@@ -75,7 +74,7 @@ class TokenAuth(HttpBearer):
             model = ApiToken
         else:
             raise ApiError(401, "invalid_token", "Неизвестный токен API.")
-        row = _by_hash(model, "user" if model is ApiToken else "municipality", hash_token(token))
+        row = _BY_HASH[model].one(hash_token(token), router.db_for_read(model))
         if row is None:
             raise ApiError(401, "invalid_token", "Неизвестный токен API.")
         if row.is_revoked:
@@ -92,48 +91,11 @@ class TokenAuth(HttpBearer):
         return Principal(user=user, token=row)
 
 
-def _by_hash(model: Any, relation: str, digest: str) -> Any:
-    """The token with this hash and its ``relation`` (owner or municipality), in one query.
-
-    Every API call starts here, so the query is written once per model instead of being
-    compiled by the ORM on each request (that cost more than running it); values pass
-    through the same converters the ORM applies, and the instances are the ORM's own.
-    """
-    using = router.db_for_read(model)
-    sql, own, theirs, converters = _lookup(model, relation, using)
-    rows = fetch(using, sql, [digest])
-    if not rows:
-        return None
-    values = list(rows[0])
-    for i, convert in converters:
-        for fn in convert:
-            values[i] = fn(values[i], None, connections[using])
-    row = model.from_db(using, [f.attname for f in own], values[: len(own)])
-    related = model._meta.get_field(relation).related_model
-    setattr(row, relation, related.from_db(using, [f.attname for f in theirs], values[len(own) :]))
-    return row
-
-
-@cache
-def _lookup(model: Any, relation: str, using: str) -> tuple[str, list[Any], list[Any], list[tuple[int, list]]]:
-    connection = connections[using]
-    qn = connection.ops.quote_name
-    link = model._meta.get_field(relation)
-    related = link.related_model
-    own, theirs = list(model._meta.concrete_fields), list(related._meta.concrete_fields)
-    columns = [f"t.{qn(f.column)}" for f in own] + [f"r.{qn(f.column)}" for f in theirs]
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {qn(model._meta.db_table)} t "  # noqa: S608 - names from the models
-        f"JOIN {qn(related._meta.db_table)} r ON r.{qn(related._meta.pk.column)} = t.{qn(link.column)} "
-        f"WHERE t.{qn(model._meta.get_field('token_hash').column)} = %s"
-    )
-    converters = []
-    for i, (alias, field) in enumerate([*(("t", f) for f in own), *(("r", f) for f in theirs)]):
-        col = field.get_col(alias)
-        found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-        if found:
-            converters.append((i, found))
-    return sql, own, theirs, converters
+# A token with its owner (or municipality), by hash: the statement every API call starts with.
+_BY_HASH = {
+    ApiToken: Loader(ApiToken, ("user",), key="token_hash"),
+    ServiceToken: Loader(ServiceToken, ("municipality",), key="token_hash"),
+}
 
 
 class SessionAuth(NinjaSessionAuth):

@@ -22,6 +22,7 @@ from typing import Any
 import psycopg
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import DateTimeField, JSONField, Model, QuerySet
 
 from otklik.cases.models import Assignment, Case, CaseEvent, Deadline, Draft, Post, Publication
@@ -133,34 +134,61 @@ def _list_sql() -> str:
 ORDERS = {"deadline": "s.due ASC NULLS LAST, s.id DESC", "-created": "s.id DESC"}
 
 
-def fetch(using: str, sql: str, params: Any) -> list[tuple[Any, ...]]:
-    """Run ``sql`` and return its rows. On PostgreSQL the parameters are bound by the server,
-    so that it can keep the plan (psycopg prepares a statement after ``DB_PREPARE_THRESHOLD``
-    runs on a connection; planning these statements cost as much as running them). Always
-    through Django's cursor wrapper, so the query is logged and counted like any other."""
+class _Cursor(psycopg.Cursor):
+    """A psycopg cursor binding on the server, with a per-cursor choice to prepare."""
+
+    prepare: bool = False
+
+    def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs.setdefault("prepare", self.prepare)
+        return super().execute(query, params, **kwargs)
+
+
+class _DebugCursor(CursorDebugWrapper):
+    """Logs the statement as written: Django reads the executed text back from psycopg's
+    client-side binding, which a server-bound (prepared) statement does not have."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        with self.debug_sql(sql, params):
+            return CursorWrapper.execute(self, sql, params)
+
+
+def fetch(using: str, sql: str, params: Any, *, prepare: bool = False) -> list[tuple[Any, ...]]:
+    """Run ``sql`` and return its rows, through Django's cursor wrapper (so the query is logged
+    and counted like any other).
+
+    ``prepare``: on PostgreSQL, a statement whose best plan does not depend on its parameters
+    (a lookup by key, a page read from an index in order) is prepared on the connection and
+    planned once (with ``DB_PREPARED_STATEMENTS``, the default: the connection keeps generic
+    plans for prepared statements). Planning these statements cost as much as running them.
+    Django's own queries bind on the client and are never prepared.
+    """
     connection = connections[using]
     if connection.vendor != "postgresql":
         with connection.cursor() as plain:
             plain.execute(sql, params)
             return plain.fetchall()
     connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)
-    # django-stubs type these as taking a wrapper; they wrap a DB-API cursor.
-    cursor = connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)  # type: ignore[arg-type]
+    raw = _Cursor(connection.connection)
+    raw.prepare = prepare
+    cursor = _DebugCursor(raw, connection) if connection.queries_logged else CursorWrapper(raw, connection)
     with cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def list_page(page: QuerySet[Any], order: str, labels_json: str) -> list[tuple[int, Any, bytes]]:
+def list_page(
+    page: QuerySet[Any], order: str, labels_json: str, *, prepare: bool = False
+) -> list[tuple[int, Any, bytes]]:
     """``(id, sort deadline, row JSON)`` for each case of ``page`` — an ordered, sliced
-    ``values_list("pk", <deadline>)`` queryset — in ``order``, in one query."""
+    ``values_list("pk", <deadline>)`` queryset — in ``order``, in one query (``prepare``: see
+    :func:`fetch`; for pages whose filters do not change the best plan)."""
     try:
         inner, params = page.query.get_compiler(using=page.db).as_sql()
     except EmptyResultSet:  # e.g. visible_cases() of someone who sees nothing: no query at all
         return []
     sql = _list_sql().replace("{page}", inner).replace("{order}", ORDERS[order])
-    return [(pk, due, text.encode()) for pk, due, text in fetch(page.db, sql, [labels_json, *params])]
+    return [(pk, due, text.encode()) for pk, due, text in fetch(page.db, sql, [labels_json, *params], prepare=prepare)]
 
 
 # ---- the case detail's collections --------------------------------------------------------
@@ -283,5 +311,5 @@ def _detail_sql() -> str:
 def detail_collections(case_id: int, using: str = "default") -> tuple[bytes, list[str]]:
     """The thread, drafts, publications, deadlines and events of a case as one JSON object
     (text), and the statuses of its publications (for the actions on offer), in one query."""
-    ((text, statuses),) = fetch(using, _detail_sql(), {"case": case_id})
+    ((text, statuses),) = fetch(using, _detail_sql(), {"case": case_id}, prepare=True)
     return text.encode(), list(statuses)

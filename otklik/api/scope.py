@@ -12,12 +12,17 @@ from django.db.models import QuerySet
 
 from otklik.api.auth import Principal
 from otklik.api.errors import ApiError
+from otklik.api.loader import Loader
 from otklik.cases.errors import NotVisible
 from otklik.cases.models import Assignment, Case, Draft, Publication
 from otklik.directory.models import Municipality
 from otklik.directory.roles import scope_of
 
 NOT_FOUND = "Обращение не найдено."
+# The case with what every read of it shows (the network's raw payload of the post is never
+# shown and can be large: left out), and a case's assignments with their organizations.
+_CASE = Loader(Case, ("municipality", "primary_post", "topic"), defer=("primary_post.raw",))
+_ASSIGNMENTS = Loader(Assignment, ("organization",), key="case", order=("id",))
 
 
 def cases_for(principal: Principal, *, permission: str = "read") -> QuerySet[Case]:
@@ -32,12 +37,7 @@ def cases_for(principal: Principal, *, permission: str = "read") -> QuerySet[Cas
 def _case(principal: Principal, case_id: int) -> tuple[Case, bool]:
     """The case (with municipality, post without its raw payload, topic), and whether the
     principal is a service token — whose only right to a case is its municipality."""
-    case = (
-        Case.objects.select_related("municipality", "primary_post", "topic")
-        .defer("primary_post__raw")  # the network's payload: never shown, can be large
-        .filter(pk=case_id)
-        .first()
-    )
+    case = _CASE.one(case_id)
     if case is None:
         raise NotVisible(NOT_FOUND)
     if principal.service is None:
@@ -54,7 +54,7 @@ def case_with_assignments(principal: Principal, case_id: int) -> tuple[Case, lis
     already loaded instead of another query.
     """
     case, by_service = _case(principal, case_id)
-    assignments = list(case.assignments.select_related("organization").order_by("pk"))
+    assignments = _ASSIGNMENTS.all(case.pk)
     if not by_service:
         from otklik.cases.access import is_visible
 

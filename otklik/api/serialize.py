@@ -85,7 +85,9 @@ ASSIGNMENT_VALUES = {
 }
 
 
-def list_rows(cases: QuerySet[Case], due: str, order: str, limit: int) -> list[tuple[int, Any, bytes]]:
+def list_rows(
+    cases: QuerySet[Case], due: str, order: str, limit: int, *, prepare: bool = False
+) -> list[tuple[int, Any, bytes]]:
     """The first ``limit`` cases of an ordered queryset, in its order, as ``(id, sort
     deadline, row JSON)``: ``due`` names the deadline the queryset is sorted by.
 
@@ -93,7 +95,7 @@ def list_rows(cases: QuerySet[Case], due: str, order: str, limit: int) -> list[t
     queries (the cases with their post, topic and municipality; their active assignments).
     """
     if connections[cases.db].vendor == "postgresql":
-        return pgjson.list_page(cases.values_list("pk", due)[:limit], order, _labels_json())
+        return pgjson.list_page(cases.values_list("pk", due)[:limit], order, _labels_json(), prepare=prepare)
     return reference_rows(cases, due, limit)
 
 

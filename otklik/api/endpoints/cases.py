@@ -146,7 +146,10 @@ def _page(principal: Principal, f: CaseFilters) -> tuple[list[tuple[int, Any, by
                 qs = qs.filter(
                     Q(**{f"{due}__gt": c["d"]}) | Q(**{due: c["d"]}, pk__lt=c["id"]) | Q(**{f"{due}__isnull": True})
                 )
-    rows = list_rows(qs, due, f.order, f.limit + 1)
+    # Text search and date ranges are the filters whose best plan depends on their values: those
+    # pages are planned afresh each time, every other page by a plan kept on the connection.
+    steady = not (f.q or f.date_from or f.date_to)
+    rows = list_rows(qs, due, f.order, f.limit + 1, prepare=steady)
     more = len(rows) > f.limit
     rows = rows[: f.limit]
     if not more or not rows:
