@@ -246,7 +246,7 @@ OTKLIK_API_MAX_BODY = env_int("OTKLIK_API_MAX_BODY", 1024 * 1024)
 OTKLIK_API_RATE_LIMIT = env_str("OTKLIK_API_RATE_LIMIT", "600/m")
 OTKLIK_API_SERVICE_RATE_LIMIT = env_str("OTKLIK_API_SERVICE_RATE_LIMIT", "1200/m")
 if REDIS_URL and not TESTING:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "otklik.ops.cache.RedisCache", "LOCATION": REDIS_URL}}
 # Who holds which role (directory/roles.scope_of) is cached across requests only in a shared
 # cache, where a change of a membership or an organization reaches every process at once.
 OTKLIK_SCOPE_CACHE_SECONDS = env_int("OTKLIK_SCOPE_CACHE_SECONDS", 300 if REDIS_URL and not TESTING else 0)
