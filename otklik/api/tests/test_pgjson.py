@@ -215,3 +215,41 @@ def test_case_still_loads_after_the_statements_were_prepared(cast, as_user, make
     for _ in range(4):
         assert {c["id"] for c in specialist.get("/cases").json()["items"]} >= {c.pk for c in cases}
     assert Case.objects.count() == 5
+
+
+def test_hot_reads_are_prepared_with_generic_plans(cast, as_user, make_case):
+    specialist = as_user(cast.specialist)
+    case = make_case()
+    for _ in range(3):
+        assert _detail(specialist, case.pk)["id"] == case.pk
+        assert specialist.get("/cases").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        prepared = cursor.fetchall()
+    assert any("json_build_object" in s and "WITH lbl" in s for s, _, _ in prepared)  # the list page
+    assert any("'thread'" in s for s, _, _ in prepared)  # the detail's collections
+    assert all(custom == 0 for _, _, custom in prepared)  # planned once, not per call
+    # A searched page is planned for its own values every time: never prepared.
+    specialist.get("/cases", {"q": "яма"})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement ILIKE '%%like%%'")
+        assert cursor.fetchone()[0] == 0
+
+
+def test_everything_reads_the_same_without_prepared_statements(cast, as_user, make_case):
+    """DB_PREPARED_STATEMENTS=0 (a pooler in transaction mode): the same answers, unprepared."""
+    specialist = as_user(cast.specialist)
+    case = make_case()
+    before = (_detail(specialist, case.pk), specialist.get("/cases").json())
+    connection.ensure_connection()
+    saved = connection.connection.prepare_threshold
+    connection.connection.prepare_threshold = None
+    try:
+        connection.connection._prepared.clear()  # forget, and deallocate on the server at the next query
+        after = (_detail(specialist, case.pk), specialist.get("/cases").json())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            assert cursor.fetchone()[0] == 0
+    finally:
+        connection.connection.prepare_threshold = saved
+    assert _norm(after) == _norm(before)
