@@ -25,10 +25,9 @@ from django.db import connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import DateTimeField, JSONField, Model, QuerySet
 
+from otklik.api.shapes import ASSIGNMENT_REF, CASE_ROW, DEADLINE, DRAFT, EVENT, LIST_TEXT, POST, PUBLICATION
 from otklik.cases.models import Assignment, Case, CaseEvent, Deadline, Draft, Post, Publication
 from otklik.directory.models import Municipality, Organization, Topic
-
-LIST_TEXT = 500
 
 
 def _q(name: str) -> str:
@@ -77,8 +76,6 @@ def _array(model: type[Model], alias: str, obj: str, where: str, order: tuple[st
 
 # ---- the case list ------------------------------------------------------------------------
 
-ASSIGNMENT_REF = {"id": "id", "organization_id": "organization", "role": "role", "status": "status"}
-
 
 @cache
 def _list_sql() -> str:
@@ -86,7 +83,14 @@ def _list_sql() -> str:
     a, o = "a", "o"
     # The page's active assignments in one pass (one join with the organizations), not a
     # subquery per case.
-    ref = _object(Assignment, a, ASSIGNMENT_REF, organization=_col(Organization, o, "short_name"))
+    ref = (
+        "json_build_object("
+        + ", ".join(
+            f"'{key}', " + (_col(Organization, o, path.split("__")[1]) if "__" in path else _col(Assignment, a, path))
+            for key, path in ASSIGNMENT_REF.items()
+        )
+        + ")"
+    )
     assignments = (
         f"SELECT {_col(Assignment, a, 'case')} AS case_id, json_agg({ref} ORDER BY {_col(Assignment, a, 'id')}) AS j "  # noqa: S608 - names from the models
         f"FROM s JOIN {_table(Assignment)} {a} ON {_col(Assignment, a, 'case')} = s.id "
@@ -94,24 +98,22 @@ def _list_sql() -> str:
         f"WHERE {_col(Assignment, a, 'is_active')} GROUP BY 1"
     )
     topic_id = _col(Topic, t, "id")
+    aliases = {"": (Case, c), "municipality": (Municipality, m), "primary_post": (Post, p), "topic": (Topic, t)}
+    fields = []
+    for key, path in CASE_ROW.items():
+        if key in ("topic_id", "topic_name"):
+            continue  # shown as "topic" below
+        relation, _, name = path.rpartition("__")
+        model, alias = aliases[relation]
+        fields.append(f"'{key}', {_value(model, alias, name)}")
+    # What serialize._row adds to the fields, the same way.
     row = ", ".join(
         [
-            f"'id', {_col(Case, c, 'id')}",
-            f"'municipality', {_col(Municipality, m, 'slug')}",
-            f"'status', {_col(Case, c, 'status')}",
+            *fields,
             f"'status_label', lbl.j ->> {_col(Case, c, 'status')}",
-            f"'version', {_col(Case, c, 'version')}",
-            *(f"'{k}', {_value(Post, p, k)}" for k in ("network", "source_key", "url", "author_name")),
             f"'text', COALESCE(LEFT({_col(Post, p, 'text')}, {LIST_TEXT}), '')",
-            f"'published_at', {_value(Post, p, 'published_at')}",
-            *(
-                f"'{k}', {_value(Case, c, k)}"
-                for k in ("created_at", "detected_at", "routed_at", "answered_at", "next_due_at")
-            ),
             f"'topic', CASE WHEN {topic_id} IS NULL THEN NULL "
             f"ELSE json_build_object('id', {topic_id}, 'name', {_col(Topic, t, 'name')}) END",
-            *(f"'{k}', {_value(Case, c, k)}" for k in ("is_significant", "excluded_reason")),
-            f"'repeat_of', {_col(Case, c, 'repeat_of')}",
             "'assignments', COALESCE(asg.j, '[]'::json)",
         ]
     )
@@ -193,66 +195,6 @@ def list_page(
 
 # ---- the case detail's collections --------------------------------------------------------
 
-POST = {
-    "id": "id",
-    "network": "network",
-    "source_key": "source_key",
-    "url": "url",
-    "author_id": "author_id",
-    "author_name": "author_name",
-    "author_url": "author_url",
-    "text": "text",
-    "attachments": "attachments",
-    "parent_key": "parent_key",
-    "published_at": "published_at",
-    "collected_at": "collected_at",
-    "account_id": "account",
-    "edited_at": "edited_at",
-    "deleted_at": "deleted_at",
-}
-DRAFT = {
-    "id": "id",
-    "kind": "kind",
-    "text": "text",
-    "attachments": "attachments",
-    "version": "version",
-    "organization_id": "organization",
-    "author_id": "author",
-    "submitted_at": "submitted_at",
-    "outcome": "outcome",
-    "reviewed_at": "reviewed_at",
-    "remarks": "remarks",
-}
-PUBLICATION = {
-    "id": "id",
-    "draft_id": "draft",
-    "kind": "kind",
-    "account_id": "account",
-    "status": "status",
-    "external_id": "external_id",
-    "url": "url",
-    "error": "error",
-    "created_at": "created_at",
-    "published_at": "published_at",
-}
-DEADLINE = {
-    "id": "id",
-    "stage": "stage",
-    "point": "point",
-    "assignment_id": "assignment",
-    "organization_id": "organization",
-    "user_id": "user",
-    "limit_value": "limit_value",
-    "limit_unit": "limit_unit",
-    "started_at": "started_at",
-    "due_at": "due_at",
-    "warn_at": "warn_at",
-    "warned_at": "warned_at",
-    "breached_at": "breached_at",
-    "closed_at": "closed_at",
-    "outcome": "outcome",
-}
-
 
 def _is_violation(alias: str) -> str:
     """``Deadline.is_violation`` (a property) in SQL; the tests compare the two."""
@@ -263,9 +205,6 @@ def _is_violation(alias: str) -> str:
         f"WHEN {col('closed_at')} IS NOT NULL THEN {col('closed_at')} > {col('due_at')} "
         f"ELSE {col('breached_at')} IS NOT NULL END"
     )
-
-
-EVENT = {"id": "id", "kind": "kind", "actor_id": "actor", "created_at": "created_at"}
 
 
 @cache

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
+from functools import cache
 from types import SimpleNamespace
 from typing import Any
 
 import orjson
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import JSONField, QuerySet
 from django.db.models.functions import Left
 from django.http import HttpResponse
 from django.utils.translation import get_language
 
 from otklik.api import pgjson
 from otklik.api.auth import Principal
+from otklik.api.shapes import ASSIGNMENT_REF, CASE_ROW, DEADLINE, DRAFT, EVENT, LIST_TEXT, POST, PUBLICATION
 from otklik.cases.models import Assignment, Case, Post
 from otklik.cases.workflow import Status
-
-LIST_TEXT = pgjson.LIST_TEXT
-
 
 _ENCODER = DjangoJSONEncoder()
 
@@ -41,48 +40,11 @@ def dumps(data: Any) -> bytes:
 
 
 def _assignment_refs(assignments: list[Assignment]) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": a.pk,
-            "organization_id": a.organization_id,
-            "organization": a.organization.short_name,
-            "role": a.role,
-            "status": a.status,
-        }
-        for a in assignments
-    ]
+    return [{key: _follow(a, path) for key, path in ASSIGNMENT_REF.items()} for a in assignments]
 
 
-# A list row's columns, read with ``values()``: a page of 50 cases as model instances (case,
-# post, topic, municipality) cost more than every query of the request together.
-ROW_VALUES = {
-    "id": "id",
-    "municipality": "municipality__slug",
-    "status": "status",
-    "version": "version",
-    "network": "primary_post__network",
-    "source_key": "primary_post__source_key",
-    "url": "primary_post__url",
-    "author_name": "primary_post__author_name",
-    "published_at": "primary_post__published_at",
-    "created_at": "created_at",
-    "detected_at": "detected_at",
-    "routed_at": "routed_at",
-    "answered_at": "answered_at",
-    "next_due_at": "next_due_at",
-    "topic_id": "topic_id",
-    "topic_name": "topic__name",
-    "is_significant": "is_significant",
-    "excluded_reason": "excluded_reason",
-    "repeat_of": "repeat_of_id",
-}
-ASSIGNMENT_VALUES = {
-    "id": "id",
-    "organization_id": "organization_id",
-    "organization": "organization__short_name",
-    "role": "role",
-    "status": "status",
-}
+# A list row's columns are read with ``values_list()`` (shapes.CASE_ROW): a page of 50 cases
+# as model instances (case, post, topic, municipality) cost more than every query together.
 
 
 def list_rows(
@@ -101,9 +63,9 @@ def list_rows(
 
 def reference_rows(cases: QuerySet[Case], due: str, limit: int) -> list[tuple[int, Any, bytes]]:
     """``list_rows`` built in Python (SQLite; on PostgreSQL the tests' reference)."""
-    keys = (*ROW_VALUES, "text_head", "due")
+    keys = (*CASE_ROW, "text_head", "due")
     rows = cases.annotate(text_head=Left("primary_post__text", LIST_TEXT)).values_list(
-        *ROW_VALUES.values(), "text_head", due
+        *CASE_ROW.values(), "text_head", due
     )[:limit]
     by_id = {row[0]: dict(zip(keys, row, strict=True)) for row in rows}
     if not by_id:
@@ -112,10 +74,10 @@ def reference_rows(cases: QuerySet[Case], due: str, limit: int) -> list[tuple[in
     active = (
         Assignment.objects.filter(case_id__in=by_id, is_active=True)
         .order_by("case_id", "pk")
-        .values_list("case_id", *ASSIGNMENT_VALUES.values())
+        .values_list("case_id", *ASSIGNMENT_REF.values())
     )
     for case_id, *fields in active:
-        refs[case_id].append(dict(zip(ASSIGNMENT_VALUES, fields, strict=True)))
+        refs[case_id].append(dict(zip(ASSIGNMENT_REF, fields, strict=True)))
     return [(pk, v["due"], dumps(_row(v, v["text_head"], refs[pk]))) for pk, v in by_id.items()]
 
 
@@ -170,50 +132,38 @@ _LABELS: dict[tuple[str, str | None], str] = {}
 
 
 def case_row(case: Case, assignments: list[Assignment], *, full_text: bool = False) -> dict[str, Any]:
-    post: Post | None = case.primary_post
-    v = {
-        "id": case.pk,
-        "municipality": case.municipality.slug,
-        "status": case.status,
-        "version": case.version,
-        "network": post.network if post else None,
-        "source_key": post.source_key if post else None,
-        "url": post.url if post else None,
-        "author_name": post.author_name if post else None,
-        "published_at": post.published_at if post else None,
-        "created_at": case.created_at,
-        "detected_at": case.detected_at,
-        "routed_at": case.routed_at,
-        "answered_at": case.answered_at,
-        "next_due_at": case.next_due_at,
-        "topic_id": case.topic_id,
-        "topic_name": case.topic.name if case.topic else None,
-        "is_significant": case.is_significant,
-        "excluded_reason": case.excluded_reason,
-        "repeat_of": case.repeat_of_id,
-    }
-    text = post.text if post else ""
+    v = {key: _follow(case, path) for key, path in CASE_ROW.items()}
+    text = _follow(case, "primary_post__text") or ""
     return _row(v, text if full_text else text[:LIST_TEXT], _assignment_refs(assignments))
 
 
+def _follow(obj: Any, path: str) -> Any:
+    """``obj.a.b`` for the ORM path ``a__b`` (None past a missing relation)."""
+    for name in path.split("__"):
+        if obj is None:
+            return None
+        obj = getattr(obj, name)
+    return obj
+
+
+def _pick(obj: Any, spec: dict[str, str]) -> dict[str, Any]:
+    """The fields of ``spec`` (a table of shapes.py) of a model instance."""
+    out = {}
+    model: Any = type(obj)
+    for key, attname, is_json in _columns(model, tuple(spec.items())):
+        value = getattr(obj, attname)
+        out[key] = (value if isinstance(value, list) else []) if is_json else value
+    return out
+
+
+@cache
+def _columns(model: Any, spec: tuple[tuple[str, str], ...]) -> list[tuple[str, str, bool]]:
+    fields = [(key, model._meta.get_field(name)) for key, name in spec]
+    return [(key, f.attname, isinstance(f, JSONField)) for key, f in fields]
+
+
 def _post(p: Post) -> dict[str, Any]:
-    return {
-        "id": p.pk,
-        "network": p.network,
-        "source_key": p.source_key,
-        "url": p.url,
-        "author_id": p.author_id,
-        "author_name": p.author_name,
-        "author_url": p.author_url,
-        "text": p.text,
-        "attachments": p.attachments if isinstance(p.attachments, list) else [],
-        "parent_key": p.parent_key,
-        "published_at": p.published_at,
-        "collected_at": p.collected_at,
-        "account_id": p.account_id,
-        "edited_at": p.edited_at,
-        "deleted_at": p.deleted_at,
-    }
+    return _pick(p, POST)
 
 
 def case_detail_json(case: Case, principal: Principal, assignments: list[Assignment]) -> bytes:
@@ -279,66 +229,14 @@ def case_detail(case: Case | int, principal: Principal, assignments: list[Assign
     row.update(
         {
             "thread": [_post(p) for p in thread],
-            "drafts": [
-                {
-                    "id": d.pk,
-                    "kind": d.kind,
-                    "text": d.text,
-                    "attachments": d.attachments if isinstance(d.attachments, list) else [],
-                    "version": d.version,
-                    "organization_id": d.organization_id,
-                    "author_id": d.author_id,
-                    "submitted_at": d.submitted_at,
-                    "outcome": d.outcome,
-                    "reviewed_at": d.reviewed_at,
-                    "remarks": d.remarks,
-                }
-                for d in case.drafts.order_by("version")
-            ],
-            "publications": [
-                {
-                    "id": p.pk,
-                    "draft_id": p.draft_id,
-                    "kind": p.kind,
-                    "account_id": p.account_id,
-                    "status": p.status,
-                    "external_id": p.external_id,
-                    "url": p.url,
-                    "error": p.error,
-                    "created_at": p.created_at,
-                    "published_at": p.published_at,
-                }
-                for p in publications
-            ],
+            "drafts": [_pick(d, DRAFT) for d in case.drafts.order_by("version")],
+            "publications": [_pick(p, PUBLICATION) for p in publications],
             "deadlines": [
-                {
-                    "id": d.pk,
-                    "stage": d.stage,
-                    "point": d.point,
-                    "assignment_id": d.assignment_id,
-                    "organization_id": d.organization_id,
-                    "user_id": d.user_id,
-                    "limit_value": d.limit_value,
-                    "limit_unit": d.limit_unit,
-                    "started_at": d.started_at,
-                    "due_at": d.due_at,
-                    "warn_at": d.warn_at,
-                    "warned_at": d.warned_at,
-                    "breached_at": d.breached_at,
-                    "closed_at": d.closed_at,
-                    "outcome": d.outcome,
-                    "is_violation": d.is_violation,
-                }
+                {**_pick(d, DEADLINE), "is_violation": d.is_violation}
                 for d in case.deadlines.order_by("started_at", "pk")
             ],
             "events": [
-                {
-                    "id": e.pk,
-                    "kind": e.kind,
-                    "actor_id": e.actor_id,
-                    "data": e.data if isinstance(e.data, dict) else {"value": e.data},
-                    "created_at": e.created_at,
-                }
+                {**_pick(e, EVENT), "data": e.data if isinstance(e.data, dict) else {"value": e.data}}
                 for e in case.events.order_by("created_at", "pk")
             ],
         }
