@@ -110,8 +110,11 @@ def _list_sql() -> str:
     row = ", ".join(
         [
             *fields,
-            f"'status_label', lbl.j ->> {_col(Case, c, 'status')}",
-            f"'text', COALESCE(LEFT({_col(Post, p, 'text')}, {LIST_TEXT}), '')",
+            "'status_label', lbl.label",
+            # Counting characters is the costly part of LEFT(); a text of at most LIST_TEXT
+            # bytes has at most LIST_TEXT characters, and its length in bytes is known.
+            f"'text', CASE WHEN octet_length({_col(Post, p, 'text')}) <= {LIST_TEXT} THEN {_col(Post, p, 'text')} "
+            f"ELSE COALESCE(LEFT({_col(Post, p, 'text')}, {LIST_TEXT}), '') END",
             f"'topic', CASE WHEN {topic_id} IS NULL THEN NULL "
             f"ELSE json_build_object('id', {topic_id}, 'name', {_col(Topic, t, 'name')}) END",
             "'assignments', COALESCE(asg.j, '[]'::json)",
@@ -119,14 +122,15 @@ def _list_sql() -> str:
     )
     return (
         # The labels' parameter first, then the page's own parameters, in the order of the text.
-        "WITH lbl(j) AS (SELECT %s::jsonb), s(id, due) AS ({page}), "  # noqa: S608 - names from the models
+        "WITH lbl(status, label) AS (SELECT * FROM jsonb_each_text(%s::jsonb)), s(id, due) AS ({page}), "  # noqa: S608 - names from the models
         f"asg AS ({assignments}) "
-        f"SELECT s.id, s.due, json_build_object({row})::text FROM s CROSS JOIN lbl "
+        f"SELECT s.id, s.due, json_build_object({row})::text FROM s "
         f"JOIN {_table(Case)} {c} ON {_col(Case, c, 'id')} = s.id "
         f"JOIN {_table(Municipality)} {m} ON {_col(Municipality, m, 'id')} = {_col(Case, c, 'municipality')} "
         f"LEFT JOIN {_table(Post)} {p} ON {_col(Post, p, 'id')} = {_col(Case, c, 'primary_post')} "
         f"LEFT JOIN {_table(Topic)} {t} ON {topic_id} = {_col(Case, c, 'topic')} "
         "LEFT JOIN asg ON asg.case_id = s.id "
+        f"LEFT JOIN lbl ON lbl.status = {_col(Case, c, 'status')} "
         "ORDER BY {order}"
     )
 
