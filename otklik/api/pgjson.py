@@ -5,10 +5,11 @@ A page of 50 cases, loaded into Python and encoded again, cost several times its
 PostgreSQL the case list and the collections of the case detail are instead built by the
 database (``json_build_object`` / ``json_agg``) and passed through as text. Which cases,
 in which order, stays the ORM's: the list wraps the queryset that ``_page`` built
-(visibility, filters, cursor) and only adds the columns. The shape is the one of
-``serialize.py`` (the reference, used on SQLite and by the actions) with one difference:
+(visibility, filters, cursor) and only adds the columns. Both this and ``serialize.py``
+(the Python rendering: SQLite, and every action's answer) are made from ``shapes.py``; here
 timestamps are always written with microseconds (``2026-11-30T09:00:00.000000Z``).
-``tests/test_pgjson.py`` checks both renderings give the same values.
+``tests/test_pgjson.py`` checks both renderings give the same values. The statements are
+run by :func:`fetch`, prepared where their plan does not depend on their values.
 
 Every column name is taken from the models, so a renamed field breaks the build of the
 SQL at the first request (and the tests), never silently.
