@@ -10,7 +10,7 @@ apply, and builds the ORM's own instances (``Model.from_db``, related objects ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -26,7 +26,10 @@ class _Part:
     alias: str
     attnames: list[str]
     relation: str | None = None  # the foreign key on the main model that leads here
-    converters: list[tuple[int, list[Any]]] = field(default_factory=list)
+
+
+# (column index in the row, the converters the ORM applies to that column's values)
+Converters = list[tuple[int, list[Any]]]
 
 
 class Loader:
@@ -47,7 +50,7 @@ class Loader:
         self.model, self.relations, self.key, self.order, self.defer = model, relations, key, order, defer
 
     @cache  # noqa: B019 - loaders are module constants, one statement per database alias
-    def _plan(self, using: str) -> tuple[str, list[_Part]]:
+    def _plan(self, using: str) -> tuple[str, list[_Part], Converters]:
         connection = connections[using]
         qn = connection.ops.quote_name
         parts = [self._part(self.model, "t0", None)]
@@ -63,6 +66,7 @@ class Loader:
                 f"{kind} {qn(target._meta.db_table)} t{i} ON t{i}.{qn(target._meta.pk.column)} = t0.{qn(fk.column)}"
             )
         columns = []
+        converters: Converters = []
         for part in parts:
             for attname in part.attnames:
                 f = part.model._meta.get_field(attname)
@@ -70,7 +74,7 @@ class Loader:
                 col = f.get_col(part.alias)
                 found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
                 if found:
-                    part.converters.append((len(columns) - 1, found))
+                    converters.append((len(columns) - 1, found))
         key: Any = meta.get_field(self.key) if self.key != "pk" else meta.pk
         sql = (
             f"SELECT {', '.join(columns)} FROM {qn(meta.db_table)} t0 {' '.join(joins)} "  # noqa: S608 - names from the models
@@ -78,7 +82,7 @@ class Loader:
         )
         if self.order:
             sql += " ORDER BY " + ", ".join(f"t0.{qn(meta.get_field(o).column)}" for o in self.order)
-        return sql, parts
+        return sql, parts, converters
 
     def _part(self, model: Any, alias: str, relation: str | None) -> _Part:
         prefix = f"{relation}." if relation else ""
@@ -92,15 +96,14 @@ class Loader:
     def all(self, value: Any, using: str = "default") -> list[Any]:
         if isinstance(value, int) and not -(2**63) <= value < 2**63:
             return []  # no row has such a key (and no database column could hold it)
-        sql, parts = self._plan(using)
+        sql, parts, converters = self._plan(using)
         connection = connections[using]
         out = []
         for row in fetch(using, sql, [value], prepare=True):
             values = list(row)
-            for part in parts:
-                for i, converters in part.converters:
-                    for convert in converters:
-                        values[i] = convert(values[i], None, connection)
+            for i, column_converters in converters:
+                for convert in column_converters:
+                    values[i] = convert(values[i], None, connection)
             start = len(parts[0].attnames)
             main = self.model.from_db(using, parts[0].attnames, values[:start])
             for part in parts[1:]:

@@ -26,8 +26,8 @@ from django.db import connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import DateTimeField, JSONField, Model, QuerySet
 
-from otklik.api.shapes import ASSIGNMENT_REF, CASE_ROW, DEADLINE, DRAFT, EVENT, LIST_TEXT, POST, PUBLICATION
-from otklik.cases.models import Assignment, Case, CaseEvent, Deadline, Draft, Post, Publication
+from otklik.api.shapes import ASSIGNMENT_REF, CASE_ROW, COLLECTIONS, LIST_TEXT
+from otklik.cases.models import Assignment, Case, CaseEvent, Deadline, Post, Publication
 from otklik.directory.models import Municipality, Organization, Topic
 
 
@@ -212,44 +212,31 @@ def _is_violation(alias: str) -> str:
     )
 
 
+def _event_data(alias: str) -> str:
+    """An event's data: an object as stored, anything else as {"value": …} (as serialize does)."""
+    data = _col(CaseEvent, alias, "data")
+    return f"CASE WHEN jsonb_typeof({data}) = 'object' THEN {data} ELSE jsonb_build_object('value', {data}) END"
+
+
+# What each collection's row shows beside its table in shapes.py (serialize._EXTRA in Python).
+_EXTRA = {"deadlines": {"is_violation": _is_violation}, "events": {"data": _event_data}}
+
+
 @cache
 def _detail_sql() -> str:
-    data = _col(CaseEvent, "e", "data")
-    event = _object(
-        CaseEvent,
-        "e",
-        EVENT,
-        data=f"CASE WHEN jsonb_typeof({data}) = 'object' THEN {data} ELSE jsonb_build_object('value', {data}) END",
-    )
-    parts = {
-        "thread": _array(
-            Post, "p", _object(Post, "p", POST), f"{_col(Post, 'p', 'case')} = %(case)s", ("published_at", "id")
-        ),
-        "drafts": _array(
-            Draft, "d", _object(Draft, "d", DRAFT), f"{_col(Draft, 'd', 'case')} = %(case)s", ("version",)
-        ),
-        "publications": _array(
-            Publication,
-            "u",
-            _object(Publication, "u", PUBLICATION),
-            f"{_col(Publication, 'u', 'case')} = %(case)s",
-            ("id",),
-        ),
-        "deadlines": _array(
-            Deadline,
-            "l",
-            _object(Deadline, "l", DEADLINE, is_violation=_is_violation("l")),
-            f"{_col(Deadline, 'l', 'case')} = %(case)s",
-            ("started_at", "id"),
-        ),
-        "events": _array(CaseEvent, "e", event, f"{_col(CaseEvent, 'e', 'case')} = %(case)s", ("created_at", "id")),
-    }
-    body = ", ".join(f"'{key}', {sql}" for key, sql in parts.items())
+    parts = []
+    for i, (key, (related, spec, order)) in enumerate(COLLECTIONS.items()):
+        model: Any = Case._meta.get_field(related).related_model
+        alias = f"r{i}"
+        extra = {name: sql(alias) for name, sql in _EXTRA.get(key, {}).items()}
+        obj = _object(model, alias, spec, **extra)
+        where = f"{_col(model, alias, 'case')} = %(case)s"
+        parts.append(f"'{key}', {_array(model, alias, obj, where, order)}")
     statuses = (
         f"ARRAY(SELECT {_col(Publication, 'u', 'status')} FROM {_table(Publication)} u "  # noqa: S608 - names from the models
-        f"WHERE {_col(Publication, 'u', 'case')} = %(case)s)"
+        f"WHERE {_col(Publication, 'u', 'case')} = %(case)s ORDER BY {_col(Publication, 'u', 'id')})"
     )
-    return f"SELECT json_build_object({body})::text, {statuses}"
+    return f"SELECT json_build_object({', '.join(parts)})::text, {statuses}"
 
 
 def detail_collections(case_id: int, using: str = "default") -> tuple[bytes, list[str]]:

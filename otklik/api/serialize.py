@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import cache
-from types import SimpleNamespace
 from typing import Any
 
 import orjson
@@ -16,7 +15,7 @@ from django.utils.translation import get_language
 
 from otklik.api import pgjson
 from otklik.api.auth import Principal
-from otklik.api.shapes import ASSIGNMENT_REF, CASE_ROW, DEADLINE, DRAFT, EVENT, LIST_TEXT, POST, PUBLICATION
+from otklik.api.shapes import ASSIGNMENT, ASSIGNMENT_REF, CASE_ROW, COLLECTIONS, LIST_TEXT, POST
 from otklik.cases.models import Assignment, Case, Post
 from otklik.cases.workflow import Status
 
@@ -107,28 +106,20 @@ def _row(v: dict[str, Any], text: str | None, assignments: list[dict[str, Any]])
     }
 
 
+@cache
+def _labels(language: str | None) -> tuple[dict[str, str], str]:
+    """``{status: label}`` in ``language``, and the same as JSON (for PostgreSQL to look up).
+    Labels are lazy translations: resolved once per language, not once per row."""
+    labels = {s.value: str(s.label) for s in Status}
+    return labels, orjson.dumps(labels).decode()
+
+
 def _labels_json() -> str:
-    """``{status: label}`` in the current language, as JSON (for PostgreSQL to look up)."""
-    language = get_language()
-    text = _LABELS_JSON.get(language)
-    if text is None:
-        text = _LABELS_JSON[language] = orjson.dumps({s.value: str(s.label) for s in Status}).decode()
-    return text
-
-
-_LABELS_JSON: dict[str | None, str] = {}
+    return _labels(get_language())[1]
 
 
 def _status_label(status: str) -> str:
-    # Labels are lazy translations: resolve each once per language, not once per row.
-    key = (status, get_language())
-    label = _LABELS.get(key)
-    if label is None:
-        label = _LABELS[key] = str(Status(status).label)
-    return label
-
-
-_LABELS: dict[tuple[str, str | None], str] = {}
+    return _labels(get_language())[0][status]
 
 
 def case_row(case: Case, assignments: list[Assignment], *, full_text: bool = False) -> dict[str, Any]:
@@ -169,20 +160,25 @@ def _post(p: Post) -> dict[str, Any]:
 def case_detail_json(case: Case, principal: Principal, assignments: list[Assignment]) -> bytes:
     """``case_detail`` as JSON; on PostgreSQL its collections (thread, drafts, publications,
     deadlines, events) are rendered by the database in one query instead of five."""
-    if connections[case._state.db or "default"].vendor != "postgresql":
+    using = case._state.db or "default"
+    if connections[using].vendor != "postgresql":
         return dumps(case_detail(case, principal, assignments))
-    collections, statuses = pgjson.detail_collections(case.pk, case._state.db or "default")
-    head = dumps(_detail_head(case, principal, assignments, [SimpleNamespace(status=s) for s in statuses]))
+    collections, statuses = pgjson.detail_collections(case.pk, using)
+    head = dumps(_detail_head(case, principal, assignments, statuses))
     # Two JSON objects joined into one: {head…} + {collections…} → {head…, collections…}.
     return head[:-1] + b"," + collections[1:]
 
 
-def _detail_head(case: Case, principal: Principal, assignments: list[Assignment], publications: list[Any]) -> dict:
+def _detail_head(
+    case: Case, principal: Principal, assignments: list[Assignment], publication_statuses: list[str]
+) -> dict[str, Any]:
     row = case_row(case, [a for a in assignments if a.is_active], full_text=True)
     if principal.user is not None:
         from otklik.cases.access import allowed_actions
 
-        allowed = sorted(allowed_actions(principal.user, case, assignments=assignments, publications=publications))
+        allowed = sorted(
+            allowed_actions(principal.user, case, assignments=assignments, publication_statuses=publication_statuses)
+        )
     else:
         allowed = []
     row.update(
@@ -192,28 +188,18 @@ def _detail_head(case: Case, principal: Principal, assignments: list[Assignment]
             "significant_reason": case.significant_reason,
             "closed_at": case.closed_at,
             "message": _post(case.primary_post) if case.primary_post else None,
-            "assignments_full": [
-                {
-                    "id": a.pk,
-                    "organization_id": a.organization_id,
-                    "organization": a.organization.short_name,
-                    "role": a.role,
-                    "status": a.status,
-                    "is_active": a.is_active,
-                    "assigned_at": a.assigned_at,
-                    "return_reason": a.return_reason,
-                    "returned_at": a.returned_at,
-                    "info_text": a.info_text,
-                    "info_submitted_at": a.info_submitted_at,
-                    "info_remarks": a.info_remarks,
-                    "forwarded_at": a.forwarded_at,
-                }
-                for a in assignments
-            ],
+            "assignments_full": [{key: _follow(a, path) for key, path in ASSIGNMENT.items()} for a in assignments],
             "allowed_actions": allowed,
         }
     )
     return row
+
+
+# What each collection's row shows beside its table in shapes.py.
+_EXTRA: dict[str, Any] = {
+    "deadlines": lambda d: {"is_violation": d.is_violation},
+    "events": lambda e: {"data": e.data if isinstance(e.data, dict) else {"value": e.data}},
+}
 
 
 def case_detail(case: Case | int, principal: Principal, assignments: list[Assignment] | None = None) -> dict[str, Any]:
@@ -223,22 +209,12 @@ def case_detail(case: Case | int, principal: Principal, assignments: list[Assign
         case = Case.objects.select_related("municipality", "primary_post", "topic").get(pk=case)
     if assignments is None:
         assignments = list(case.assignments.select_related("organization").order_by("pk"))
-    thread = list(case.posts.defer("raw").order_by("published_at", "pk"))
-    publications = list(case.publications.order_by("pk"))
-    row = _detail_head(case, principal, assignments, publications)
-    row.update(
-        {
-            "thread": [_post(p) for p in thread],
-            "drafts": [_pick(d, DRAFT) for d in case.drafts.order_by("version")],
-            "publications": [_pick(p, PUBLICATION) for p in publications],
-            "deadlines": [
-                {**_pick(d, DEADLINE), "is_violation": d.is_violation}
-                for d in case.deadlines.order_by("started_at", "pk")
-            ],
-            "events": [
-                {**_pick(e, EVENT), "data": e.data if isinstance(e.data, dict) else {"value": e.data}}
-                for e in case.events.order_by("created_at", "pk")
-            ],
-        }
-    )
-    return row
+    collections = {}
+    for key, (related, spec, order) in COLLECTIONS.items():
+        rows = getattr(case, related).order_by(*order)
+        if related == "posts":
+            rows = rows.defer("raw")  # the network's payload: never shown, can be large
+        extra = _EXTRA.get(key)
+        collections[key] = [{**_pick(r, spec), **(extra(r) if extra else {})} for r in rows]
+    statuses = [p["status"] for p in collections["publications"]]
+    return {**_detail_head(case, principal, assignments, statuses), **collections}

@@ -44,6 +44,19 @@ ASSIGNMENT_REF = {
     "status": "status",
 }
 
+# An assignment in full (the detail's ``assignments_full``), as ORM paths from Assignment.
+ASSIGNMENT = {
+    **ASSIGNMENT_REF,
+    "is_active": "is_active",
+    "assigned_at": "assigned_at",
+    "return_reason": "return_reason",
+    "returned_at": "returned_at",
+    "info_text": "info_text",
+    "info_submitted_at": "info_submitted_at",
+    "info_remarks": "info_remarks",
+    "forwarded_at": "forwarded_at",
+}
+
 # The detail's collections, as field names of their models. JSON list fields are always lists.
 POST = {
     "id": "id",
@@ -107,3 +120,12 @@ DEADLINE = {
 }
 # Beside these: ``data`` (an object as stored; anything else as {"value": …}).
 EVENT = {"id": "id", "kind": "kind", "actor_id": "actor", "created_at": "created_at"}
+
+# The detail's collections: key → (the case's related name, the table of its rows, their order).
+COLLECTIONS = {
+    "thread": ("posts", POST, ("published_at", "id")),
+    "drafts": ("drafts", DRAFT, ("version",)),
+    "publications": ("publications", PUBLICATION, ("id",)),
+    "deadlines": ("deadlines", DEADLINE, ("started_at", "id")),
+    "events": ("events", EVENT, ("created_at", "id")),
+}

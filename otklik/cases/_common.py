@@ -18,6 +18,7 @@ from otklik.cases.errors import ActionForbidden, CaseChanged, InvalidTransition,
 from otklik.cases.events import publish
 from otklik.cases.models import Assignment, Case, CaseEvent, CaseOrganization, Deadline
 from otklik.cases.workflow import CLOSED_STATUSES, Status, can_transition, check_transition
+from otklik.ops.attachments import storage_path, stored_name
 
 CHANGED_MESSAGE = "Обращение уже изменено другим пользователем. Обновите страницу и повторите действие."
 MAX_TEXT = 20_000
@@ -112,18 +113,14 @@ def valid_url(value: Any, what: str = "ссылка") -> str:
     return url
 
 
-# A file uploaded through otklik/ops/attachments.py: a relative URL and its storage path.
-_STORED_FILE = re.compile(r"^/files/(\d{4}/\d{2}/[0-9a-f]{32}\.[a-z0-9]{2,5})$")
-
-
 def _stored_file(item: dict[str, Any]) -> dict[str, Any] | None:
     """An uploaded file's dict kept whole (publishing reads ``path``); else None.
 
     Only dicts built by the pages from the case's own stored files carry a matching ``path``;
     the API's attachment schema has no such field, so it can only link to http(s) URLs.
     """
-    m = _STORED_FILE.match(str(item.get("url", "")))
-    if m is None or item.get("path") != f"attachments/{m.group(1)}":
+    name = stored_name(item.get("url"))
+    if name is None or item.get("path") != storage_path(name):
         return None
     keep = ("type", "url", "path", "name", "content_type", "size", "sha256")
     return {k: item[k] for k in keep if k in item}

@@ -198,12 +198,12 @@ def allowed_actions(
     case: Case,
     *,
     assignments: list[Assignment] | None = None,
-    publications: list[Any] | None = None,
+    publication_statuses: list[str] | None = None,
 ) -> set[str]:
     """The actions the page should offer ``user`` on ``case`` now (rights and state both).
 
     A caller that has already loaded the case's assignments (all of them, active or not)
-    and publications passes them, and nothing is queried again.
+    and the statuses of its publications passes them, and nothing is queried again.
     """
     if not is_visible(user, case, assignments=assignments):
         return set()
@@ -229,7 +229,7 @@ def allowed_actions(
                 out.add("proceed_without_co")
         if status == Status.REVIEW:
             out |= {"approve_draft", "return_draft"}
-        if status == Status.APPROVED and not _publication_in_flight(case, publications):
+        if status == Status.APPROVED and not _publication_in_flight(case, publication_statuses):
             out.add("publish")
         if status in (Status.FEED, Status.NEW, Status.ASSIGNED):
             out.add("exclude")
@@ -258,12 +258,12 @@ def allowed_actions(
                 out.add("submit_draft")
         if status in (Status.REVISION, Status.INTERMEDIATE) and main_mine:
             out.add("submit_draft")
-        if status == Status.APPROVED and main_mine and not _publication_in_flight(case, publications):
+        if status == Status.APPROVED and main_mine and not _publication_in_flight(case, publication_statuses):
             out.add("publish")
     return out
 
 
-def _publication_in_flight(case: Case, publications: list[Any] | None = None) -> bool:
-    if publications is not None:
-        return any(p.status == "pending" for p in publications)
+def _publication_in_flight(case: Case, statuses: list[str] | None = None) -> bool:
+    if statuses is not None:
+        return "pending" in statuses
     return case.publications.filter(status="pending").exists()

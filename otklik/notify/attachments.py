@@ -16,9 +16,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-PDF = "application/pdf"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 @dataclass(frozen=True)
 class Attachment:

@@ -62,7 +62,19 @@ PDF_ACTIVE = (b"/javascript", b"/js ", b"/js(", b"/js<", b"/launch", b"/embedded
 
 
 class AttachmentRejected(ValueError):
-    """A file we do not accept; ``str(exc)`` is the reason for the person who uploaded it."""
+    """A file we do not accept; ``str(exc)`` is the reason for the person who uploaded it.
+    ``too_large``: refused for its size (HTTP 413), not its content."""
+
+    def __init__(self, message: str, *, too_large: bool = False) -> None:
+        super().__init__(message)
+        self.too_large = too_large
+
+
+def _too_large(size: int, limit: int) -> AttachmentRejected:
+    return AttachmentRejected(
+        f"Файл слишком большой: {size / 1048576:.1f} МБ, допускается не более {limit / 1048576:.0f} МБ.",
+        too_large=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -232,9 +244,7 @@ def safe_name(filename: str, extension: str) -> str:
 def validate(data: bytes, filename: str = "") -> CleanFile:
     limit = _max_bytes()
     if len(data) > limit:
-        raise AttachmentRejected(
-            f"Файл слишком большой: {len(data) / 1048576:.1f} МБ, допускается не более {limit / 1048576:.0f} МБ."
-        )
+        raise _too_large(len(data), limit)
     if not data:
         raise AttachmentRejected("Файл пустой.")
     content_type = sniff(data)
@@ -254,7 +264,34 @@ def validate(data: bytes, filename: str = "") -> CleanFile:
     return CleanFile(data, content_type, extension, kind, safe_name(filename, extension))
 
 
+def validate_upload(upload: Any) -> CleanFile:
+    """:func:`validate` for a Django upload: one announcing more than the limit is refused by its
+    size without being read; otherwise at most limit + 1 bytes are read."""
+    limit = _max_bytes()
+    if upload.size and upload.size > limit:
+        raise _too_large(upload.size, limit)
+    return validate(upload.read(limit + 1), upload.name or "")
+
+
 STORED_NAME = re.compile(r"^\d{4}/\d{2}/[0-9a-f]{32}\.([a-z0-9]{2,5})$")
+FILES_URL = "/files/"
+STORAGE_DIR = "attachments/"
+
+
+def storage_path(name: str) -> str:
+    """Where a stored file lives in the default storage (what publishing reads)."""
+    return f"{STORAGE_DIR}{name}"
+
+
+def stored_name(url: object) -> str | None:
+    """The stored-file name in an attachment URL (``/files/YYYY/MM/<hex>.<ext>``); None for any
+    other URL. The one reader of the URLs :func:`attachment_of` writes."""
+    text = str(url or "")
+    if not text.startswith(FILES_URL) or not STORED_NAME.match(text[len(FILES_URL) :]):
+        return None
+    return text[len(FILES_URL) :]
+
+
 # Shown in the browser: images only. Everything else is a download — a PDF or a video never
 # renders inside our origin (the sandboxing CSP below would also stop Chromium's PDF viewer);
 # <img>/<video> tags on the case page load files whatever their disposition.
@@ -270,10 +307,10 @@ def store(clean: CleanFile, *, case: Any, uploaded_by: Any) -> dict[str, object]
     from otklik.ops.models import StoredFile
 
     now = timezone.now()
-    path = f"attachments/{now:%Y/%m}/{uuid.uuid4().hex}.{clean.extension}"
+    path = storage_path(f"{now:%Y/%m}/{uuid.uuid4().hex}.{clean.extension}")
     saved = default_storage.save(path, ContentFile(clean.content))
     row = StoredFile.objects.create(
-        name=saved.removeprefix("attachments/"),
+        name=saved.removeprefix(STORAGE_DIR),
         case=case,
         uploaded_by=uploaded_by if getattr(uploaded_by, "pk", None) else None,
         uploaded_at=now,
@@ -289,9 +326,9 @@ def attachment_of(row: Any) -> dict[str, object]:
     """The attachment dict of a stored file (``cases._common.attachments_list`` keeps it whole)."""
     return {
         "type": TYPES.get(row.content_type, ("", "document"))[1],
-        "url": f"/files/{row.name}",
+        "url": f"{FILES_URL}{row.name}",
         # The storage path: what connectors.publish reads to post the file to a network.
-        "path": f"attachments/{row.name}",
+        "path": storage_path(row.name),
         "name": row.display_name,
         "content_type": row.content_type,
         "size": row.size,
@@ -304,10 +341,10 @@ def discard(items: Iterable[dict[str, object]]) -> None:
     from otklik.ops.models import StoredFile
 
     for item in items:
-        name = str(item.get("url", "")).removeprefix("/files/")
-        if STORED_NAME.match(name):
+        name = stored_name(item.get("url"))
+        if name is not None:
             StoredFile.objects.filter(name=name).delete()
-            default_storage.delete(f"attachments/{name}")
+            default_storage.delete(storage_path(name))
 
 
 @contextmanager
@@ -334,7 +371,7 @@ def serve(name: str, user: Any, if_none_match: str = "") -> HttpResponseBase:
     if row is None or not is_visible(user, row.case):
         raise Http404
     content_type = next((ct for ct, (e, _k) in TYPES.items() if e == m.group(1)), None)
-    path = f"attachments/{name}"
+    path = storage_path(name)
     if content_type is None or not default_storage.exists(path):
         raise Http404
     etag = f'"{row.sha256}"' if row.sha256 else ""

@@ -47,20 +47,19 @@ def attachment_upload(request: HttpRequest) -> JsonResponse:
 
     case_id = request.POST.get("case", "")
     case = Case.objects.filter(pk=int(case_id)).first() if case_id.isdigit() else None
-    if case is None or not is_visible(request.user, case):
+    # The case's assignments once, for both checks (each would load them again).
+    assignments = list(case.assignments.all()) if case is not None else []
+    if case is None or not is_visible(request.user, case, assignments=assignments):
         return _json({"error": "Обращение не найдено (поле case)."}, 404)
-    if not UPLOAD_ACTIONS & allowed_actions(request.user, case):
+    if not UPLOAD_ACTIONS & allowed_actions(request.user, case, assignments=assignments):
         return _json({"error": "Прикладывать файлы к этому обращению сейчас нельзя."}, 403)
     upload = request.FILES.get("file")
     if upload is None:
         return _json({"error": "Файл не передан (поле file)."}, 400)
-    limit = attachments._max_bytes()
-    if upload.size and upload.size > limit:
-        return _json({"error": f"Файл слишком большой: допускается не более {limit / 1048576:.0f} МБ."}, 413)
     try:
-        clean = attachments.validate(upload.read(limit + 1), upload.name or "")
+        clean = attachments.validate_upload(upload)
     except attachments.AttachmentRejected as exc:
-        return _json({"error": str(exc)}, 413 if "слишком большой" in str(exc) else 400)
+        return _json({"error": str(exc)}, 413 if exc.too_large else 400)
     return _json(attachments.store(clean, case=case, uploaded_by=request.user), 201)
 
 

@@ -6,6 +6,7 @@ import base64
 import io
 from typing import Any
 
+from django.http import HttpResponse
 from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -13,6 +14,9 @@ from openpyxl.utils import get_column_letter
 
 from otklik.reports import charts
 from otklik.reports.queries import MONTHS_GENITIVE, ViolationReport
+
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 BOLD = Font(bold=True)
@@ -125,3 +129,10 @@ def dashboard_xlsx(data: dict[str, Any], *, title: str) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def download(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    """A file for the browser to save (pages and the API)."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -74,42 +74,32 @@ def month_report(
 
 
 def violations_pdf(municipality: Municipality, report: ViolationReport, row: MonthlyReport | None) -> bytes:
-    """The PDF of ``report``: an archived one exactly as sent (its date), a live one dated today."""
+    """The PDF of ``report``: an archived one exactly as sent (its date and its letterhead —
+    the administration and the official as they were), a live one as of today."""
+    letterhead = (row.letterhead or {}) if row is not None else {}  # archived before letterheads: today's
     if row is not None:
-        return report_pdf(row)
-    today = timezone.localtime(timezone.now(), municipality.tzinfo).date()
+        day = timezone.localtime(row.generated_at, municipality.tzinfo).date()  # made and sent, not reprinted
+    else:
+        day = timezone.localtime(timezone.now(), municipality.tzinfo).date()
     return exports.violations_pdf(
         report,
-        authority=authority(municipality),
-        signer=signer(municipality),
-        date_label=exports.russian_date(today),
-    )
-
-
-def document_date(row: MonthlyReport) -> str:
-    """The date on the document: the day it was made and sent, not the day it is reprinted."""
-    return exports.russian_date(timezone.localtime(row.generated_at, row.municipality.tzinfo).date())
-
-
-def report_pdf(row: MonthlyReport) -> bytes:
-    """The archived report as the PDF document that was sent (from the frozen snapshot)."""
-    municipality = row.municipality
-    letterhead = row.letterhead or {}  # reports archived before letterheads were kept: today's
-    return exports.violations_pdf(
-        ViolationReport.from_json(row.data),
         authority=letterhead.get("authority") or authority(municipality),
         signer=letterhead.get("signer") or signer(municipality),
-        date_label=document_date(row),
+        date_label=exports.russian_date(day),
     )
 
 
-def report_xlsx(row: MonthlyReport) -> bytes:
-    return exports.violations_xlsx(ViolationReport.from_json(row.data), settings.SITE_URL)
-
-
-def report_filename(row: MonthlyReport, ext: str) -> str:
-    """``narusheniya-2026-10-georgievsk.pdf``: safe ASCII for every mail client and messenger."""
-    return attachments.ascii_name("нарушения", row.key, row.municipality.slug, ext=ext)
+def violations_file(
+    municipality: Municipality, report: ViolationReport, row: MonthlyReport | None, fmt: str
+) -> tuple[bytes, str, str]:
+    """The month's report as a file (``fmt`` ``pdf`` or ``xlsx``): content, MIME type and a
+    safe ASCII name (``narusheniya-2026-10-georgievsk.pdf``) — for the pages, the API and the
+    documents mailed with the notification alike."""
+    if fmt == "xlsx":
+        content, mimetype = exports.violations_xlsx(report, settings.SITE_URL), exports.XLSX
+    else:
+        content, mimetype = violations_pdf(municipality, report, row), exports.PDF
+    return content, mimetype, attachments.ascii_name("нарушения", report.key, municipality.slug, ext=fmt)
 
 
 def report_files(key: str) -> list[attachments.Attachment]:
@@ -117,9 +107,12 @@ def report_files(key: str) -> list[attachments.Attachment]:
     row = MonthlyReport.objects.select_related("municipality").filter(pk=int(key) if key.isdigit() else 0).first()
     if row is None:
         raise attachments.AttachmentGone(f"отчёт {key} удалён из архива")
+    report = ViolationReport.from_json(row.data)
+    pdf = violations_file(row.municipality, report, row, "pdf")
+    xlsx = violations_file(row.municipality, report, row, "xlsx")
     return [
-        attachments.Attachment(report_filename(row, "pdf"), report_pdf(row), attachments.PDF),
-        attachments.Attachment(report_filename(row, "xlsx"), report_xlsx(row), attachments.XLSX, telegram=False),
+        attachments.Attachment(pdf[2], pdf[0], pdf[1]),
+        attachments.Attachment(xlsx[2], xlsx[0], xlsx[1], telegram=False),
     ]
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,8 +15,6 @@ from otklik.directory.models import Municipality, Organization
 from otklik.reports import charts, exports, queries, services
 from otklik.reports.models import MonthlyReport
 from otklik.web.context_processors import NavItem
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def nav(request: HttpRequest) -> list[NavItem]:
@@ -45,12 +42,6 @@ def _pick(request: HttpRequest, allowed: list[Municipality]) -> Municipality:
                 return m
         raise Http404("Муниципалитет не найден")
     return allowed[0]
-
-
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 # --- §23 ---------------------------------------------------------------------------------------
@@ -85,11 +76,8 @@ def violations_month(request: HttpRequest, key: str) -> HttpResponse:
     report, row = services.month_report(municipality, year, month, live=bool(request.GET.get("live")))
     frozen = row is not None
     fmt = request.GET.get("format", "html")
-    filename = f"narusheniya-{municipality.slug}-{report.key}"
-    if fmt == "xlsx":
-        return _download(exports.violations_xlsx(report, settings.SITE_URL), XLSX, f"{filename}.xlsx")
-    if fmt == "pdf":
-        return _download(services.violations_pdf(municipality, report, row), "application/pdf", f"{filename}.pdf")
+    if fmt in ("xlsx", "pdf"):
+        return exports.download(*services.violations_file(municipality, report, row, fmt))
     return render(
         request,
         "reports/violations.html",
@@ -149,8 +137,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     data = queries.dashboard(f)
     if request.GET.get("format") == "xlsx":
         title = f"{context['municipality'].name}: показатели с {context['start']:%d.%m.%Y} по {context['end']:%d.%m.%Y}"
-        return _download(
-            exports.dashboard_xlsx(data, title=title), XLSX, f"pokazateli-{context['municipality'].slug}.xlsx"
+        return exports.download(
+            exports.dashboard_xlsx(data, title=title), exports.XLSX, f"pokazateli-{context['municipality'].slug}.xlsx"
         )
     context.update(
         data=data,

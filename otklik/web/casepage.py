@@ -18,6 +18,7 @@ from otklik.cases.access import allowed_actions, visible_cases
 from otklik.cases.models import Assignment, Case, CaseEvent, Draft, Post
 from otklik.directory.models import Role
 from otklik.directory.roles import scope_of
+from otklik.ops.attachments import stored_name
 from otklik.web import forms as f
 from otklik.web.deadlines import describe
 from otklik.web.models import AnswerTemplate
@@ -266,7 +267,7 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
             # The next version starts from the last one: its text, its links, its stored files ticked.
             links = [a["url"] for a in source.attachments or () if isinstance(a, dict) and a.get("url")]
             ctx["draft_keep"] = stored_names(source.attachments)
-            links = [u for u in links if u.removeprefix("/files/") not in ctx["draft_keep"]]
+            links = [u for u in links if stored_name(u) is None]
             ctx["draft_initial"] = {"text": source.text, "kind": source.kind, "attachments": "\n".join(links)}
     if "publish" in allowed:
         try:

@@ -85,17 +85,11 @@ class FilesMixin(forms.Form):
 
     def clean_new_files(self) -> list[files_store.CleanFile]:
         uploads = self.cleaned_data.get("new_files") or []
-        limit = files_store._max_bytes()
         checked = []
         for upload in uploads:
             label = f"«{(upload.name or 'файл')[:80]}»"
             try:
-                if upload.size and upload.size > limit:
-                    raise files_store.AttachmentRejected(
-                        f"Файл слишком большой: {upload.size / 1048576:.1f} МБ, "
-                        f"допускается не более {limit / 1048576:.0f} МБ."
-                    )
-                checked.append(files_store.validate(upload.read(limit + 1), upload.name or ""))
+                checked.append(files_store.validate_upload(upload))
             except files_store.AttachmentRejected as exc:
                 raise forms.ValidationError(
                     f"{label}: {exc} Текст сохранён — выберите файлы заново и отправьте ещё раз."
@@ -133,9 +127,5 @@ def attachments_with_files(case: Any, user: Any, data: dict[str, Any]) -> Iterat
 
 def stored_names(items: Any) -> list[str]:
     """The stored-file names among a draft's attachments (to keep them ticked on the next version)."""
-    names = []
-    for item in items or ():
-        url = str(item.get("url", "")) if isinstance(item, dict) else ""
-        if files_store.STORED_NAME.match(url.removeprefix("/files/")) and url.startswith("/files/"):
-            names.append(url.removeprefix("/files/"))
-    return names
+    names = (files_store.stored_name(item.get("url")) for item in items or () if isinstance(item, dict))
+    return [name for name in names if name is not None]

@@ -11,9 +11,7 @@ import decimal
 import re
 from typing import Any, Literal
 
-from django.conf import settings
 from django.db.models import Model
-from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
@@ -24,7 +22,7 @@ from otklik.directory.models import Municipality, Organization
 
 router = Router(tags=["Отчёты"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # for the OpenAPI document
 
 
 def _reports_municipality(principal: Principal, slug: str) -> Municipality:
@@ -145,15 +143,6 @@ def violations(request: ApiRequest, slug: str, month: str, q: Query[ReportQuery]
     municipality = _reports_municipality(request.auth, slug)
     report, row = services.month_report(municipality, year, mon, live=bool(q.live))
     archived = row is not None
-    filename = f"narusheniya-{municipality.slug}-{report.key}"
-    if q.format == "xlsx":
-        return _download(exports.violations_xlsx(report, settings.SITE_URL), XLSX, f"{filename}.xlsx")
-    if q.format == "pdf":
-        return _download(services.violations_pdf(municipality, report, row), "application/pdf", f"{filename}.pdf")
+    if q.format in ("xlsx", "pdf"):
+        return exports.download(*services.violations_file(municipality, report, row, q.format))
     return {"archived": archived, **report.to_json()}
-
-
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

@@ -6,8 +6,8 @@ from typing import Any
 
 from django import template
 
+from otklik.ops.attachments import stored_name
 from otklik.web.forms import safe_http_url
-from otklik.web.uploads import stored_names
 
 register = template.Library()
 
@@ -42,7 +42,7 @@ def attachments(items: Any) -> dict[str, Any]:
             continue
         url = str(item.get("url") or "")
         # Our own uploaded files are relative (/files/…); served only to people who may see the case.
-        stored = bool(stored_names([item]))
+        stored = stored_name(url) is not None
         size = item.get("size") if stored else None
         out.append(
             {
