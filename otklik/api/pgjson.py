@@ -17,8 +17,9 @@ SQL at the first request (and the tests), never silently.
 
 from __future__ import annotations
 
+import logging
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from django.core.exceptions import EmptyResultSet
@@ -26,9 +27,12 @@ from django.db import connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import DateTimeField, JSONField, Model, QuerySet
 
+from otklik.api.models import CaseListRow
 from otklik.api.shapes import ASSIGNMENT_REF, CASE_ROW, COLLECTIONS, LIST_TEXT
 from otklik.cases.models import Assignment, Case, CaseEvent, Deadline, Post, Publication
 from otklik.directory.models import Municipality, Organization, Topic
+
+logger = logging.getLogger(__name__)
 
 
 def _q(name: str) -> str:
@@ -76,14 +80,34 @@ def _array(model: type[Model], alias: str, obj: str, where: str, order: tuple[st
 
 
 # ---- the case list ------------------------------------------------------------------------
+#
+# A list row is kept, rendered, in ``api_caselistrow`` (``listrows.py``: PostgreSQL triggers
+# re-render a case's row in the transaction that changes anything the row shows). A page is
+# then the ORM's page query joined with 50 stored rows, assembled into one text by
+# PostgreSQL. Only the status label is added at read time: it is in the reader's language.
+
+# The tables a row is made from: the case ``c`` and its municipality ``m``, post ``p``, topic ``t``.
+_ALIASES = {"": (Case, "c"), "municipality": (Municipality, "m"), "primary_post": (Post, "p"), "topic": (Topic, "t")}
 
 
 @cache
-def _list_sql() -> str:
-    c, p, m, t = "c", "p", "m", "t"
-    a, o = "a", "o"
-    # The page's active assignments in one pass (one join with the organizations), not a
-    # subquery per case.
+def row_sources() -> str:
+    """``FROM`` the case and the tables of its row (the case as ``c``)."""
+    c, m, p, t = "c", "m", "p", "t"
+    return (
+        f"{_table(Case)} {c} "
+        f"JOIN {_table(Municipality)} {m} ON {_col(Municipality, m, 'id')} = {_col(Case, c, 'municipality')} "
+        f"LEFT JOIN {_table(Post)} {p} ON {_col(Post, p, 'id')} = {_col(Case, c, 'primary_post')} "
+        f"LEFT JOIN {_table(Topic)} {t} ON {_col(Topic, t, 'id')} = {_col(Case, c, 'topic')}"
+    )
+
+
+@cache
+def row_members() -> str:
+    """A case's list row without its status label, as the members of a JSON object (its text
+    between the braces): what ``serialize._row`` shows, made from ``shapes.CASE_ROW`` and
+    ``shapes.ASSIGNMENT_REF``. Over :func:`row_sources`."""
+    a, o, p, t = "a", "o", "p", "t"
     ref = (
         "json_build_object("
         + ", ".join(
@@ -93,52 +117,80 @@ def _list_sql() -> str:
         + ")"
     )
     assignments = (
-        f"SELECT {_col(Assignment, a, 'case')} AS case_id, json_agg({ref} ORDER BY {_col(Assignment, a, 'id')}) AS j "  # noqa: S608 - names from the models
-        f"FROM s JOIN {_table(Assignment)} {a} ON {_col(Assignment, a, 'case')} = s.id "
+        f"COALESCE((SELECT json_agg({ref} ORDER BY {_col(Assignment, a, 'id')}) FROM {_table(Assignment)} {a} "  # noqa: S608 - names from the models
         f"JOIN {_table(Organization)} {o} ON {_col(Organization, o, 'id')} = {_col(Assignment, a, 'organization')} "
-        f"WHERE {_col(Assignment, a, 'is_active')} GROUP BY 1"
+        f"WHERE {_col(Assignment, a, 'case')} = {_col(Case, 'c', 'id')} AND {_col(Assignment, a, 'is_active')}), "
+        "'[]'::json)"
     )
     topic_id = _col(Topic, t, "id")
-    aliases = {"": (Case, c), "municipality": (Municipality, m), "primary_post": (Post, p), "topic": (Topic, t)}
     fields = []
     for key, path in CASE_ROW.items():
         if key in ("topic_id", "topic_name"):
             continue  # shown as "topic" below
         relation, _, name = path.rpartition("__")
-        model, alias = aliases[relation]
+        model, alias = _ALIASES[relation]
         fields.append(f"'{key}', {_value(model, alias, name)}")
-    # What serialize._row adds to the fields, the same way.
+    text = _col(Post, p, "text")
     row = ", ".join(
         [
             *fields,
-            "'status_label', lbl.label",
             # Counting characters is the costly part of LEFT(); a text of at most LIST_TEXT
             # bytes has at most LIST_TEXT characters, and its length in bytes is known.
-            f"'text', CASE WHEN octet_length({_col(Post, p, 'text')}) <= {LIST_TEXT} THEN {_col(Post, p, 'text')} "
-            f"ELSE COALESCE(LEFT({_col(Post, p, 'text')}, {LIST_TEXT}), '') END",
+            f"'text', CASE WHEN octet_length({text}) <= {LIST_TEXT} THEN {text} "
+            f"ELSE COALESCE(LEFT({text}, {LIST_TEXT}), '') END",
             f"'topic', CASE WHEN {topic_id} IS NULL THEN NULL "
             f"ELSE json_build_object('id', {topic_id}, 'name', {_col(Topic, t, 'name')}) END",
-            "'assignments', COALESCE(asg.j, '[]'::json)",
+            f"'assignments', {assignments}",
         ]
     )
+    obj = f"json_build_object({row})::text"
+    return f"substr({obj}, 2, length({obj}) - 2)"
+
+
+def _page_sql(rows: str) -> str:
+    """A page: the ORM's ``{page}`` query (id, deadline), its stored (or, ``rows`` given as a
+    subquery, freshly rendered) rows with the status label added, and what the cursor needs."""
+    due = _ts("n.due").replace('"Z"', '"+00:00"')
     return (
-        # The labels' parameter first, then the page's own parameters, in the order of the text.
+        # The labels' parameter first, then the page's own parameters, then the limit thrice.
         "WITH lbl(status, label) AS (SELECT * FROM jsonb_each_text(%s::jsonb)), s(id, due) AS ({page}), "  # noqa: S608 - names from the models
-        f"asg AS ({assignments}) "
-        f"SELECT s.id, s.due, json_build_object({row})::text FROM s "
-        f"JOIN {_table(Case)} {c} ON {_col(Case, c, 'id')} = s.id "
-        f"JOIN {_table(Municipality)} {m} ON {_col(Municipality, m, 'id')} = {_col(Case, c, 'municipality')} "
-        f"LEFT JOIN {_table(Post)} {p} ON {_col(Post, p, 'id')} = {_col(Case, c, 'primary_post')} "
-        f"LEFT JOIN {_table(Topic)} {t} ON {topic_id} = {_col(Case, c, 'topic')} "
-        "LEFT JOIN asg ON asg.case_id = s.id "
-        f"LEFT JOIN lbl ON lbl.status = {_col(Case, c, 'status')} "
-        "ORDER BY {order}"
+        "n AS (SELECT s.id, s.due, row_number() OVER (ORDER BY {order}) AS rn FROM s) "
+        "SELECT string_agg('{' || r.members || ', \"status_label\" : ' || COALESCE(to_json(l.label)::text, 'null') "
+        "|| '}', ',' ORDER BY n.rn) FILTER (WHERE n.rn <= %s), count(*), count(*) FILTER (WHERE r.case_id IS NULL), "
+        f"max(n.id) FILTER (WHERE n.rn = %s), max({due}) FILTER (WHERE n.rn = %s) "
+        f"FROM n LEFT JOIN {rows} r ON r.case_id = n.id LEFT JOIN lbl l ON l.status = r.status"
     )
 
 
-# The outer query's order for each page order of ``_page`` (the inner query has the same one;
-# a subquery's order is not kept by a join, so it is said again over the columns it returns).
+@cache
+def _stored_page_sql() -> str:
+    return _page_sql(_q(CaseListRow._meta.db_table))
+
+
+@cache
+def _live_page_sql() -> str:
+    rows = (
+        f"(SELECT c.id AS case_id, {_col(Case, 'c', 'status')} AS status, {row_members()} AS members "  # noqa: S608 - names from the models
+        f"FROM {row_sources()} WHERE {_col(Case, 'c', 'id')} IN (SELECT id FROM s))"
+    )
+    return _page_sql(rows)
+
+
+# The order of a page over the columns the page query returns (a subquery's order is not kept
+# by a join, so it is said again), for each page order of ``_page``.
 ORDERS = {"deadline": "s.due ASC NULLS LAST, s.id DESC", "-created": "s.id DESC"}
+
+
+class ListPage(NamedTuple):
+    """A page of the case list: ``items``, the rows' JSON objects joined by commas (the
+    array's inside); ``count``, the rows found (up to the limit asked, plus one); ``last_id``
+    and ``last_due`` (ISO 8601, or None): the row at the limit, for the next page's cursor
+    (both None when the page is not full)."""
+
+    items: bytes
+    count: int
+    last_id: int | None
+    last_due: str | None
 
 
 class _Cursor(psycopg.Cursor):
@@ -184,18 +236,26 @@ def fetch(using: str, sql: str, params: Any, *, prepare: bool = False) -> list[t
         return cursor.fetchall()
 
 
-def list_page(
-    page: QuerySet[Any], order: str, labels_json: str, *, prepare: bool = False
-) -> list[tuple[int, Any, bytes]]:
-    """``(id, sort deadline, row JSON)`` for each case of ``page`` — an ordered, sliced
-    ``values_list("pk", <deadline>)`` queryset — in ``order``, in one query (``prepare``: see
-    :func:`fetch`; for pages whose filters do not change the best plan)."""
+def list_page(page: QuerySet[Any], order: str, labels_json: str, limit: int, *, prepare: bool = False) -> ListPage:
+    """The first ``limit`` cases of ``page`` — an ordered, sliced ``values_list("pk",
+    <deadline>)`` queryset of at most ``limit + 1`` — in ``order``, in one query (``prepare``:
+    see :func:`fetch`; for pages whose filters do not change the best plan).
+
+    Rows come from ``api_caselistrow``. A case without a stored row (which the triggers do not
+    leave) is not left out: the page is rendered afresh and the gap is logged.
+    """
     try:
         inner, params = page.query.get_compiler(using=page.db).as_sql()
     except EmptyResultSet:  # e.g. visible_cases() of someone who sees nothing: no query at all
-        return []
-    sql = _list_sql().replace("{page}", inner).replace("{order}", ORDERS[order])
-    return [(pk, due, text.encode()) for pk, due, text in fetch(page.db, sql, [labels_json, *params], prepare=prepare)]
+        return ListPage(b"", 0, None, None)
+    args = [labels_json, *params, limit, limit, limit]
+    sql = _stored_page_sql().replace("{page}", inner).replace("{order}", ORDERS[order])
+    ((items, count, missing, last_id, last_due),) = fetch(page.db, sql, args, prepare=prepare)
+    if missing:
+        logger.warning("api_caselistrow: %s of %s cases of a page had no stored row; rendered afresh", missing, count)
+        sql = _live_page_sql().replace("{page}", inner).replace("{order}", ORDERS[order])
+        ((items, count, _, last_id, last_due),) = fetch(page.db, sql, args)
+    return ListPage((items or "").encode(), count, last_id, last_due)
 
 
 # ---- the case detail's collections --------------------------------------------------------

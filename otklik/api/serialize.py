@@ -46,18 +46,24 @@ def _assignment_refs(assignments: list[Assignment]) -> list[dict[str, Any]]:
 # as model instances (case, post, topic, municipality) cost more than every query together.
 
 
-def list_rows(
-    cases: QuerySet[Case], due: str, order: str, limit: int, *, prepare: bool = False
-) -> list[tuple[int, Any, bytes]]:
-    """The first ``limit`` cases of an ordered queryset, in its order, as ``(id, sort
-    deadline, row JSON)``: ``due`` names the deadline the queryset is sorted by.
+def list_rows(cases: QuerySet[Case], due: str, order: str, limit: int, *, prepare: bool = False) -> pgjson.ListPage:
+    """The first ``limit`` cases of an ordered queryset, in its order: ``due`` names the
+    deadline the queryset is sorted by (for the next page's cursor).
 
-    PostgreSQL renders the rows itself in one query (``pgjson.list_page``); elsewhere two
-    queries (the cases with their post, topic and municipality; their active assignments).
+    On PostgreSQL the rows are stored rendered and assembled by the database in one query
+    (``pgjson.list_page``); elsewhere two queries (the cases with their post, topic and
+    municipality; their active assignments) and Python.
     """
     if connections[cases.db].vendor == "postgresql":
-        return pgjson.list_page(cases.values_list("pk", due)[:limit], order, _labels_json(), prepare=prepare)
-    return reference_rows(cases, due, limit)
+        return pgjson.list_page(
+            cases.values_list("pk", due)[: limit + 1], order, _labels_json(), limit, prepare=prepare
+        )
+    rows = reference_rows(cases, due, limit + 1)
+    shown = rows[:limit]
+    last_id, last_due = (shown[-1][0], shown[-1][1]) if len(shown) == limit else (None, None)
+    return pgjson.ListPage(
+        b",".join(row for _, _, row in shown), len(rows), last_id, last_due.isoformat() if last_due else None
+    )
 
 
 def reference_rows(cases: QuerySet[Case], due: str, limit: int) -> list[tuple[int, Any, bytes]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-from typing import Any, Literal
+from typing import Literal
 
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.http import HttpResponse
@@ -117,7 +117,7 @@ def _decode(cursor: str) -> dict:
         raise ApiError(400, "invalid_cursor", "Некорректный курсор: возьмите его из next_cursor.") from None
 
 
-def _page(principal: Principal, f: CaseFilters) -> tuple[list[tuple[int, Any, bytes]], str | None]:
+def _page(principal: Principal, f: CaseFilters) -> tuple[bytes, str | None]:
     # An executor of one organization, nearest deadline first, is read in the order of that
     # organization's CaseOrganization index (its copy of next_due_at), so a page costs one
     # index range instead of sorting every case the organization ever had.
@@ -149,16 +149,13 @@ def _page(principal: Principal, f: CaseFilters) -> tuple[list[tuple[int, Any, by
     # Text search and date ranges are the filters whose best plan depends on their values: those
     # pages are planned afresh each time, every other page by a plan kept on the connection.
     steady = not (f.q or f.date_from or f.date_to)
-    rows = list_rows(qs, due, f.order, f.limit + 1, prepare=steady)
-    more = len(rows) > f.limit
-    rows = rows[: f.limit]
-    if not more or not rows:
-        return rows, None
-    last_id, last_due, _ = rows[-1]
-    values: dict = {"id": last_id}
+    page = list_rows(qs, due, f.order, f.limit, prepare=steady)
+    if page.count <= f.limit or page.last_id is None:
+        return page.items, None
+    values: dict = {"id": page.last_id}
     if f.order == "deadline":
-        values["d"] = last_due.isoformat() if last_due else None
-    return rows, _encode(values)
+        values["d"] = page.last_due
+    return page.items, _encode(values)
 
 
 @router.get("/cases", response={200: CasePage, **ERRORS}, summary="Список обращений")
@@ -168,9 +165,9 @@ def list_cases(request: ApiRequest, filters: Query[CaseFilters]) -> HttpResponse
     Порядок по умолчанию — ближайший срок первым. Сервисному токену нужен право `read`;
     он видит обращения своего муниципалитета.
     """
-    rows, next_cursor = _page(request.auth, filters)
-    # Rows arrive as JSON already (see serialize.list_rows): the page is assembled around them.
-    body = b'{"items":[' + b",".join(row for _, _, row in rows) + b'],"next_cursor":' + dumps(next_cursor) + b"}"
+    items, next_cursor = _page(request.auth, filters)
+    # The rows arrive as JSON already (see serialize.list_rows): the page is assembled around them.
+    body = b'{"items":[' + items + b'],"next_cursor":' + dumps(next_cursor) + b"}"
     return HttpResponse(body, content_type="application/json; charset=utf-8")
 
 
