@@ -250,6 +250,9 @@ if REDIS_URL and not TESTING:
 # Who holds which role (directory/roles.scope_of) is cached across requests only in a shared
 # cache, where a change of a membership or an organization reaches every process at once.
 OTKLIK_SCOPE_CACHE_SECONDS = env_int("OTKLIK_SCOPE_CACHE_SECONDS", 300 if REDIS_URL and not TESTING else 0)
+# API tokens (with their owner and roles) kept by each process between requests, checked on every
+# call against generation marks in the shared cache (otklik/api/tokencache.py); 0: read every time.
+OTKLIK_API_TOKEN_CACHE_SECONDS = env_int("OTKLIK_API_TOKEN_CACHE_SECONDS", 300 if REDIS_URL and not TESTING else 0)
 
 # --- ops (otklik/ops): security, observability, personal data; see docs/deploy.md ---------------
 for _key in OTKLIK_ENCRYPTION_KEYS:

@@ -19,3 +19,7 @@ class ApiConfig(AppConfig):
     def ready(self) -> None:
         # After every migrate: the list rows' triggers as the current code writes them (listrows.py).
         post_migrate.connect(_install_list_rows, sender=self, dispatch_uid="api-list-rows")
+        # Tokens kept between requests are forgotten everywhere when a token or a user changes.
+        from otklik.api import tokencache
+
+        tokencache.connect()

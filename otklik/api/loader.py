@@ -94,9 +94,14 @@ class Loader:
         return _Part(model, alias, attnames, relation)
 
     def all(self, value: Any, using: str = "default") -> list[Any]:
+        return [self.build(values, using) for values in self.rows(value, using)]
+
+    def rows(self, value: Any, using: str = "default") -> list[list[Any]]:
+        """The matching rows' values, converted as the ORM converts them (for :meth:`build`;
+        plain values that can be kept and built into fresh instances again)."""
         if isinstance(value, int) and not -(2**63) <= value < 2**63:
             return []  # no row has such a key (and no database column could hold it)
-        sql, parts, converters = self._plan(using)
+        sql, _, converters = self._plan(using)
         connection = connections[using]
         out = []
         for row in fetch(using, sql, [value], prepare=True):
@@ -104,15 +109,20 @@ class Loader:
             for i, column_converters in converters:
                 for convert in column_converters:
                     values[i] = convert(values[i], None, connection)
-            start = len(parts[0].attnames)
-            main = self.model.from_db(using, parts[0].attnames, values[:start])
-            for part in parts[1:]:
-                chunk = values[start : start + len(part.attnames)]
-                start += len(part.attnames)
-                related = None if chunk[0] is None else part.model.from_db(using, part.attnames, chunk)
-                setattr(main, part.relation, related)  # type: ignore[arg-type]
-            out.append(main)
+            out.append(values)
         return out
+
+    def build(self, values: list[Any], using: str = "default") -> Any:
+        """A model instance (with its related instances) from one of :meth:`rows`."""
+        _, parts, _ = self._plan(using)
+        start = len(parts[0].attnames)
+        main = self.model.from_db(using, parts[0].attnames, values[:start])
+        for part in parts[1:]:
+            chunk = values[start : start + len(part.attnames)]
+            start += len(part.attnames)
+            related = None if chunk[0] is None else part.model.from_db(using, part.attnames, chunk)
+            setattr(main, part.relation, related)  # type: ignore[arg-type]
+        return main
 
     def one(self, value: Any, using: str = "default") -> Any:
         found = self.all(value, using)

@@ -183,12 +183,12 @@ ORDERS = {"deadline": "s.due ASC NULLS LAST, s.id DESC", "-created": "s.id DESC"
 
 class ListPage(NamedTuple):
     """A page of the case list: ``items``, the rows' JSON objects joined by commas (the
-    array's inside); ``count``, the rows found (up to the limit asked, plus one); ``last_id``
+    array's inside); ``found``, the rows found (up to the limit asked, plus one); ``last_id``
     and ``last_due`` (ISO 8601, or None): the row at the limit, for the next page's cursor
     (both None when the page is not full)."""
 
     items: bytes
-    count: int
+    found: int
     last_id: int | None
     last_due: str | None
 

@@ -96,6 +96,25 @@ def scope_of(user) -> UserScope:  # type: ignore[no-untyped-def]
     return scope
 
 
+def scope_state(scope: UserScope) -> tuple[Any, ...]:
+    """What a scope was read from (to keep, e.g. with a cached API token); see :func:`adopt_scope`."""
+    return (scope.roles_by_municipality, scope.organization_ids, scope.global_observer)
+
+
+def adopt_scope(user: Any, state: tuple[Any, ...]) -> UserScope:
+    """Give ``user`` the scope kept as ``state`` by :func:`scope_state` — by a caller that has
+    checked the kept state against :data:`GENERATION_KEY` (each user gets copies of its own)."""
+    roles, org_ids, observer = state
+    scope = UserScope(
+        roles_by_municipality={m: set(r) for m, r in roles.items()},
+        organization_ids=set(org_ids),
+        global_observer=observer,
+        is_superuser=bool(getattr(user, "is_superuser", False)),
+    )
+    user._otklik_scope = scope
+    return scope
+
+
 def directory_changed(**_: Any) -> None:
     """A membership or an organization changed: every cached scope is out of date."""
     if int(getattr(settings, "OTKLIK_SCOPE_CACHE_SECONDS", 0)) > 0:

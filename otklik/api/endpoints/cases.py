@@ -150,7 +150,7 @@ def _page(principal: Principal, f: CaseFilters) -> tuple[bytes, str | None]:
     # pages are planned afresh each time, every other page by a plan kept on the connection.
     steady = not (f.q or f.date_from or f.date_to)
     page = list_rows(qs, due, f.order, f.limit, prepare=steady)
-    if page.count <= f.limit or page.last_id is None:
+    if page.found <= f.limit or page.last_id is None:
         return page.items, None
     values: dict = {"id": page.last_id}
     if f.order == "deadline":
