@@ -236,26 +236,49 @@ def fetch(using: str, sql: str, params: Any, *, prepare: bool = False) -> list[t
         return cursor.fetchall()
 
 
+def page_query(page: QuerySet[Any]) -> tuple[str, list[Any]] | None:
+    """The SQL and parameters of ``page`` — an ordered, sliced ``values_list("pk", <deadline>)``
+    queryset; None when it can find nothing (e.g. for someone who sees no case)."""
+    try:
+        sql, params = page.query.get_compiler(using=page.db).as_sql()
+    except EmptyResultSet:
+        return None
+    return sql, list(params)
+
+
 def list_page(page: QuerySet[Any], order: str, labels_json: str, limit: int, *, prepare: bool = False) -> ListPage:
-    """The first ``limit`` cases of ``page`` — an ordered, sliced ``values_list("pk",
-    <deadline>)`` queryset of at most ``limit + 1`` — in ``order``, in one query (``prepare``:
-    see :func:`fetch`; for pages whose filters do not change the best plan).
+    """The first ``limit`` cases of ``page`` (see :func:`page_query`; at most ``limit + 1``) in
+    ``order``: :func:`list_page_sql` of its query."""
+    query = page_query(page)
+    if query is None:  # no query at all
+        return ListPage(b"", 0, None, None)
+    return list_page_sql(*query, order, labels_json, limit, using=page.db, prepare=prepare)
+
+
+def list_page_sql(
+    inner: str,
+    params: list[Any],
+    order: str,
+    labels_json: str,
+    limit: int,
+    *,
+    using: str = "default",
+    prepare: bool = False,
+) -> ListPage:
+    """The page whose cases ``inner`` selects (id, deadline; at most ``limit + 1``), in one query
+    (``prepare``: see :func:`fetch`; for pages whose filters do not change the best plan).
 
     Rows come from ``api_caselistrow``. A case without a stored row (which the triggers do not
     leave) is not left out: the page is rendered afresh and the gap is logged.
     """
-    try:
-        inner, params = page.query.get_compiler(using=page.db).as_sql()
-    except EmptyResultSet:  # e.g. visible_cases() of someone who sees nothing: no query at all
-        return ListPage(b"", 0, None, None)
     args = [labels_json, *params, limit, limit, limit]
     sql = _stored_page_sql().replace("{page}", inner).replace("{order}", ORDERS[order])
-    ((items, count, missing, last_id, last_due),) = fetch(page.db, sql, args, prepare=prepare)
+    ((items, found, missing, last_id, last_due),) = fetch(using, sql, args, prepare=prepare)
     if missing:
-        logger.warning("api_caselistrow: %s of %s cases of a page had no stored row; rendered afresh", missing, count)
+        logger.warning("api_caselistrow: %s of %s cases of a page had no stored row; rendered afresh", missing, found)
         sql = _live_page_sql().replace("{page}", inner).replace("{order}", ORDERS[order])
-        ((items, count, _, last_id, last_due),) = fetch(page.db, sql, args)
-    return ListPage((items or "").encode(), count, last_id, last_due)
+        ((items, found, _, last_id, last_due),) = fetch(using, sql, args)
+    return ListPage((items or "").encode(), found, last_id, last_due)
 
 
 # ---- the case detail's collections --------------------------------------------------------

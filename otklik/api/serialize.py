@@ -55,9 +55,7 @@ def list_rows(cases: QuerySet[Case], due: str, order: str, limit: int, *, prepar
     municipality; their active assignments) and Python.
     """
     if connections[cases.db].vendor == "postgresql":
-        return pgjson.list_page(
-            cases.values_list("pk", due)[: limit + 1], order, _labels_json(), limit, prepare=prepare
-        )
+        return pgjson.list_page(cases.values_list("pk", due)[: limit + 1], order, labels_json(), limit, prepare=prepare)
     rows = reference_rows(cases, due, limit + 1)
     shown = rows[:limit]
     last_id, last_due = (shown[-1][0], shown[-1][1]) if len(shown) == limit else (None, None)
@@ -120,7 +118,8 @@ def _labels(language: str | None) -> tuple[dict[str, str], str]:
     return labels, orjson.dumps(labels).decode()
 
 
-def _labels_json() -> str:
+def labels_json() -> str:
+    """The status labels in the current language, as JSON (for PostgreSQL to look up)."""
     return _labels(get_language())[1]
 
 

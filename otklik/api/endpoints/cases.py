@@ -5,22 +5,28 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import threading
+from collections import OrderedDict
 from typing import Literal
 
+from django.db import connections
+from django.db import router as db_router
 from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field as NinjaField
 from ninja import Query, Router, Schema
 
+from otklik.api import pgjson
 from otklik.api.auth import ApiRequest, Principal
 from otklik.api.errors import ApiError, ErrorOut
 from otklik.api.schemas import CaseDetail, CasePage
 from otklik.api.scope import case_with_assignments, cases_for
-from otklik.api.serialize import case_detail_json, dumps, list_rows
+from otklik.api.serialize import case_detail_json, dumps, labels_json, list_rows
 from otklik.cases.access import single_organization
 from otklik.cases.models import Assignment, Case
 from otklik.cases.workflow import CLOSED_STATUSES, Status
+from otklik.directory.roles import scope_of
 
 router = Router(tags=["Обращения"])
 
@@ -66,8 +72,7 @@ def _apply_view(qs: QuerySet[Case], principal: Principal, key: str, now: dt.date
     return qs.filter(view_filter(principal.user, key, now))
 
 
-def _apply_filters(qs: QuerySet[Case], f: CaseFilters, principal: Principal) -> QuerySet[Case]:
-    now = timezone.now()
+def _apply_filters(qs: QuerySet[Case], f: CaseFilters, principal: Principal, now: dt.datetime) -> QuerySet[Case]:
     tz = timezone.get_current_timezone()
     if f.view:
         qs = _apply_view(qs, principal, f.view, now)
@@ -117,7 +122,9 @@ def _decode(cursor: str) -> dict:
         raise ApiError(400, "invalid_cursor", "Некорректный курсор: возьмите его из next_cursor.") from None
 
 
-def _page(principal: Principal, f: CaseFilters) -> tuple[bytes, str | None]:
+def _query(principal: Principal, f: CaseFilters, now: dt.datetime, cursor: dict | None) -> tuple[QuerySet[Case], str]:
+    """The page's cases, ordered and after the cursor, and the name of the deadline they are
+    ordered by."""
     # An executor of one organization, nearest deadline first, is read in the order of that
     # organization's CaseOrganization index (its copy of next_due_at), so a page costs one
     # index range instead of sorting every case the organization ever had.
@@ -127,35 +134,158 @@ def _page(principal: Principal, f: CaseFilters) -> tuple[bytes, str | None]:
         # One join, named, so the order and the cursor use the same row (filter() on a
         # multi-valued relation would otherwise join it again, once per call).
         link = FilteredRelation("organization_links", condition=Q(organization_links__organization_id=org))
-        qs = _apply_filters(Case.objects.annotate(link=link).filter(link__isnull=False), f, principal)
+        qs = _apply_filters(Case.objects.annotate(link=link).filter(link__isnull=False), f, principal, now)
         due = "link__next_due_at"
     else:
-        qs = _apply_filters(cases_for(principal), f, principal)
+        qs = _apply_filters(cases_for(principal), f, principal, now)
         due = "next_due_at"
     if f.order == "-created":
         qs = qs.order_by("-pk")
-        if f.cursor:
-            qs = qs.filter(pk__lt=_decode(f.cursor)["id"])
+        if cursor:
+            qs = qs.filter(pk__lt=cursor["id"])
     else:
         qs = qs.order_by(F(due).asc(nulls_last=True), "-pk")
-        if f.cursor:
-            c = _decode(f.cursor)
-            if c.get("d") is None:
-                qs = qs.filter(**{f"{due}__isnull": True}, pk__lt=c["id"])
+        if cursor:
+            if cursor.get("d") is None:
+                qs = qs.filter(**{f"{due}__isnull": True}, pk__lt=cursor["id"])
             else:
+                d = cursor["d"]
                 qs = qs.filter(
-                    Q(**{f"{due}__gt": c["d"]}) | Q(**{due: c["d"]}, pk__lt=c["id"]) | Q(**{f"{due}__isnull": True})
+                    Q(**{f"{due}__gt": d}) | Q(**{due: d}, pk__lt=cursor["id"]) | Q(**{f"{due}__isnull": True})
                 )
+    return qs, due
+
+
+def _page(principal: Principal, f: CaseFilters) -> tuple[bytes, str | None]:
+    now = timezone.now()
+    cursor = _decode(f.cursor) if f.cursor else None
     # Text search and date ranges are the filters whose best plan depends on their values: those
     # pages are planned afresh each time, every other page by a plan kept on the connection.
     steady = not (f.q or f.date_from or f.date_to)
-    page = list_rows(qs, due, f.order, f.limit, prepare=steady)
+    if connections[db_router.db_for_read(Case)].vendor == "postgresql":
+        page = _stored_page(principal, f, now, cursor, steady)
+    else:
+        qs, due = _query(principal, f, now, cursor)
+        page = list_rows(qs, due, f.order, f.limit, prepare=steady)
     if page.found <= f.limit or page.last_id is None:
         return page.items, None
     values: dict = {"id": page.last_id}
     if f.order == "deadline":
         values["d"] = page.last_due
     return page.items, _encode(values)
+
+
+# ---- the page query, compiled once per caller and filters ----------------------------------
+#
+# Building and compiling the page's queryset (visibility, filters, order, cursor) cost the
+# ORM more than PostgreSQL spent reading and assembling the page. The SQL depends only on
+# who asks (their roles) and the filters; the values that change between calls with the
+# same filters — the time and the cursor's position — are parameters. So the query is built
+# once with marker values in their place, and each later call sends the same SQL with the
+# markers' parameters replaced (on PostgreSQL, where the ORM passes values through as they
+# are). A query whose markers cannot all be found is not kept, only run.
+
+# Two sets of markers: a parameter is a slot when it is the first marker in the query built with
+# the first set and the same marker of the second set in the other (a filter's own value never is).
+_MARKERS = {
+    "now": dt.datetime(1901, 1, 1, 0, 0, 0, 101_101, tzinfo=dt.UTC),
+    "d": dt.datetime(1901, 1, 2, 0, 0, 0, 202_202, tzinfo=dt.UTC),
+    "id": -9_101_101_101,
+}
+_MARKERS_2 = {
+    "now": dt.datetime(1902, 1, 1, 0, 0, 0, 303_303, tzinfo=dt.UTC),
+    "d": dt.datetime(1902, 1, 2, 0, 0, 0, 404_404, tzinfo=dt.UTC),
+    "id": -9_202_202_202,
+}
+_KEPT_QUERIES = 1024  # per process; the least recently used are dropped first
+
+# shape -> (SQL, parameters, [(index, marker name)]); None: the caller sees nothing;
+# False: this query cannot be kept (built for each call).
+_compiled: OrderedDict[tuple, tuple[str, list, list[tuple[int, str]]] | None | bool] = OrderedDict()
+_compiled_lock = threading.Lock()
+
+
+def _shape(principal: Principal, f: CaseFilters, cursor: dict | None) -> tuple:
+    """Everything the page query depends on, except the time and the cursor's position."""
+    if principal.user is None:
+        service = principal.require_service("read")
+        who: tuple = ("service", service.pk, service.municipality_id)
+    else:
+        scope = scope_of(principal.user)
+        roles = tuple(sorted((m, tuple(sorted(r))) for m, r in scope.roles_by_municipality.items()))
+        orgs = tuple(sorted(scope.organization_ids))
+        who = ("user", principal.user.pk, scope.is_superuser, scope.global_observer, roles, orgs)
+    filters = tuple(sorted(f.model_dump(exclude={"cursor"}).items()))
+    position = None if cursor is None else ("d" if cursor.get("d") is not None else "id")
+    return (db_router.db_for_read(Case), who, filters, position)
+
+
+def _compile(principal: Principal, f: CaseFilters, now: dt.datetime, cursor: dict | None) -> tuple[str, list] | None:
+    qs, due = _query(principal, f, now, cursor)
+    return pgjson.page_query(qs.values_list("pk", due)[: f.limit + 1])
+
+
+def _marked(principal: Principal, f: CaseFilters, cursor: dict | None, markers: dict) -> tuple[str, list] | None:
+    at = None if cursor is None else {"id": markers["id"], "d": markers["d"] if cursor.get("d") is not None else None}
+    return _compile(principal, f, markers["now"], at)
+
+
+def _same(a: object, b: object) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def _keepable(principal: Principal, f: CaseFilters, cursor: dict | None) -> tuple | None | bool:
+    first = _marked(principal, f, cursor, _MARKERS)
+    if first is None:
+        return None
+    second = _marked(principal, f, cursor, _MARKERS_2)
+    if second is None or second[0] != first[0] or len(second[1]) != len(first[1]):
+        return False
+    slots = []
+    for i, (a, b) in enumerate(zip(first[1], second[1], strict=True)):
+        if _same(a, b):
+            continue
+        name = next((n for n, m in _MARKERS.items() if _same(a, m) and _same(b, _MARKERS_2[n])), None)
+        if name is None:
+            return False  # something else differs between two builds: not safe to keep
+        slots.append((i, name))
+    if cursor is not None and "id" not in {name for _, name in slots}:
+        return False
+    return first[0], list(first[1]), slots
+
+
+def _stored_page(
+    principal: Principal, f: CaseFilters, now: dt.datetime, cursor: dict | None, steady: bool
+) -> pgjson.ListPage:
+    key = _shape(principal, f, cursor)
+    with _compiled_lock:
+        known = key in _compiled
+        entry = _compiled.get(key)
+        if known:
+            _compiled.move_to_end(key)
+    if not known:
+        entry = _keepable(principal, f, cursor)
+        with _compiled_lock:
+            _compiled[key] = entry
+            while len(_compiled) > _KEPT_QUERIES:
+                _compiled.popitem(last=False)
+    if entry is False:
+        return _run(_compile(principal, f, now, cursor), f, steady)
+    if entry is None or entry is True:  # the caller sees nothing: no query at all
+        return _run(None, f, steady)
+    sql, params, slots = entry
+    actual = {"now": now, "id": cursor["id"] if cursor else None, "d": cursor.get("d") if cursor else None}
+    values = list(params)
+    for i, name in slots:
+        values[i] = actual[name]
+    return _run((sql, values), f, steady)
+
+
+def _run(compiled: tuple | None, f: CaseFilters, steady: bool) -> pgjson.ListPage:
+    if compiled is None:
+        return pgjson.ListPage(b"", 0, None, None)
+    sql, params = compiled
+    return pgjson.list_page_sql(sql, params, f.order, labels_json(), f.limit, prepare=steady)
 
 
 @router.get("/cases", response={200: CasePage, **ERRORS}, summary="Список обращений")

@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from otklik.api import pgjson
-from otklik.api.serialize import _labels_json, reference_rows
+from otklik.api.serialize import labels_json, reference_rows
 from otklik.cases import actions as A
 from otklik.cases.access import visible_cases
 from otklik.cases.models import Case, CaseEvent, Deadline
@@ -171,7 +171,7 @@ def test_the_list_rendered_by_postgresql_equals_the_python_rows(cast, as_user, m
     else:
         cases = cases.order_by("-pk")
     limit = 3  # the cases of the scenario fill more than one page of 3
-    page = pgjson.list_page(cases.values_list("pk", "next_due_at")[: limit + 1], order, _labels_json(), limit)
+    page = pgjson.list_page(cases.values_list("pk", "next_due_at")[: limit + 1], order, labels_json(), limit)
     rendered = json.loads(b"[" + page.items + b"]")
     reference = reference_rows(cases, "next_due_at", limit + 1)
     assert [r["id"] for r in rendered] == [r[0] for r in reference[:limit]]
