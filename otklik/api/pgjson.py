@@ -152,13 +152,15 @@ def _page_sql(rows: str) -> str:
     subquery, freshly rendered) rows with the status label added, and what the cursor needs."""
     due = _ts("n.due").replace('"Z"', '"+00:00"')
     return (
-        # The labels' parameter first, then the page's own parameters, then the limit thrice.
-        "WITH lbl(status, label) AS (SELECT * FROM jsonb_each_text(%s::jsonb)), s(id, due) AS ({page}), "  # noqa: S608 - names from the models
+        # The page's own parameters first, then the labels (a JSON object by status), then the
+        # limit thrice. The label is looked up in the parameter, which is read once per query.
+        "WITH s(id, due) AS ({page}), "  # noqa: S608 - names from the models
         "n AS (SELECT s.id, s.due, row_number() OVER (ORDER BY {order}) AS rn FROM s) "
-        "SELECT string_agg('{' || r.members || ', \"status_label\" : ' || COALESCE(to_json(l.label)::text, 'null') "
-        "|| '}', ',' ORDER BY n.rn) FILTER (WHERE n.rn <= %s), count(*), count(*) FILTER (WHERE r.case_id IS NULL), "
+        "SELECT string_agg('{' || r.members || ', \"status_label\" : ' "
+        "|| COALESCE(to_json(%s::jsonb ->> r.status)::text, 'null') || '}', ',' ORDER BY n.rn) "
+        "FILTER (WHERE n.rn <= %s), count(*), count(*) FILTER (WHERE r.case_id IS NULL), "
         f"max(n.id) FILTER (WHERE n.rn = %s), max({due}) FILTER (WHERE n.rn = %s) "
-        f"FROM n LEFT JOIN {rows} r ON r.case_id = n.id LEFT JOIN lbl l ON l.status = r.status"
+        f"FROM n LEFT JOIN {rows} r ON r.case_id = n.id"
     )
 
 
@@ -271,7 +273,7 @@ def list_page_sql(
     Rows come from ``api_caselistrow``. A case without a stored row (which the triggers do not
     leave) is not left out: the page is rendered afresh and the gap is logged.
     """
-    args = [labels_json, *params, limit, limit, limit]
+    args = [*params, labels_json, limit, limit, limit]
     sql = _stored_page_sql().replace("{page}", inner).replace("{order}", ORDERS[order])
     ((items, found, missing, last_id, last_due),) = fetch(using, sql, args, prepare=prepare)
     if missing:
