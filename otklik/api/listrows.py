@@ -9,7 +9,8 @@ transaction as the change: a reader never sees a row older than the data it show
 write path (actions, the sweep, imports, the admin, a bulk ``update()``) can forget it.
 
 The row's SQL is ``pgjson.row_members()``, made from ``shapes.py`` like every other
-rendering. :func:`install` runs after every ``migrate`` (``apps.py``): it (re)creates the
+rendering; the status label (in the reader's language) and the nearest deadline (the page's
+sort key, which the sweep moves for thousands of cases at once) are added when it is read. :func:`install` runs after every ``migrate`` (``apps.py``): it (re)creates the
 functions and triggers from the current code and, when that SQL changed since the rows
 were rendered (its hash is kept as the table's comment), renders every row again
 (about 20 s per million cases). ``manage.py rebuild_list_rows`` does the same by hand.
@@ -28,7 +29,7 @@ from typing import Any
 from django.db import models as dj
 
 from otklik.api.models import CaseListRow
-from otklik.api.pgjson import _col, _q, _table, row_members, row_sources
+from otklik.api.pgjson import AT_READ, _col, _q, _table, row_members, row_sources
 from otklik.api.shapes import ASSIGNMENT_REF, CASE_ROW
 from otklik.cases.models import Assignment, Case, Post
 from otklik.directory.models import Municipality, Organization, Topic
@@ -102,8 +103,9 @@ $fn$"""
         return f"PERFORM {REFRESH}(ARRAY({select}))"
 
     # The case: its own columns, and the links to the post, topic and municipality.
+    stored = {key: path for key, path in CASE_ROW.items() if key not in AT_READ}
     case_cols = sorted(
-        {*_shown(Case, CASE_ROW), _column(Case, "primary_post"), _column(Case, "topic"), _column(Case, "municipality")}
+        {*_shown(Case, stored), _column(Case, "primary_post"), _column(Case, "topic"), _column(Case, "municipality")}
     )
     cid = _column(Case, "id")
     trigger(

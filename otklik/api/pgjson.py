@@ -102,6 +102,13 @@ def row_sources() -> str:
     )
 
 
+# Shown in a row but added when it is read, not stored: the nearest deadline is the page's own
+# sort key (the case's, or its copy in the organization's CaseOrganization, kept equal in the
+# same transaction), and the sweep moves it for thousands of cases at a time — rendering
+# their rows again would cost the sweep more than it saves the list.
+AT_READ = ("next_due_at",)
+
+
 @cache
 def row_members() -> str:
     """A case's list row without its status label, as the members of a JSON object (its text
@@ -127,6 +134,8 @@ def row_members() -> str:
     for key, path in CASE_ROW.items():
         if key in ("topic_id", "topic_name"):
             continue  # shown as "topic" below
+        if key in AT_READ:
+            continue
         relation, _, name = path.rpartition("__")
         model, alias = _ALIASES[relation]
         fields.append(f"'{key}', {_value(model, alias, name)}")
@@ -151,13 +160,15 @@ def _page_sql(rows: str) -> str:
     """A page: the ORM's ``{page}`` query (id, deadline), its stored (or, ``rows`` given as a
     subquery, freshly rendered) rows with the status label added, and what the cursor needs."""
     due = _ts("n.due").replace('"Z"', '"+00:00"')
+    shown_due = f"COALESCE('\"' || {_ts('n.due')} || '\"', 'null')"
     return (
         # The page's own parameters first, then the labels (a JSON object by status), then the
         # limit thrice. The label is looked up in the parameter, which is read once per query.
         "WITH s(id, due) AS ({page}), "  # noqa: S608 - names from the models
         "n AS (SELECT s.id, s.due, row_number() OVER (ORDER BY {order}) AS rn FROM s) "
         "SELECT string_agg('{' || r.members || ', \"status_label\" : ' "
-        "|| COALESCE(to_json(%s::jsonb ->> r.status)::text, 'null') || '}', ',' ORDER BY n.rn) "
+        f"|| COALESCE(to_json(%s::jsonb ->> r.status)::text, 'null') || ', \"next_due_at\" : ' || {shown_due} "
+        "|| '}', ',' ORDER BY n.rn) "
         "FILTER (WHERE n.rn <= %s), count(*), count(*) FILTER (WHERE r.case_id IS NULL), "
         f"max(n.id) FILTER (WHERE n.rn = %s), max({due}) FILTER (WHERE n.rn = %s) "
         f"FROM n LEFT JOIN {rows} r ON r.case_id = n.id"

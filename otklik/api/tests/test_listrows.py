@@ -38,12 +38,14 @@ def _fresh() -> dict[int, dict[str, Any]]:
 
 
 def _python() -> dict[int, dict[str, Any]]:
-    """The Python rendering (serialize.py), without the status label (added when read)."""
+    """The Python rendering (serialize.py), without what is added when a row is read."""
     rows = reference_rows(Case.objects.order_by("pk"), "next_due_at", 10_000)
     out = {}
     for pk, _, row in rows:
         value = json.loads(row)
         value.pop("status_label")
+        for key in pgjson.AT_READ:
+            value.pop(key)
         out[pk] = value
     return out
 
