@@ -8,7 +8,7 @@ made from (case, post, assignment, organization, topic, municipality), in the sa
 transaction as the change: a reader never sees a row older than the data it shows, and no
 write path (actions, the sweep, imports, the admin, a bulk ``update()``) can forget it.
 
-The row's SQL is ``pgjson.row_members()``, made from ``shapes.py`` like every other
+The row's SQL is ``pgjson.rendered_rows()``, made from ``shapes.py`` like every other
 rendering; the status label (in the reader's language) and the nearest deadline (the page's
 sort key, which the sweep moves for thousands of cases at once) are added when it is read. :func:`install` runs after every ``migrate`` (``apps.py``): it (re)creates the
 functions and triggers from the current code and, when that SQL changed since the rows
@@ -29,7 +29,7 @@ from typing import Any
 from django.db import models as dj
 
 from otklik.api.models import CaseListRow
-from otklik.api.pgjson import AT_READ, _col, _q, _table, row_members, row_sources
+from otklik.api.pgjson import AT_READ, _col, _q, _table, rendered_rows
 from otklik.api.shapes import ASSIGNMENT_REF, CASE_ROW
 from otklik.cases.models import Assignment, Case, Post
 from otklik.directory.models import Municipality, Organization, Topic
@@ -77,8 +77,7 @@ BEGIN
     -- Wait for whoever is rewriting these rows; the next statement then sees their commit.
     PERFORM 1 FROM {rows} WHERE case_id = ANY(ids) ORDER BY case_id FOR UPDATE;
     INSERT INTO {rows} (case_id, status, members)
-    SELECT {case_id}, {_col(Case, "c", "status")}, {row_members()}
-    FROM {row_sources()} WHERE {case_id} = ANY(ids)
+    {rendered_rows(f"{case_id} = ANY(ids)")}
     ON CONFLICT (case_id) DO UPDATE SET status = EXCLUDED.status, members = EXCLUDED.members;
 END
 $fn$"""
@@ -199,10 +198,10 @@ def rebuild(cursor: Any) -> int:
     cursor.execute(f"LOCK TABLE {rows} IN EXCLUSIVE MODE")
     cursor.execute(
         f"DELETE FROM {rows} r WHERE NOT EXISTS (SELECT 1 FROM {_table(Case)} c WHERE {case_id} = r.case_id)"
-    )  # noqa: S608 - names from the models
+    )
     cursor.execute(
         f"INSERT INTO {rows} (case_id, status, members) "  # noqa: S608 - names from the models
-        f"SELECT {case_id}, {_col(Case, 'c', 'status')}, {row_members()} FROM {row_sources()} "
+        f"{rendered_rows('true')} "
         "ON CONFLICT (case_id) DO UPDATE SET status = EXCLUDED.status, members = EXCLUDED.members"
     )
     return int(cursor.rowcount)

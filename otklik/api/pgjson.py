@@ -91,7 +91,7 @@ _ALIASES = {"": (Case, "c"), "municipality": (Municipality, "m"), "primary_post"
 
 
 @cache
-def row_sources() -> str:
+def _row_sources() -> str:
     """``FROM`` the case and the tables of its row (the case as ``c``)."""
     c, m, p, t = "c", "m", "p", "t"
     return (
@@ -109,11 +109,20 @@ def row_sources() -> str:
 AT_READ = ("next_due_at",)
 
 
+def rendered_rows(where: str) -> str:
+    """``SELECT case_id, status, members`` of the cases ``where`` (a condition on the case ``c``):
+    ``members`` is the case's list row without what is added when read (:data:`AT_READ`, the
+    status label) as the members of a JSON object — its text between the braces. What
+    ``serialize._row`` shows, made from ``shapes.CASE_ROW`` and ``shapes.ASSIGNMENT_REF``."""
+    return (
+        "SELECT r.id AS case_id, r.status, substr(r.j, 2, length(r.j) - 2) AS members "  # noqa: S608 - names from the models
+        f"FROM (SELECT {_col(Case, 'c', 'id')} AS id, {_col(Case, 'c', 'status')} AS status, {_row_object()} AS j "
+        f"FROM {_row_sources()} WHERE {where}) r"
+    )
+
+
 @cache
-def row_members() -> str:
-    """A case's list row without its status label, as the members of a JSON object (its text
-    between the braces): what ``serialize._row`` shows, made from ``shapes.CASE_ROW`` and
-    ``shapes.ASSIGNMENT_REF``. Over :func:`row_sources`."""
+def _row_object() -> str:
     a, o, p, t = "a", "o", "p", "t"
     ref = (
         "json_build_object("
@@ -152,8 +161,7 @@ def row_members() -> str:
             f"'assignments', {assignments}",
         ]
     )
-    obj = f"json_build_object({row})::text"
-    return f"substr({obj}, 2, length({obj}) - 2)"
+    return f"json_build_object({row})::text"
 
 
 def _page_sql(rows: str) -> str:
@@ -182,11 +190,8 @@ def _stored_page_sql() -> str:
 
 @cache
 def _live_page_sql() -> str:
-    rows = (
-        f"(SELECT c.id AS case_id, {_col(Case, 'c', 'status')} AS status, {row_members()} AS members "  # noqa: S608 - names from the models
-        f"FROM {row_sources()} WHERE {_col(Case, 'c', 'id')} IN (SELECT id FROM s))"
-    )
-    return _page_sql(rows)
+    fresh = rendered_rows(f"{_col(Case, 'c', 'id')} IN (SELECT id FROM s)")  # noqa: S608 - names from the models
+    return _page_sql(f"({fresh})")
 
 
 # The order of a page over the columns the page query returns (a subquery's order is not kept

@@ -31,7 +31,7 @@ def _stored() -> dict[int, dict[str, Any]]:
 
 
 def _fresh() -> dict[int, dict[str, Any]]:
-    sql = f"SELECT c.id, {pgjson.row_members()} FROM {pgjson.row_sources()}"  # noqa: S608 - names from the models
+    sql = f"SELECT case_id, members FROM ({pgjson.rendered_rows('true')}) x"  # noqa: S608 - names from the models
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return {pk: json.loads("{" + members + "}") for pk, members in cursor.fetchall()}
