@@ -101,6 +101,19 @@ $fn$"""
     def refresh_of(select: str) -> str:
         return f"PERFORM {REFRESH}(ARRAY({select}))"
 
+    def changed(model: type[dj.Model], columns: list[str]) -> str:
+        """Ids of the rows of ``model`` whose shown ``columns`` an UPDATE changed."""
+        pk = _column(model, "id")
+        return f"SELECT n.{pk} FROM n JOIN o ON o.{pk} = n.{pk} WHERE {_changed(columns)}"
+
+    def cases_linked(link: str, model: type[dj.Model], columns: list[str]) -> dict[str, str]:
+        """Refresh the cases whose ``link`` (a foreign key of the case) is a changed row of ``model``."""
+        return {
+            "UPDATE": refresh_of(
+                f"SELECT c.{cid} FROM {_table(Case)} c WHERE c.{_column(Case, link)} IN ({changed(model, columns)})"
+            )
+        }
+
     # The case: its own columns, and the links to the post, topic and municipality.
     stored = {key: path for key, path in CASE_ROW.items() if key not in AT_READ}
     case_cols = sorted(
@@ -112,18 +125,17 @@ $fn$"""
         "case",
         {
             "INSERT": refresh_of(f"SELECT n.{cid} FROM n"),
-            "UPDATE": refresh_of(f"SELECT n.{cid} FROM n JOIN o ON o.{cid} = n.{cid} WHERE {_changed(case_cols)}"),
+            "UPDATE": refresh_of(changed(Case, case_cols)),
             "DELETE": f"DELETE FROM {rows} WHERE case_id IN (SELECT o.{cid} FROM o)",
         },
     )
-    # The post: the case whose primary post it is.
+
+    # The post (the case whose primary post it is); names shown in rows: a topic's, a municipality's.
     post_cols = sorted({*_shown(Post, CASE_ROW, "primary_post"), _column(Post, "text")})
-    pid = _column(Post, "id")
-    cases_of_posts = (
-        f"SELECT c.{cid} FROM {_table(Case)} c WHERE c.{_column(Case, 'primary_post')} IN "
-        f"(SELECT n.{pid} FROM n JOIN o ON o.{pid} = n.{pid} WHERE {_changed(post_cols)})"
-    )
-    trigger(_table(Post), "post", {"UPDATE": refresh_of(cases_of_posts)})
+    trigger(_table(Post), "post", cases_linked("primary_post", Post, post_cols))
+    trigger(_table(Topic), "topic", cases_linked("topic", Topic, [_column(Topic, "name")]))
+    m_cols = _shown(Municipality, CASE_ROW, "municipality")
+    trigger(_table(Municipality), "municipality", cases_linked("municipality", Municipality, m_cols))
     # An assignment: its case (both cases, should it move).
     a_case = _column(Assignment, "case")
     a_cols = sorted({*_shown(Assignment, ASSIGNMENT_REF), _column(Assignment, "is_active"), a_case})
@@ -140,8 +152,7 @@ $fn$"""
             "DELETE": refresh_of(f"SELECT DISTINCT o.{a_case} FROM o"),
         },
     )
-    # Names shown in rows: an organization's (in active assignments), a topic's, a municipality's.
-    oid = _column(Organization, "id")
+    # An organization's name, shown in the rows of the cases it has an active assignment in.
     o_cols = _shown(Organization, ASSIGNMENT_REF, "organization")
     trigger(
         _table(Organization),
@@ -149,32 +160,7 @@ $fn$"""
         {
             "UPDATE": refresh_of(
                 f"SELECT DISTINCT a.{a_case} FROM {_table(Assignment)} a WHERE a.{_column(Assignment, 'is_active')} "
-                f"AND a.{_column(Assignment, 'organization')} IN "
-                f"(SELECT n.{oid} FROM n JOIN o ON o.{oid} = n.{oid} WHERE {_changed(o_cols)})"
-            )
-        },
-    )
-    tid = _column(Topic, "id")
-    t_cols = [_column(Topic, "name")]
-    trigger(
-        _table(Topic),
-        "topic",
-        {
-            "UPDATE": refresh_of(
-                f"SELECT c.{cid} FROM {_table(Case)} c WHERE c.{_column(Case, 'topic')} IN "
-                f"(SELECT n.{tid} FROM n JOIN o ON o.{tid} = n.{tid} WHERE {_changed(t_cols)})"
-            )
-        },
-    )
-    mid = _column(Municipality, "id")
-    m_cols = _shown(Municipality, CASE_ROW, "municipality")
-    trigger(
-        _table(Municipality),
-        "municipality",
-        {
-            "UPDATE": refresh_of(
-                f"SELECT c.{cid} FROM {_table(Case)} c WHERE c.{_column(Case, 'municipality')} IN "
-                f"(SELECT n.{mid} FROM n JOIN o ON o.{mid} = n.{mid} WHERE {_changed(m_cols)})"
+                f"AND a.{_column(Assignment, 'organization')} IN ({changed(Organization, o_cols)})"
             )
         },
     )
