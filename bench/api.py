@@ -4,7 +4,7 @@ Run by hand (not in CI), with PostgreSQL at 127.0.0.1:5432:
 
     .venv/bin/python bench/api.py [--seed] [--duration 60] [--clients 8] [--workers 3]
 
-``--seed`` (re)creates the database ``otklik_bench_api`` with 10 municipalities, 200
+``--seed`` (re)creates the database ``otklik_bench_api`` (``BENCH_API_DB`` names another) with 10 municipalities, 200
 organizations, 2,000 users and 1,000,000 cases (posts, assignments, deadlines, events)
 generated in SQL; without it an existing seeded database is reused. The server is gunicorn
 with the production settings path (DEBUG off, rate limits off), the load generator runs
@@ -34,7 +34,7 @@ from typing import Any
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-DB_NAME = "otklik_bench_api"
+DB_NAME = os.environ.get("BENCH_API_DB", "otklik_bench_api")  # another name keeps a seeded database
 PG = "postgres://postgres@127.0.0.1:5432"
 DATABASE_URL = f"{PG}/{DB_NAME}"
 DATA_DIR = "/tmp/otklik_bench_api_data"
