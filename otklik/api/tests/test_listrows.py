@@ -152,3 +152,17 @@ def test_two_transactions_on_one_case_leave_both_changes_in_its_row(cast, make_c
     statuses = {a["id"]: a["status"] for a in _stored()[case.pk]["assignments"]}
     assert statuses == {first.pk: "info_submitted", second.pk: "returned"}
     _assert_kept()
+
+
+def test_an_erased_author_leaves_no_copy_in_the_stored_rows(cast, make_case):
+    """152-FZ: the list's copy of a post (author, link, text) is erased with the post."""
+    from otklik.ops.personal_data import erase_author
+
+    case = make_case("Звоните мне: +7 900 123-45-67, Мария")
+    post = Post.objects.get(pk=case.primary_post_id)
+    assert "Мария Петрова" in CaseListRow.objects.get(case_id=case.pk).members
+    erase_author(post.network, post.author_id, reason="запрос субъекта")
+    stored = _stored()[case.pk]
+    assert stored["author_name"] == "" and stored["url"] == ""
+    assert "900" not in stored["text"] and "Мария Петрова" not in CaseListRow.objects.get(case_id=case.pk).members
+    _assert_kept()
