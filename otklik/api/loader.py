@@ -99,12 +99,22 @@ class Loader:
     def rows(self, value: Any, using: str = "default") -> list[list[Any]]:
         """The matching rows' values, converted as the ORM converts them (for :meth:`build`;
         plain values that can be kept and built into fresh instances again)."""
+        statement = self.statement(value, using)
+        return self.convert(fetch(using, *statement[:2], prepare=True) if statement else [], using)
+
+    def statement(self, value: Any, using: str = "default") -> tuple[str, list[Any], bool] | None:
+        """``(sql, params, prepare)`` of :meth:`rows` (for ``pgjson.fetch_many``); None when no
+        row can match."""
         if isinstance(value, int) and not -(2**63) <= value < 2**63:
-            return []  # no row has such a key (and no database column could hold it)
-        sql, _, converters = self._plan(using)
+            return None  # no row has such a key (and no database column could hold it)
+        return self._plan(using)[0], [value], True
+
+    def convert(self, rows: list[tuple[Any, ...]], using: str = "default") -> list[list[Any]]:
+        """Fetched rows as :meth:`rows` gives them."""
+        _, _, converters = self._plan(using)
         connection = connections[using]
         out = []
-        for row in fetch(using, sql, [value], prepare=True):
+        for row in rows:
             values = list(row)
             for i, column_converters in converters:
                 for convert in column_converters:

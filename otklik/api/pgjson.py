@@ -240,18 +240,41 @@ def fetch(using: str, sql: str, params: Any, *, prepare: bool = False) -> list[t
     plans for prepared statements). Planning these statements cost as much as running them.
     Django's own queries bind on the client and are never prepared.
     """
+    return fetch_many(using, [(sql, params, prepare)])[0]
+
+
+def fetch_many(using: str, statements: list[tuple[str, Any, bool]]) -> list[list[tuple[Any, ...]]]:
+    """Run ``(sql, params, prepare)`` statements (see :func:`fetch`) and return the rows of each.
+    On PostgreSQL several statements go in one round trip (psycopg's pipeline mode)."""
     connection = connections[using]
     if connection.vendor != "postgresql":
-        with connection.cursor() as plain:
-            plain.execute(sql, params)
-            return plain.fetchall()
+        out = []
+        for sql, params, _ in statements:
+            with connection.cursor() as plain:
+                plain.execute(sql, params)
+                out.append(plain.fetchall())
+        return out
     connection.ensure_connection()
-    raw = _Cursor(connection.connection)
-    raw.prepare = prepare
-    cursor = _DebugCursor(raw, connection) if connection.queries_logged else CursorWrapper(raw, connection)
-    with cursor:
+    raws = []
+
+    def run(sql: str, params: Any, prepare: bool) -> None:
+        raw = _Cursor(connection.connection)
+        raw.prepare = prepare
+        cursor = _DebugCursor(raw, connection) if connection.queries_logged else CursorWrapper(raw, connection)
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        raws.append(raw)
+
+    if len(statements) == 1:
+        run(*statements[0])
+    else:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            for statement in statements:
+                run(*statement)
+    try:
+        return [raw.fetchall() for raw in raws]
+    finally:
+        for raw in raws:
+            raw.close()
 
 
 def page_query(page: QuerySet[Any]) -> tuple[str, list[Any]] | None:
@@ -340,8 +363,17 @@ def _detail_sql() -> str:
     return f"SELECT json_build_object({', '.join(parts)})::text, {statuses}"
 
 
+def detail_statement(case_id: int) -> tuple[str, Any, bool]:
+    """The statement of :func:`detail_collections` (for :func:`fetch_many`)."""
+    return _detail_sql(), {"case": case_id}, True
+
+
+def detail_from_rows(rows: list[tuple[Any, ...]]) -> tuple[bytes, list[str]]:
+    ((text, statuses),) = rows
+    return text.encode(), list(statuses)
+
+
 def detail_collections(case_id: int, using: str = "default") -> tuple[bytes, list[str]]:
     """The thread, drafts, publications, deadlines and events of a case as one JSON object
     (text), and the statuses of its publications (for the actions on offer), in one query."""
-    ((text, statuses),) = fetch(using, _detail_sql(), {"case": case_id}, prepare=True)
-    return text.encode(), list(statuses)
+    return detail_from_rows(fetch(using, *detail_statement(case_id)[:2], prepare=True))

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import router
 from django.db.models import QuerySet
 
 from otklik.api.auth import Principal
 from otklik.api.errors import ApiError
 from otklik.api.loader import Loader
+from otklik.api.pgjson import fetch_many
 from otklik.cases.errors import NotVisible
 from otklik.cases.models import Assignment, Case, Draft, Publication
 from otklik.directory.models import Municipality
@@ -37,7 +39,10 @@ def cases_for(principal: Principal, *, permission: str = "read") -> QuerySet[Cas
 def _case(principal: Principal, case_id: int) -> tuple[Case, bool]:
     """The case (with municipality, post without its raw payload, topic), and whether the
     principal is a service token — whose only right to a case is its municipality."""
-    case = _CASE.one(case_id)
+    return _checked(principal, _CASE.one(case_id))
+
+
+def _checked(principal: Principal, case: Case | None) -> tuple[Case, bool]:
     if case is None:
         raise NotVisible(NOT_FOUND)
     if principal.service is None:
@@ -47,20 +52,30 @@ def _case(principal: Principal, case_id: int) -> tuple[Case, bool]:
     return case, True
 
 
-def case_with_assignments(principal: Principal, case_id: int) -> tuple[Case, list[Assignment]]:
-    """The case and all its assignments (with organizations), if the principal may see it.
+def case_with_assignments(
+    principal: Principal, case_id: int, *, also: tuple[str, Any, bool] | None = None
+) -> tuple[Case, list[Assignment], list[tuple[Any, ...]]]:
+    """The case and all its assignments (with organizations), if the principal may see it, and
+    the rows of ``also`` — a statement about the same case (``(sql, params, prepare)``), run in
+    the same round trip and returned only once the case is known to be visible.
 
     For reads that show the assignments anyway: visibility is decided from the rows
     already loaded instead of another query.
     """
-    case, by_service = _case(principal, case_id)
-    assignments = _ASSIGNMENTS.all(case.pk)
+    using = router.db_for_read(Case)
+    statements = [_CASE.statement(case_id, using), _ASSIGNMENTS.statement(case_id, using)]
+    if statements[0] is None or statements[1] is None:
+        raise NotVisible(NOT_FOUND)
+    found = fetch_many(using, [*statements, *([also] if also else [])])  # type: ignore[list-item]
+    cases = _CASE.convert(found[0], using)
+    case, by_service = _checked(principal, _CASE.build(cases[0], using) if cases else None)
+    assignments = [_ASSIGNMENTS.build(values, using) for values in _ASSIGNMENTS.convert(found[1], using)]
     if not by_service:
         from otklik.cases.access import is_visible
 
         if not is_visible(principal.user, case, assignments=assignments):
             raise NotVisible(NOT_FOUND)
-    return case, assignments
+    return case, assignments, found[2] if also else []
 
 
 def case_for(principal: Principal, case_id: int, *, for_action: str = "view") -> Case:

@@ -162,13 +162,19 @@ def _post(p: Post) -> dict[str, Any]:
     return _pick(p, POST)
 
 
-def case_detail_json(case: Case, principal: Principal, assignments: list[Assignment]) -> bytes:
+def case_detail_json(
+    case: Case, principal: Principal, assignments: list[Assignment], collection_rows: list[Any] | None = None
+) -> bytes:
     """``case_detail`` as JSON; on PostgreSQL its collections (thread, drafts, publications,
-    deadlines, events) are rendered by the database in one query instead of five."""
+    deadlines, events) are rendered by the database in one query instead of five
+    (``collection_rows``: that query's rows, when already fetched — ``pgjson.detail_statement``)."""
     using = case._state.db or "default"
     if connections[using].vendor != "postgresql":
         return dumps(case_detail(case, principal, assignments))
-    collections, statuses = pgjson.detail_collections(case.pk, using)
+    if collection_rows:
+        collections, statuses = pgjson.detail_from_rows(collection_rows)
+    else:
+        collections, statuses = pgjson.detail_collections(case.pk, using)
     head = dumps(_detail_head(case, principal, assignments, statuses))
     # Two JSON objects joined into one: {head…} + {collections…} → {head…, collections…}.
     return head[:-1] + b"," + collections[1:]

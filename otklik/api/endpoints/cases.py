@@ -305,6 +305,9 @@ def list_cases(request: ApiRequest, filters: Query[CaseFilters]) -> HttpResponse
 def get_case(request: ApiRequest, case_id: int) -> HttpResponse:
     """Обращение целиком: сообщение и ветка, назначения, проекты ответов, публикации, сроки,
     журнал событий и действия, доступные вызывающему сейчас. 404 — если обращение не видно."""
-    case, assignments = case_with_assignments(request.auth, case_id)
-    body = case_detail_json(case, request.auth, assignments)
+    # On PostgreSQL the case, its assignments and its collections are read in one round trip.
+    postgres = connections[db_router.db_for_read(Case)].vendor == "postgresql"
+    also = pgjson.detail_statement(case_id) if postgres else None
+    case, assignments, collection_rows = case_with_assignments(request.auth, case_id, also=also)
+    body = case_detail_json(case, request.auth, assignments, collection_rows)
     return HttpResponse(body, content_type="application/json; charset=utf-8")

@@ -60,3 +60,24 @@ def test_a_token_with_its_owner(cast):
     assert got.expires_at == ApiToken.objects.get(pk=row.pk).expires_at
     got.touch()  # a loaded instance saves like any other
     assert ApiToken.objects.get(pk=row.pk).last_used_at is not None
+
+
+def test_statements_run_together_give_each_its_rows_and_errors_stay_django_errors(cast, make_case):
+    """pgjson.fetch_many: one round trip on PostgreSQL (pipeline), one by one elsewhere."""
+    import pytest
+    from django.db import DatabaseError, transaction
+
+    from otklik.api.pgjson import fetch_many
+
+    case = make_case("Яма")
+    with CaptureQueriesContext(connection) as ctx:
+        found = fetch_many(
+            "default",
+            [CASE.statement(case.pk), ASSIGNMENTS.statement(case.pk), ("SELECT 1 + %s", [41], False)],  # type: ignore[list-item]
+        )
+    assert len(ctx.captured_queries) == 3  # logged and counted like any query
+    assert CASE.build(CASE.convert(found[0])[0]).pk == case.pk
+    assert found[1] == [] and found[2] == [(42,)]
+    with pytest.raises(DatabaseError), transaction.atomic():  # the savepoint keeps the test's transaction
+        fetch_many("default", [CASE.statement(case.pk), ("SELECT no_such_column FROM cases_case", [], False)])  # type: ignore[list-item]
+    assert fetch_many("default", [("SELECT 2", [], False)]) == [[(2,)]]  # the connection still works
