@@ -193,12 +193,35 @@ def rebuild(cursor: Any) -> int:
     return int(cursor.rowcount)
 
 
+# Drops every trigger and function of this module (the table's reverse migration does the same).
+UNINSTALL = r"""
+DO $$
+DECLARE t record;
+BEGIN
+    FOR t IN SELECT tgname, tgrelid::regclass AS rel FROM pg_trigger WHERE tgname LIKE 'otklik\_list\_rows\_%' LOOP
+        EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, t.rel);
+    END LOOP;
+    FOR t IN SELECT p.oid::regprocedure AS fn FROM pg_proc p WHERE p.proname LIKE 'otklik\_list\_rows\_%' LOOP
+        EXECUTE format('DROP FUNCTION %s', t.fn);
+    END LOOP;
+END $$
+"""
+
+
 def install(connection: Any, *, force: bool = False) -> int | None:
     """Create or replace the functions and triggers; render every row if their SQL changed
-    since the rows were rendered (or ``force``). Returns the rows rendered, or None."""
+    since the rows were rendered (or ``force``). Returns the rows rendered, or None.
+
+    Without the table (``migrate api 0001`` back), no trigger may stay: each would make every
+    write of a case fail."""
     if connection.vendor != "postgresql":
         return None
     from django.db import transaction
+
+    if CaseListRow._meta.db_table not in connection.introspection.table_names():
+        with connection.cursor() as cursor:
+            cursor.execute(UNINSTALL)
+        return None
 
     current = fingerprint()
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:

@@ -166,3 +166,14 @@ def test_an_erased_author_leaves_no_copy_in_the_stored_rows(cast, make_case):
     assert stored["author_name"] == "" and stored["url"] == ""
     assert "900" not in stored["text"] and "Мария Петрова" not in CaseListRow.objects.get(case_id=case.pk).members
     _assert_kept()
+
+
+def test_without_the_table_no_trigger_stays(cast, make_case):
+    """After ``migrate api 0001`` (the table dropped), install() removes the triggers: a case can
+    still be written. (DDL is transactional in PostgreSQL: the test's rollback restores it all.)"""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE api_caselistrow")
+        assert listrows.install(connection) is None
+        cursor.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'otklik_list_rows%%'")
+        assert cursor.fetchone()[0] == 0
+    assert make_case("Без таблицы строк").pk
