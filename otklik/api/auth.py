@@ -21,7 +21,7 @@ from otklik.api import tokencache
 from otklik.api.errors import ApiError
 from otklik.api.loader import Loader
 from otklik.api.models import PERSONAL_PREFIX, SERVICE_PREFIX, ApiToken, ServiceToken, hash_token
-from otklik.directory.roles import adopt_scope, scope_of, scope_state
+from otklik.directory.roles import scope_of
 
 
 @dataclass
@@ -76,7 +76,7 @@ class TokenAuth(HttpBearer):
             model = ApiToken
         else:
             raise ApiError(401, "invalid_token", "Неизвестный токен API.")
-        row, kept, scope_generation = _find(model, hash_token(token))
+        row, kept, roles_generation = _find(model, hash_token(token))
         if row is None:
             raise ApiError(401, "invalid_token", "Неизвестный токен API.")
         if row.is_revoked:
@@ -91,12 +91,8 @@ class TokenAuth(HttpBearer):
         user: AbstractBaseUser = row.user
         if not user.is_active:
             raise ApiError(401, "user_inactive", "Учётная запись владельца токена отключена.")
-        if kept is not None:
-            # The roles come with the token when they are still current; otherwise read now and kept.
-            if kept.scope is not None and kept.scope_generation == scope_generation is not None:
-                adopt_scope(user, kept.scope)
-            elif scope_generation is not None and int(getattr(settings, "OTKLIK_SCOPE_CACHE_SECONDS", 0)) > 0:
-                kept.scope, kept.scope_generation = scope_state(scope_of(user)), scope_generation
+        if roles_generation is not None:  # read with the token's mark: the roles need no other round trip
+            scope_of(user, generation=roles_generation)
         request.user = user  # type: ignore[assignment]
         return Principal(user=user, token=row)
 
@@ -104,25 +100,22 @@ class TokenAuth(HttpBearer):
 def _find(model: type[ApiToken] | type[ServiceToken], token_hash: str) -> tuple[Any, tokencache.Kept | None, Any]:
     """The token (with its owner or municipality) by hash: kept by this process when the shared
     marks say nothing changed (tokencache.py), read otherwise. Also what is kept of it (to
-    update), and the roles' generation mark."""
+    update), and the roles' generation mark (None when tokens are not kept)."""
     loader = _BY_HASH[model]
     using = router.db_for_read(model)
     if tokencache.seconds() <= 0:
         return loader.one(token_hash, using), None, None
-    generation, scope_generation = tokencache.generations()
+    generation, roles_generation = tokencache.generations()
     kept = tokencache.get(token_hash, generation)
     if kept is None:
         found = loader.rows(token_hash, using)
         if not found:
             return None, None, None
-        kept = tokencache.Kept(values=found[0], last_used_at=None, generation=generation)
-        row = loader.build(kept.values, using)
-        kept.last_used_at = row.last_used_at
-        tokencache.put(token_hash, kept)
-        return row, kept, scope_generation
+        kept = tokencache.put(token_hash, found[0], generation)
     row = loader.build(kept.values, using)
-    row.last_used_at = kept.last_used_at
-    return row, kept, scope_generation
+    if kept.last_used_at is not None:
+        row.last_used_at = kept.last_used_at
+    return row, kept, roles_generation
 
 
 # A token with its owner (or municipality), by hash: the statement every API call starts with.

@@ -13,7 +13,7 @@ rendering; the status label (in the reader's language) and the nearest deadline 
 sort key, which the sweep moves for thousands of cases at once) are added when it is read. :func:`install` runs after every ``migrate`` (``apps.py``): it (re)creates the
 functions and triggers from the current code and, when that SQL changed since the rows
 were rendered (its hash is kept as the table's comment), renders every row again
-(about 20 s per million cases). ``manage.py rebuild_list_rows`` does the same by hand.
+(about 80 s per million cases). ``manage.py rebuild_list_rows`` does the same by hand.
 
 Concurrency: a refresh first locks the rows it will rewrite, then renders them in a new
 statement, so two transactions changing the same case one after the other (e.g. two
@@ -64,6 +64,14 @@ def _changed(columns: list[str]) -> str:
     )
 
 
+def _upsert(where: str) -> str:
+    """Render the rows of the cases ``where`` (a condition on the case ``c``) into the table."""
+    return (
+        f"INSERT INTO {_q(CaseListRow._meta.db_table)} (case_id, status, members) {rendered_rows(where)} "
+        "ON CONFLICT (case_id) DO UPDATE SET status = EXCLUDED.status, members = EXCLUDED.members"
+    )
+
+
 def statements() -> list[str]:
     """Every function and trigger, as SQL: made from the models and ``shapes.py``."""
     rows = _q(CaseListRow._meta.db_table)
@@ -76,9 +84,7 @@ BEGIN
     END IF;
     -- Wait for whoever is rewriting these rows; the next statement then sees their commit.
     PERFORM 1 FROM {rows} WHERE case_id = ANY(ids) ORDER BY case_id FOR UPDATE;
-    INSERT INTO {rows} (case_id, status, members)
-    {rendered_rows(f"{case_id} = ANY(ids)")}
-    ON CONFLICT (case_id) DO UPDATE SET status = EXCLUDED.status, members = EXCLUDED.members;
+    {_upsert(f"{case_id} = ANY(ids)")};
 END
 $fn$"""
     out = [refresh]
@@ -167,8 +173,9 @@ $fn$"""
     return out
 
 
-def fingerprint() -> str:
-    return hashlib.sha256("\n;\n".join(statements()).encode()).hexdigest()[:16]
+def fingerprint(sql: list[str] | None = None) -> str:
+    """A short hash of the SQL of :func:`statements` (given, or made now)."""
+    return hashlib.sha256("\n;\n".join(statements() if sql is None else sql).encode()).hexdigest()[:16]
 
 
 def _stored_fingerprint(cursor: Any) -> str:
@@ -185,16 +192,11 @@ def rebuild(cursor: Any) -> int:
     cursor.execute(
         f"DELETE FROM {rows} r WHERE NOT EXISTS (SELECT 1 FROM {_table(Case)} c WHERE {case_id} = r.case_id)"
     )
-    cursor.execute(
-        f"INSERT INTO {rows} (case_id, status, members) "  # noqa: S608 - names from the models
-        f"{rendered_rows('true')} "
-        "ON CONFLICT (case_id) DO UPDATE SET status = EXCLUDED.status, members = EXCLUDED.members"
-    )
+    cursor.execute(_upsert("true"))
     return int(cursor.rowcount)
 
 
-# Drops every trigger and function of this module (the table's reverse migration does the same).
-UNINSTALL = r"""
+_UNINSTALL = r"""
 DO $$
 DECLARE t record;
 BEGIN
@@ -208,6 +210,14 @@ END $$
 """
 
 
+def uninstall(connection: Any) -> None:
+    """Drop every trigger and function of this module (the table's reverse migration calls it:
+    without the table, each trigger would make every write of a case fail)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_UNINSTALL)
+
+
 def install(connection: Any, *, force: bool = False) -> int | None:
     """Create or replace the functions and triggers; render every row if their SQL changed
     since the rows were rendered (or ``force``). Returns the rows rendered, or None.
@@ -219,14 +229,13 @@ def install(connection: Any, *, force: bool = False) -> int | None:
     from django.db import transaction
 
     if CaseListRow._meta.db_table not in connection.introspection.table_names():
-        with connection.cursor() as cursor:
-            cursor.execute(UNINSTALL)
+        uninstall(connection)
         return None
-
-    current = fingerprint()
+    sql = statements()
+    current = fingerprint(sql)
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        for sql in statements():
-            cursor.execute(sql)
+        for statement in sql:
+            cursor.execute(statement)
         if not force and _stored_fingerprint(cursor) == current:
             return None
         count = rebuild(cursor)
@@ -236,7 +245,7 @@ def install(connection: Any, *, force: bool = False) -> int | None:
 
 
 def installed(connection: Any) -> bool:
-    """Whether the rows are kept by the current triggers (for the readiness check and tests)."""
+    """Whether the rows were rendered by the current triggers' SQL."""
     if connection.vendor != "postgresql":
         return False
     with connection.cursor() as cursor:

@@ -17,7 +17,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import Model
 
-from otklik.api.pgjson import fetch
+from otklik.api.pgjson import fetch_many
 
 
 @dataclass
@@ -100,7 +100,7 @@ class Loader:
         """The matching rows' values, converted as the ORM converts them (for :meth:`build`;
         plain values that can be kept and built into fresh instances again)."""
         statement = self.statement(value, using)
-        return self.convert(fetch(using, *statement[:2], prepare=True) if statement else [], using)
+        return self.convert(fetch_many(using, [statement])[0] if statement else [], using)
 
     def statement(self, value: Any, using: str = "default") -> tuple[str, list[Any], bool] | None:
         """``(sql, params, prepare)`` of :meth:`rows` (for ``pgjson.fetch_many``); None when no

@@ -2,10 +2,10 @@
 
 A page of 50 cases, loaded into Python and encoded again, cost several times its SQL
 (a timestamp object per value, a dict per row, a second query for the assignments). On
-PostgreSQL the case list and the collections of the case detail are instead built by the
-database (``json_build_object`` / ``json_agg``) and passed through as text. Which cases,
-in which order, stays the ORM's: the list wraps the queryset that ``_page`` built
-(visibility, filters, cursor) and only adds the columns. Both this and ``serialize.py``
+PostgreSQL the case list's rows (kept rendered: ``listrows.py``) and the collections of the
+case detail are instead built by the database (``json_build_object`` / ``json_agg``) and
+passed through as text. Which cases, in which order, stays the ORM's: a page wraps the query
+that ``_page`` built (visibility, filters, cursor) and joins the stored rows. Both this and ``serialize.py``
 (the Python rendering: SQLite, and every action's answer) are made from ``shapes.py``; here
 timestamps are always written with microseconds (``2026-11-30T09:00:00.000000Z``).
 ``tests/test_pgjson.py`` checks both renderings give the same values. The statements are
@@ -84,7 +84,7 @@ def _array(model: type[Model], alias: str, obj: str, where: str, order: tuple[st
 # A list row is kept, rendered, in ``api_caselistrow`` (``listrows.py``: PostgreSQL triggers
 # re-render a case's row in the transaction that changes anything the row shows). A page is
 # then the ORM's page query joined with 50 stored rows, assembled into one text by
-# PostgreSQL. Only the status label is added at read time: it is in the reader's language.
+# PostgreSQL. The status label (in the reader's language) and AT_READ are added when read.
 
 # The tables a row is made from: the case ``c`` and its municipality ``m``, post ``p``, topic ``t``.
 _ALIASES = {"": (Case, "c"), "municipality": (Municipality, "m"), "primary_post": (Post, "p"), "topic": (Topic, "t")}
@@ -167,15 +167,14 @@ def _row_object() -> str:
 def _page_sql(rows: str) -> str:
     """A page: the ORM's ``{page}`` query (id, deadline), its stored (or, ``rows`` given as a
     subquery, freshly rendered) rows with the status label added, and what the cursor needs."""
-    due = _ts("n.due").replace('"Z"', '"+00:00"')
-    shown_due = f"COALESCE('\"' || {_ts('n.due')} || '\"', 'null')"
+    due = _ts("n.due")
     return (
         # The page's own parameters first, then the labels (a JSON object by status), then the
         # limit thrice. The label is looked up in the parameter, which is read once per query.
         "WITH s(id, due) AS ({page}), "  # noqa: S608 - names from the models
         "n AS (SELECT s.id, s.due, row_number() OVER (ORDER BY {order}) AS rn FROM s) "
         "SELECT string_agg('{' || r.members || ', \"status_label\" : ' "
-        f"|| COALESCE(to_json(%s::jsonb ->> r.status)::text, 'null') || ', \"next_due_at\" : ' || {shown_due} "
+        f"|| COALESCE(to_json(%s::jsonb ->> r.status)::text, 'null') || ', \"next_due_at\" : ' || COALESCE('\"' || {due} || '\"', 'null') "
         "|| '}', ',' ORDER BY n.rn) "
         "FILTER (WHERE n.rn <= %s), count(*), count(*) FILTER (WHERE r.case_id IS NULL), "
         f"max(n.id) FILTER (WHERE n.rn = %s), max({due}) FILTER (WHERE n.rn = %s) "
@@ -287,15 +286,6 @@ def page_query(page: QuerySet[Any]) -> tuple[str, list[Any]] | None:
     return sql, list(params)
 
 
-def list_page(page: QuerySet[Any], order: str, labels_json: str, limit: int, *, prepare: bool = False) -> ListPage:
-    """The first ``limit`` cases of ``page`` (see :func:`page_query`; at most ``limit + 1``) in
-    ``order``: :func:`list_page_sql` of its query."""
-    query = page_query(page)
-    if query is None:  # no query at all
-        return ListPage(b"", 0, None, None)
-    return list_page_sql(*query, order, labels_json, limit, using=page.db, prepare=prepare)
-
-
 def list_page_sql(
     inner: str,
     params: list[Any],
@@ -364,16 +354,12 @@ def _detail_sql() -> str:
 
 
 def detail_statement(case_id: int) -> tuple[str, Any, bool]:
-    """The statement of :func:`detail_collections` (for :func:`fetch_many`)."""
+    """The statement (for :func:`fetch_many`) of a case's thread, drafts, publications,
+    deadlines and events as one JSON object, and the statuses of its publications (for the
+    actions on offer); read its rows with :func:`detail_from_rows`."""
     return _detail_sql(), {"case": case_id}, True
 
 
 def detail_from_rows(rows: list[tuple[Any, ...]]) -> tuple[bytes, list[str]]:
     ((text, statuses),) = rows
     return text.encode(), list(statuses)
-
-
-def detail_collections(case_id: int, using: str = "default") -> tuple[bytes, list[str]]:
-    """The thread, drafts, publications, deadlines and events of a case as one JSON object
-    (text), and the statuses of its publications (for the actions on offer), in one query."""
-    return detail_from_rows(fetch(using, *detail_statement(case_id)[:2], prepare=True))

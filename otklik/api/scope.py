@@ -63,10 +63,10 @@ def case_with_assignments(
     already loaded instead of another query.
     """
     using = router.db_for_read(Case)
-    statements = [_CASE.statement(case_id, using), _ASSIGNMENTS.statement(case_id, using)]
-    if statements[0] is None or statements[1] is None:
+    case_sql, assignments_sql = _CASE.statement(case_id, using), _ASSIGNMENTS.statement(case_id, using)
+    if case_sql is None or assignments_sql is None:
         raise NotVisible(NOT_FOUND)
-    found = fetch_many(using, [*statements, *([also] if also else [])])  # type: ignore[list-item]
+    found = fetch_many(using, [case_sql, assignments_sql, *([also] if also else [])])
     cases = _CASE.convert(found[0], using)
     case, by_service = _checked(principal, _CASE.build(cases[0], using) if cases else None)
     assignments = [_ASSIGNMENTS.build(values, using) for values in _ASSIGNMENTS.convert(found[1], using)]

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connections
+from django.db import connections, router
 from django.db.models import JSONField, QuerySet
 from django.db.models.functions import Left
 from django.http import HttpResponse
@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 
 from otklik.api import pgjson
 from otklik.api.auth import Principal
+from otklik.api.scope import case_with_assignments
 from otklik.api.shapes import ASSIGNMENT, ASSIGNMENT_REF, CASE_ROW, COLLECTIONS, LIST_TEXT, POST
 from otklik.cases.models import Assignment, Case, Post
 from otklik.cases.workflow import Status
@@ -46,16 +47,10 @@ def _assignment_refs(assignments: list[Assignment]) -> list[dict[str, Any]]:
 # as model instances (case, post, topic, municipality) cost more than every query together.
 
 
-def list_rows(cases: QuerySet[Case], due: str, order: str, limit: int, *, prepare: bool = False) -> pgjson.ListPage:
-    """The first ``limit`` cases of an ordered queryset, in its order: ``due`` names the
-    deadline the queryset is sorted by (for the next page's cursor).
-
-    On PostgreSQL the rows are stored rendered and assembled by the database in one query
-    (``pgjson.list_page``); elsewhere two queries (the cases with their post, topic and
-    municipality; their active assignments) and Python.
-    """
-    if connections[cases.db].vendor == "postgresql":
-        return pgjson.list_page(cases.values_list("pk", due)[: limit + 1], order, labels_json(), limit, prepare=prepare)
+def list_rows(cases: QuerySet[Case], due: str, limit: int) -> pgjson.ListPage:
+    """The first ``limit`` cases of an ordered queryset, in its order, rendered in Python (every
+    database but PostgreSQL, which keeps the rows rendered: ``pgjson.list_page_sql``): ``due``
+    names the deadline the queryset is sorted by (for the next page's cursor)."""
     rows = reference_rows(cases, due, limit + 1)
     shown = rows[:limit]
     last_id, last_due = (shown[-1][0], shown[-1][1]) if len(shown) == limit else (None, None)
@@ -162,19 +157,16 @@ def _post(p: Post) -> dict[str, Any]:
     return _pick(p, POST)
 
 
-def case_detail_json(
-    case: Case, principal: Principal, assignments: list[Assignment], collection_rows: list[Any] | None = None
-) -> bytes:
-    """``case_detail`` as JSON; on PostgreSQL its collections (thread, drafts, publications,
-    deadlines, events) are rendered by the database in one query instead of five
-    (``collection_rows``: that query's rows, when already fetched — ``pgjson.detail_statement``)."""
-    using = case._state.db or "default"
-    if connections[using].vendor != "postgresql":
+def case_detail_json(principal: Principal, case_id: int) -> bytes:
+    """The case as ``case_detail`` shows it, as JSON, if the principal may see it (NotVisible
+    otherwise). On PostgreSQL its collections (thread, drafts, publications, deadlines, events)
+    are rendered by the database, and read in the same round trip as the case and its
+    assignments."""
+    if connections[router.db_for_read(Case)].vendor != "postgresql":
+        case, assignments, _ = case_with_assignments(principal, case_id)
         return dumps(case_detail(case, principal, assignments))
-    if collection_rows:
-        collections, statuses = pgjson.detail_from_rows(collection_rows)
-    else:
-        collections, statuses = pgjson.detail_collections(case.pk, using)
+    case, assignments, rows = case_with_assignments(principal, case_id, also=pgjson.detail_statement(case_id))
+    collections, statuses = pgjson.detail_from_rows(rows)
     head = dumps(_detail_head(case, principal, assignments, statuses))
     # Two JSON objects joined into one: {head…} + {collections…} → {head…, collections…}.
     return head[:-1] + b"," + collections[1:]

@@ -3,7 +3,8 @@
 Every API call starts by finding its token (and the owner, and the owner's roles). With a
 shared cache (Redis: ``REDIS_URL``), a process keeps what it found for
 ``OTKLIK_API_TOKEN_CACHE_SECONDS`` and, on each call, asks Redis only for two generation
-marks — the tokens' (here) and the roles' (``directory.roles``) — in one round trip. Any
+marks — the tokens' (here) and the roles' (``directory.roles``, which then keeps the owner's
+roles in the process under the same mark) — in one round trip (``ops.cache.marks``). Any
 change of a token or of a user (revoked, expiry changed, deleted, deactivated: saved or
 deleted through the models, or by the admin's bulk revoke, which calls
 :func:`tokens_changed`) makes a new mark, so every process forgets what it kept at its next
@@ -17,17 +18,16 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 
 from otklik.api.models import ApiToken, ServiceToken
+from otklik.ops.cache import marks, new_mark
 
 GENERATION_KEY = "otklik:auth:generation"
 SIZE = 4096  # tokens kept per process (the least recently used are dropped first)
@@ -36,10 +36,8 @@ SIZE = 4096  # tokens kept per process (the least recently used are dropped firs
 @dataclass
 class Kept:
     values: list[Any]  # the token with its owner or municipality, as Loader.rows gives them
-    last_used_at: Any
     generation: str
-    scope: tuple[Any, ...] | None = None  # the owner's roles (directory.roles.scope_state)
-    scope_generation: Any = None
+    last_used_at: Any = None  # once the token's use was recorded after it was kept
     kept_at: float = 0.0
 
 
@@ -52,19 +50,14 @@ def seconds() -> int:
 
 
 def generations() -> tuple[Any, Any]:
-    """The tokens' and the roles' generation marks, in one round trip (None: not kept)."""
+    """The tokens' and the roles' generation marks, in one round trip."""
     from otklik.directory.roles import GENERATION_KEY as SCOPE_GENERATION_KEY
 
-    found = cache.get_many([GENERATION_KEY, SCOPE_GENERATION_KEY])
-    generation = found.get(GENERATION_KEY)
-    if generation is None:  # first use, or the cache was emptied: nothing kept is trusted
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-    return generation, found.get(SCOPE_GENERATION_KEY)
+    tokens, roles = marks([GENERATION_KEY, SCOPE_GENERATION_KEY])
+    return tokens, roles
 
 
 def get(token_hash: str, generation: Any) -> Kept | None:
-    if generation is None:
-        return None
     with _lock:
         kept = _kept.get(token_hash)
         if kept is None:
@@ -76,15 +69,14 @@ def get(token_hash: str, generation: Any) -> Kept | None:
         return kept
 
 
-def put(token_hash: str, kept: Kept) -> None:
-    if kept.generation is None:
-        return
-    kept.kept_at = time.monotonic()
+def put(token_hash: str, values: list[Any], generation: Any) -> Kept:
+    kept = Kept(values=values, generation=generation, kept_at=time.monotonic())
     with _lock:
         _kept[token_hash] = kept
         _kept.move_to_end(token_hash)
         while len(_kept) > SIZE:
             _kept.popitem(last=False)
+    return kept
 
 
 def tokens_changed(**kwargs: Any) -> None:
@@ -95,7 +87,7 @@ def tokens_changed(**kwargs: Any) -> None:
     with _lock:
         _kept.clear()
     if seconds() > 0:
-        cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        new_mark(GENERATION_KEY)
 
 
 def connect() -> None:

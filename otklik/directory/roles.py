@@ -8,7 +8,6 @@ changes a generation mark all processes compare against, so a change applies at 
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 
 from otklik.directory.models import MUNICIPALITY_WIDE_ROLES, Membership, Organization, Role
+from otklik.ops.cache import marks, new_mark
 
 
 @dataclass
@@ -55,7 +55,15 @@ class UserScope:
 GENERATION_KEY = "otklik:scope:generation"
 
 
-def scope_of(user) -> UserScope:  # type: ignore[no-untyped-def]
+# Scopes this process has read, by user: (generation, state). Used when the caller already has
+# the current generation (an API call reads it with the token's mark, in one round trip).
+_local: dict[int, tuple[Any, tuple[Any, ...]]] = {}
+_LOCAL_SIZE = 10_000
+
+
+def scope_of(user, *, generation: Any = None) -> UserScope:  # type: ignore[no-untyped-def]
+    """``generation``: the current value of :data:`GENERATION_KEY`, if the caller has read it
+    (then a scope this process read under it is used without asking the shared cache)."""
     cached = getattr(user, "_otklik_scope", None)
     if cached is not None:
         return cached
@@ -64,61 +72,56 @@ def scope_of(user) -> UserScope:  # type: ignore[no-untyped-def]
         return scope
     ttl = int(getattr(settings, "OTKLIK_SCOPE_CACHE_SECONDS", 0))
     key = f"otklik:scope:{user.pk}"
-    generation: Any = None
+    state: Any = None
     if ttl > 0:
-        found = cache.get_many([key, GENERATION_KEY])
-        generation = found.get(GENERATION_KEY)
-        if generation is None:  # first use, or the cache was emptied: start a new generation
-            cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
-            generation = cache.get(GENERATION_KEY)
-        entry = found.get(key)
-        if entry is not None and entry[0] == generation:
-            scope.roles_by_municipality, scope.organization_ids, scope.global_observer = entry[1]
-            user._otklik_scope = scope
-            return scope
+        local = _local.get(user.pk)
+        if generation is not None and local is not None and local[0] == generation:
+            state = local[1]
+        else:
+            found = cache.get_many([key, GENERATION_KEY])
+            (generation,) = marks([GENERATION_KEY], found)
+            entry = found.get(key)
+            if entry is not None and entry[0] == generation:
+                state = entry[1]
+    if state is None:
+        state = _read(user)
+        if ttl > 0 and generation is not None:
+            cache.set(key, (generation, state), timeout=ttl)
+    if ttl > 0 and generation is not None:
+        if len(_local) >= _LOCAL_SIZE:
+            _local.clear()
+        _local[user.pk] = (generation, state)
+    roles, org_ids, observer = state
+    # Copies: the state may be kept and shared by other requests.
+    scope.roles_by_municipality = {m: set(r) for m, r in roles.items()}
+    scope.organization_ids, scope.global_observer = set(org_ids), observer
+    user._otklik_scope = scope
+    return scope
+
+
+def _read(user: Any) -> tuple[dict[int, set[str]], set[int], bool]:
+    """A user's roles by municipality, organizations (with those below them) and whether a
+    global observer, from the memberships."""
+    roles: dict[int, set[str]] = {}
     direct_org_ids: set[int] = set()
+    observer = False
     for role, org_id, muni_id in Membership.objects.filter(user=user).values_list(
         "role", "organization_id", "municipality_id"
     ):
         if role == Role.OBSERVER and muni_id is None:
-            scope.global_observer = True
+            observer = True
             continue
         if muni_id is not None:
-            scope.roles_by_municipality.setdefault(muni_id, set()).add(role)
+            roles.setdefault(muni_id, set()).add(role)
         if role in (Role.EXECUTOR, Role.ORG_RESPONSIBLE) and org_id is not None:
             direct_org_ids.add(org_id)
-    if direct_org_ids:
-        scope.organization_ids = descendants_of(direct_org_ids)
-    if ttl > 0 and generation is not None:
-        data = (scope.roles_by_municipality, scope.organization_ids, scope.global_observer)
-        cache.set(key, (generation, data), timeout=ttl)
-    user._otklik_scope = scope
-    return scope
-
-
-def scope_state(scope: UserScope) -> tuple[Any, ...]:
-    """What a scope was read from (to keep, e.g. with a cached API token); see :func:`adopt_scope`."""
-    return (scope.roles_by_municipality, scope.organization_ids, scope.global_observer)
-
-
-def adopt_scope(user: Any, state: tuple[Any, ...]) -> UserScope:
-    """Give ``user`` the scope kept as ``state`` by :func:`scope_state` — by a caller that has
-    checked the kept state against :data:`GENERATION_KEY` (each user gets copies of its own)."""
-    roles, org_ids, observer = state
-    scope = UserScope(
-        roles_by_municipality={m: set(r) for m, r in roles.items()},
-        organization_ids=set(org_ids),
-        global_observer=observer,
-        is_superuser=bool(getattr(user, "is_superuser", False)),
-    )
-    user._otklik_scope = scope
-    return scope
+    return roles, descendants_of(direct_org_ids) if direct_org_ids else set(), observer
 
 
 def directory_changed(**_: Any) -> None:
     """A membership or an organization changed: every cached scope is out of date."""
     if int(getattr(settings, "OTKLIK_SCOPE_CACHE_SECONDS", 0)) > 0:
-        cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        new_mark(GENERATION_KEY)
 
 
 for _model in (Membership, Organization):

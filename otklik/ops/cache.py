@@ -9,6 +9,7 @@ one cache object per thread.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
@@ -32,3 +33,31 @@ class RedisCache(DjangoRedisCache):
     def __init__(self, server: Any, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _Client
+
+
+# ---- generation marks ------------------------------------------------------------------------
+#
+# Things kept across requests (a user's roles, API tokens) are kept with the value of a mark
+# in the shared cache; a change of what they were read from puts a new value in the mark, so
+# everything kept under the old one is out of date in every process at once.
+
+
+def marks(keys: list[str], found: dict[str, Any] | None = None) -> list[Any]:
+    """The current values of the generation marks ``keys`` (a missing one — first use, or the
+    cache was emptied — is started); ``found``: a ``get_many`` result that already has them."""
+    from django.core.cache import cache
+
+    found = cache.get_many(keys) if found is None else found
+    missing = [key for key in keys if found.get(key) is None]
+    if missing:
+        for key in missing:
+            cache.add(key, uuid.uuid4().hex, timeout=None)
+        found = {**found, **cache.get_many(missing)}
+    return [found.get(key) for key in keys]
+
+
+def new_mark(key: str) -> None:
+    """What the mark ``key`` stands for changed: everything kept under it is out of date."""
+    from django.core.cache import cache
+
+    cache.set(key, uuid.uuid4().hex, timeout=None)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import threading
-from collections import OrderedDict
 from typing import Literal
 
 from django.db import connections
@@ -20,8 +18,9 @@ from ninja import Query, Router, Schema
 from otklik.api import pgjson
 from otklik.api.auth import ApiRequest, Principal
 from otklik.api.errors import ApiError, ErrorOut
+from otklik.api.keptsql import KeptQueries
 from otklik.api.schemas import CaseDetail, CasePage
-from otklik.api.scope import case_with_assignments, cases_for
+from otklik.api.scope import cases_for
 from otklik.api.serialize import case_detail_json, dumps, labels_json, list_rows
 from otklik.cases.access import single_organization
 from otklik.cases.models import Assignment, Case
@@ -166,7 +165,7 @@ def _page(principal: Principal, f: CaseFilters) -> tuple[bytes, str | None]:
         page = _stored_page(principal, f, now, cursor, steady)
     else:
         qs, due = _query(principal, f, now, cursor)
-        page = list_rows(qs, due, f.order, f.limit, prepare=steady)
+        page = list_rows(qs, due, f.limit)
     if page.found <= f.limit or page.last_id is None:
         return page.items, None
     values: dict = {"id": page.last_id}
@@ -175,34 +174,25 @@ def _page(principal: Principal, f: CaseFilters) -> tuple[bytes, str | None]:
     return page.items, _encode(values)
 
 
-# ---- the page query, compiled once per caller and filters ----------------------------------
+# ---- the page query, built once per caller and filters (keptsql.py) -----------------------
 #
-# Building and compiling the page's queryset (visibility, filters, order, cursor) cost the
-# ORM more than PostgreSQL spent reading and assembling the page. The SQL depends only on
-# who asks (their roles) and the filters; the values that change between calls with the
-# same filters — the time and the cursor's position — are parameters. So the query is built
-# once with marker values in their place, and each later call sends the same SQL with the
-# markers' parameters replaced (on PostgreSQL, where the ORM passes values through as they
-# are). A query whose markers cannot all be found is not kept, only run.
+# The page's SQL depends only on who asks (their roles) and the filters; the time and the
+# cursor's position are parameters.
 
-# Two sets of markers: a parameter is a slot when it is the first marker in the query built with
-# the first set and the same marker of the second set in the other (a filter's own value never is).
-_MARKERS = {
-    "now": dt.datetime(1901, 1, 1, 0, 0, 0, 101_101, tzinfo=dt.UTC),
-    "d": dt.datetime(1901, 1, 2, 0, 0, 0, 202_202, tzinfo=dt.UTC),
-    "id": -9_101_101_101,
-}
-_MARKERS_2 = {
-    "now": dt.datetime(1902, 1, 1, 0, 0, 0, 303_303, tzinfo=dt.UTC),
-    "d": dt.datetime(1902, 1, 2, 0, 0, 0, 404_404, tzinfo=dt.UTC),
-    "id": -9_202_202_202,
-}
-_KEPT_QUERIES = 1024  # per process; the least recently used are dropped first
-
-# shape -> (SQL, parameters, [(index, marker name)]); None: the caller sees nothing;
-# False: this query cannot be kept (built for each call).
-_compiled: OrderedDict[tuple, tuple[str, list, list[tuple[int, str]]] | None | bool] = OrderedDict()
-_compiled_lock = threading.Lock()
+_KEPT = KeptQueries(
+    (
+        {
+            "now": dt.datetime(1901, 1, 1, 0, 0, 0, 101_101, tzinfo=dt.UTC),
+            "d": dt.datetime(1901, 1, 2, 0, 0, 0, 202_202, tzinfo=dt.UTC),
+            "id": -9_101_101_101,
+        },
+        {
+            "now": dt.datetime(1902, 1, 1, 0, 0, 0, 303_303, tzinfo=dt.UTC),
+            "d": dt.datetime(1902, 1, 2, 0, 0, 0, 404_404, tzinfo=dt.UTC),
+            "id": -9_202_202_202,
+        },
+    )
+)
 
 
 def _shape(principal: Principal, f: CaseFilters, cursor: dict | None) -> tuple:
@@ -225,60 +215,15 @@ def _compile(principal: Principal, f: CaseFilters, now: dt.datetime, cursor: dic
     return pgjson.page_query(qs.values_list("pk", due)[: f.limit + 1])
 
 
-def _marked(principal: Principal, f: CaseFilters, cursor: dict | None, markers: dict) -> tuple[str, list] | None:
-    at = None if cursor is None else {"id": markers["id"], "d": markers["d"] if cursor.get("d") is not None else None}
-    return _compile(principal, f, markers["now"], at)
-
-
-def _same(a: object, b: object) -> bool:
-    return type(a) is type(b) and a == b
-
-
-def _keepable(principal: Principal, f: CaseFilters, cursor: dict | None) -> tuple | None | bool:
-    first = _marked(principal, f, cursor, _MARKERS)
-    if first is None:
-        return None
-    second = _marked(principal, f, cursor, _MARKERS_2)
-    if second is None or second[0] != first[0] or len(second[1]) != len(first[1]):
-        return False
-    slots = []
-    for i, (a, b) in enumerate(zip(first[1], second[1], strict=True)):
-        if _same(a, b):
-            continue
-        name = next((n for n, m in _MARKERS.items() if _same(a, m) and _same(b, _MARKERS_2[n])), None)
-        if name is None:
-            return False  # something else differs between two builds: not safe to keep
-        slots.append((i, name))
-    if cursor is not None and "id" not in {name for _, name in slots}:
-        return False
-    return first[0], list(first[1]), slots
-
-
 def _stored_page(
     principal: Principal, f: CaseFilters, now: dt.datetime, cursor: dict | None, steady: bool
 ) -> pgjson.ListPage:
-    key = _shape(principal, f, cursor)
-    with _compiled_lock:
-        known = key in _compiled
-        entry = _compiled.get(key)
-        if known:
-            _compiled.move_to_end(key)
-    if not known:
-        entry = _keepable(principal, f, cursor)
-        with _compiled_lock:
-            _compiled[key] = entry
-            while len(_compiled) > _KEPT_QUERIES:
-                _compiled.popitem(last=False)
-    if entry is False:
-        return _run(_compile(principal, f, now, cursor), f, steady)
-    if entry is None or entry is True:  # the caller sees nothing: no query at all
-        return _run(None, f, steady)
-    sql, params, slots = entry
-    actual = {"now": now, "id": cursor["id"] if cursor else None, "d": cursor.get("d") if cursor else None}
-    values = list(params)
-    for i, name in slots:
-        values[i] = actual[name]
-    return _run((sql, values), f, steady)
+    def build(v: dict) -> tuple[str, list] | None:
+        at = None if cursor is None else {"id": v["id"], "d": v["d"] if cursor.get("d") is not None else None}
+        return _compile(principal, f, v["now"], at)
+
+    values = {"now": now, "id": cursor["id"] if cursor else None, "d": cursor.get("d") if cursor else None}
+    return _run(_KEPT.query(_shape(principal, f, cursor), build, values), f, steady)
 
 
 def _run(compiled: tuple | None, f: CaseFilters, steady: bool) -> pgjson.ListPage:
@@ -305,9 +250,4 @@ def list_cases(request: ApiRequest, filters: Query[CaseFilters]) -> HttpResponse
 def get_case(request: ApiRequest, case_id: int) -> HttpResponse:
     """Обращение целиком: сообщение и ветка, назначения, проекты ответов, публикации, сроки,
     журнал событий и действия, доступные вызывающему сейчас. 404 — если обращение не видно."""
-    # On PostgreSQL the case, its assignments and its collections are read in one round trip.
-    postgres = connections[db_router.db_for_read(Case)].vendor == "postgresql"
-    also = pgjson.detail_statement(case_id) if postgres else None
-    case, assignments, collection_rows = case_with_assignments(request.auth, case_id, also=also)
-    body = case_detail_json(case, request.auth, assignments, collection_rows)
-    return HttpResponse(body, content_type="application/json; charset=utf-8")
+    return HttpResponse(case_detail_json(request.auth, case_id), content_type="application/json; charset=utf-8")

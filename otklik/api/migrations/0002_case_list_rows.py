@@ -2,26 +2,13 @@
 
 from django.db import migrations, models
 
-# Going back: drop the triggers that keep the rows (installed after migrate by
-# otklik.api.listrows) before the table, or every write of a case would fail.
-DROP_TRIGGERS = r"""
-DO $$
-DECLARE t record;
-BEGIN
-    FOR t IN SELECT tgname, tgrelid::regclass AS rel FROM pg_trigger WHERE tgname LIKE 'otklik\_list\_rows\_%' LOOP
-        EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, t.rel);
-    END LOOP;
-    FOR t IN SELECT p.oid::regprocedure AS fn FROM pg_proc p WHERE p.proname LIKE 'otklik\_list\_rows\_%' LOOP
-        EXECUTE format('DROP FUNCTION %s', t.fn);
-    END LOOP;
-END $$
-"""
-
 
 def drop_triggers(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute(DROP_TRIGGERS)
+    # Going back: drop the triggers that keep the rows (installed after migrate by
+    # otklik.api.listrows) with the table, or every write of a case would fail.
+    from otklik.api.listrows import uninstall
+
+    uninstall(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

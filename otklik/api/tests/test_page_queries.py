@@ -57,9 +57,9 @@ def _unkept(principal, f, now, cursor, steady):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _nothing_kept():
-    endpoint._compiled.clear()
+    endpoint._KEPT.clear()
     yield
-    endpoint._compiled.clear()
+    endpoint._KEPT.clear()
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_a_query_is_built_once_per_caller_filters_and_kind_of_position(cast, as_
         _walk(api, {})
     # Pages: the first (no cursor) and the later ones (a cursor with a deadline, and without
     # one at the end of the list, where cases have none): three shapes, two builds each.
-    assert built.call_count == 2 * len({key[3] for key in endpoint._compiled})
+    assert built.call_count == 2 * len({key[3] for key in endpoint._KEPT.keys()})
     assert built.call_count <= 6
 
 

@@ -171,7 +171,8 @@ def test_the_list_rendered_by_postgresql_equals_the_python_rows(cast, as_user, m
     else:
         cases = cases.order_by("-pk")
     limit = 3  # the cases of the scenario fill more than one page of 3
-    page = pgjson.list_page(cases.values_list("pk", "next_due_at")[: limit + 1], order, labels_json(), limit)
+    query = pgjson.page_query(cases.values_list("pk", "next_due_at")[: limit + 1])
+    page = pgjson.list_page_sql(*query, order, labels_json(), limit)
     rendered = json.loads(b"[" + page.items + b"]")
     reference = reference_rows(cases, "next_due_at", limit + 1)
     assert [r["id"] for r in rendered] == [r[0] for r in reference[:limit]]
