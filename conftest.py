@@ -22,6 +22,46 @@ def cast(db):  # type: ignore[no-untyped-def]
     return ns
 
 
+@pytest.fixture
+def browser_now():  # type: ignore[no-untyped-def]
+    """The moment browser tests run at: Mon 2025-03-03 10:00 Moscow, a plain working morning.
+
+    A directory's conftest (or a test module) overrides this fixture to run at another moment.
+    """
+    from otklik.cases.tests.helpers import msk
+
+    return msk(2025, 3, 3, 10, 0)
+
+
+@pytest.fixture(autouse=True)
+def browser_clock(request):  # type: ignore[no-untyped-def]
+    """Every browser test runs on a frozen server clock, so it passes on any day at any hour.
+
+    The live server runs in this process, so patching ``timezone.now`` freezes it too. The
+    browser's own clock is frozen to the same moment by ``browser_helpers.freeze_browser``
+    (``People`` and the ``context`` fixture call it).
+    """
+    if request.node.get_closest_marker("browser") is None:
+        yield None
+        return
+    from otklik.cases.tests.helpers import Clock
+
+    with Clock(request.getfixturevalue("browser_now")) as clock:
+        yield clock
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args):  # type: ignore[no-untyped-def]
+    return {**browser_context_args, "locale": "ru-RU", "timezone_id": "Europe/Moscow"}
+
+
+@pytest.fixture
+def context(context, browser_clock):  # type: ignore[no-untyped-def]
+    from otklik.web.tests.browser_helpers import freeze_browser
+
+    return freeze_browser(context) if browser_clock is not None else context
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyped-def]
     return {

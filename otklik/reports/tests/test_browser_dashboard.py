@@ -5,9 +5,14 @@ from __future__ import annotations
 import pytest
 
 from otklik.cases import actions
-from otklik.cases.tests.helpers import message
+from otklik.cases.tests.helpers import message, msk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser_now():  # type: ignore[no-untyped-def]
+    return msk(2026, 6, 1, 10, 0)  # just after the seeded May
 
 
 def test_the_head_reads_the_dashboard(live_server, page, artifacts_dir, cast, may):

@@ -7,9 +7,16 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 DEMO_PASSWORD = "otklik-demo"
+
+
+def freeze_browser(context: Any) -> Any:
+    """Freeze ``Date`` in the pages of a Playwright context at the server's (frozen) now."""
+    context.clock.set_fixed_time(timezone.now())
+    return context
 
 
 def session_for(username: str) -> str:
@@ -30,7 +37,9 @@ class People:
 
     def page(self, username: str) -> Page:
         if username not in self.pages:
-            context = self.browser.new_context(viewport=self.viewport, locale="ru-RU")
+            context = freeze_browser(
+                self.browser.new_context(viewport=self.viewport, locale="ru-RU", timezone_id="Europe/Moscow")
+            )
             page = context.new_page()
             page.on("dialog", lambda d: (self.problems.append(f"dialog: {d.message}"), d.dismiss()))
             page.on("pageerror", lambda e: self.problems.append(f"pageerror: {e}"))

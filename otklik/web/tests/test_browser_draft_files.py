@@ -11,6 +11,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from otklik.cases.models import Draft
+from otklik.web.tests.browser_helpers import freeze_browser
 from otklik.web.tests.helpers import routed_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,7 +28,7 @@ def test_executor_attaches_a_photo_to_the_draft(live_server, browser, cast, sett
     case = routed_case(cast, cast.roads_org)
     client = Client()
     client.force_login(cast.roads)
-    context = browser.new_context(locale="ru-RU")
+    context = freeze_browser(browser.new_context(locale="ru-RU", timezone_id="Europe/Moscow"))
     context.add_cookies(
         [
             {

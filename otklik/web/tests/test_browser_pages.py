@@ -186,6 +186,7 @@ def test_screenshots_of_inbox_and_case_at_desktop_and_phone_width(demo, artifact
         page.set_viewport_size({"width": width, "height": height})
         page.goto(f"{demo.base}/inbox/?view=all")
         expect(page.locator(".case-row")).to_have_count(5)
+        assert page.evaluate("new Date().toISOString()") == "2025-03-03T07:00:00.000Z"  # the frozen clock
         page.screenshot(path=f"{artifacts_dir}/inbox-{width}.png", full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.goto(f"{demo.base}/cases/{main.pk}/")
