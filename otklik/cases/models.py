@@ -9,7 +9,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from otklik.cases.workflow import Status
@@ -232,6 +234,65 @@ class Publication(models.Model):
         ]
 
 
+class DeadlineQuerySet(models.QuerySet["Deadline"]):
+    """The regulation's one rule of a violation, for the §23 report, the dashboard, the API and the SLA.
+
+    A deadline counts unless it was cancelled or lapsed; an open return window never counts (§10:
+    it lapses when its time passes, only a late return breaks it). A counted deadline is *late*
+    when it was met after ``due_at`` or is still open at or after ``due_at``.
+    """
+
+    EXCLUDED_OUTCOMES = ("cancelled", "lapsed")
+    NEVER_BREACHED = ("return_window",)
+
+    def counted(self) -> DeadlineQuerySet:
+        return self.exclude(outcome__in=self.EXCLUDED_OUTCOMES).exclude(
+            stage__in=self.NEVER_BREACHED, closed_at__isnull=True
+        )
+
+    @staticmethod
+    def late_q(now: Any) -> Q:
+        return Q(closed_at__gt=F("due_at")) | Q(closed_at__isnull=True, due_at__lte=now)
+
+    def with_late(self, now: Any) -> DeadlineQuerySet:
+        """Counted deadlines with a boolean ``late`` annotation (for on-time shares)."""
+        return self.counted().annotate(late=ExpressionWrapper(self.late_q(now), output_field=BooleanField()))
+
+    def violations(self, now: Any) -> DeadlineQuerySet:
+        return self.counted().filter(self.late_q(now))
+
+    def overdue(self, now: Any) -> DeadlineQuerySet:
+        """Open deadlines past due right now."""
+        return self.counted().filter(closed_at__isnull=True, due_at__lte=now)
+
+    def with_clock_minutes(self, now_clocks: dict[int, tuple[int, int]]) -> DeadlineQuerySet:
+        """``taken_minutes`` and ``late_minutes`` (by ``now`` for open rows) from the stored clock readings.
+
+        ``now_clocks`` maps a municipality id to its clock readings of ``now`` (working, calendar):
+        computed once per calendar by ``otklik.regulation.services.now_clocks``, never per row.
+        """
+        whens = []
+        for municipality_id, (working, calendar) in now_clocks.items():
+            whens.append(
+                When(case__municipality_id=municipality_id, limit_unit="calendar_minutes", then=Value(calendar))
+            )
+            whens.append(When(case__municipality_id=municipality_id, then=Value(working)))
+        end = Coalesce("close_clock", models.Case(*whens, default=Value(None), output_field=models.BigIntegerField()))
+        return self.annotate(
+            taken_minutes=ExpressionWrapper((end - F("start_clock")) / 60, output_field=models.BigIntegerField()),
+            late_minutes=ExpressionWrapper((end - F("due_clock")) / 60, output_field=models.BigIntegerField()),
+        )
+
+
+def is_late(deadline: Deadline, now: Any) -> bool:
+    """``DeadlineQuerySet.violations`` for one loaded row (the same rule, read in Python)."""
+    if deadline.outcome in DeadlineQuerySet.EXCLUDED_OUTCOMES:
+        return False
+    if deadline.closed_at is not None:
+        return deadline.closed_at > deadline.due_at
+    return deadline.stage not in DeadlineQuerySet.NEVER_BREACHED and deadline.due_at <= now
+
+
 class Deadline(models.Model):
     """One timer of the regulation. The §23 report and every SLA figure read these rows."""
 
@@ -265,6 +326,15 @@ class Deadline(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    # Clock readings in the limit's own kind of time (working seconds for working limits, plain
+    # seconds for calendar minutes) since ``regulation.services.CLOCK_ORIGIN``, taken with the
+    # municipality's calendar when the clock starts and when it is met: every figure of time taken
+    # or time late is a subtraction in the database (reports, dashboard), never a calendar per row.
+    start_clock = models.BigIntegerField(null=True, blank=True, editable=False)
+    due_clock = models.BigIntegerField(null=True, blank=True, editable=False)
+    close_clock = models.BigIntegerField(null=True, blank=True, editable=False)
+
+    objects = DeadlineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("срок")
@@ -298,11 +368,7 @@ class Deadline(models.Model):
 
     @property
     def is_violation(self) -> bool:
-        if self.outcome in (self.Outcome.CANCELLED, self.Outcome.LAPSED):
-            return False
-        if self.closed_at is not None:
-            return self.closed_at > self.due_at
-        return self.breached_at is not None
+        return is_late(self, timezone.now())
 
 
 class CaseEventQuerySet(models.QuerySet):
