@@ -103,11 +103,12 @@ def dashboard_xlsx(data: dict[str, Any], *, title: str) -> bytes:
     ws["A1"] = title
     ws["A1"].font = Font(bold=True, size=13)
     _sheet_header(ws, [("Показатель", 30), ("Сегодня", 12), ("За период", 12)], 3)
-    labels = {"received": "Поступило", "routed": "Направлено", "answered": "Дан ответ", "excluded": "Исключено (п. 22)",
-              "overdue_now": "Просрочено сейчас"}  # fmt: skip
+    labels = {"received": "Поступило", "detected": "Из них обращений", "routed": "Направлено", "answered": "Дан ответ",
+              "excluded": "Исключено (п. 22)", "overdue_now": "Просрочено сейчас"}  # fmt: skip
     for key, label in labels.items():
         ws.append([label, data["today"][key], data["period"][key]])
     ws.append(["Медиана времени до первого ответа", "", data["median_first_answer"]])
+    ws.append(["«Поступило» — все сообщения из соцсетей и введённые вручную, включая ленту."])
     for name, key in (("Этапы", "per_stage"), ("Организации", "per_org")):
         sheet = wb.create_sheet(name)
         _sheet_header(sheet, [(name[:-1] if name == "Этапы" else "Организация", 40), ("Сроков", 10),
@@ -115,6 +116,11 @@ def dashboard_xlsx(data: dict[str, Any], *, title: str) -> bytes:
         for row in data[key]:
             sheet.append([row["name"], row["total"], row["late"], round(row["share"], 4)])
             sheet.cell(row=sheet.max_row, column=4).number_format = "0.0%"
+    sheet = wb.create_sheet("Медленные организации")
+    _sheet_header(sheet, [("Организация", 40), ("Просрочка (раб. мин)", 14), ("Нарушено сроков", 12),
+                          ("Из них не выполнено", 12)], 1)  # fmt: skip
+    for row in data["slowest"]:
+        sheet.append([row["name"], row["minutes"], row["count"], row["open"]])
     sheet = wb.create_sheet("По неделям")
     _sheet_header(sheet, [("Неделя с", 14), ("Поступило", 12), ("Дан ответ", 12)], 1)
     for w in data["weekly"]:

@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from otklik.directory.models import Membership, Municipality, Role
 from otklik.notify import attachments
+from otklik.regulation.services import calendar_for
 from otklik.reports import exports
 from otklik.reports.models import MonthlyReport
-from otklik.reports.queries import ViolationReport, calendar_for, violation_report
+from otklik.reports.queries import ViolationReport, violation_report
 
 ATTACHMENT_SOURCE = "monthly_report"
 

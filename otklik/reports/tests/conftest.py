@@ -8,6 +8,7 @@ import pytest
 
 from otklik.cases.models import Case, Deadline
 from otklik.cases.tests.helpers import msk
+from otklik.regulation.services import calendar_for, clock_reading
 
 # The channels' local fakes (a real SMTP sink, a fake Bot API over HTTP), as in the notify tests.
 from otklik.notify.tests.conftest import bot, smtp  # noqa: F401
@@ -16,10 +17,14 @@ AS_OF = msk(2026, 6, 1, 9, 0)  # the first working day of June, when the report 
 
 
 def make(case, stage, org, user, started, due, closed=None, outcome="", limit=60, unit="working_minutes", point="11"):  # type: ignore[no-untyped-def]
+    """A deadline row as the actions leave it (with its clock readings), at any given moments."""
+    calendar = calendar_for(case.municipality)
+    outcome = outcome or ("met" if closed else "")
     return Deadline.objects.create(
         case=case, stage=stage, point=point, organization=org, user=user, limit_value=limit, limit_unit=unit,
-        started_at=started, due_at=due, warn_at=due - dt.timedelta(minutes=15), closed_at=closed,
-        outcome=outcome or ("met" if closed else ""),
+        started_at=started, due_at=due, warn_at=due - dt.timedelta(minutes=15), closed_at=closed, outcome=outcome,
+        start_clock=clock_reading(calendar, unit, started), due_clock=clock_reading(calendar, unit, due),
+        close_clock=clock_reading(calendar, unit, closed) if closed and outcome == "met" else None,
     )  # fmt: skip
 
 
