@@ -366,7 +366,7 @@ def median_first_answer(f: Filters) -> str:
     if not n:
         return "—"
     ordered = qs.annotate(seconds=F("close_clock") - F("detected_clock")).order_by("seconds")
-    middle = [close - detected for close, detected in ordered[(n - 1) // 2 : n // 2 + 1]]
+    middle = list(ordered.values_list("seconds", flat=True)[(n - 1) // 2 : n // 2 + 1])
     return fmt_duration(dt.timedelta(seconds=sum(middle) / len(middle)))
 
 
