@@ -8,10 +8,10 @@ import pytest
 
 from otklik.cases.models import Case, Deadline
 from otklik.cases.tests.helpers import msk
-from otklik.regulation.services import calendar_for, clock_reading
 
 # The channels' local fakes (a real SMTP sink, a fake Bot API over HTTP), as in the notify tests.
 from otklik.notify.tests.conftest import bot, smtp  # noqa: F401
+from otklik.regulation.services import calendar_for, clock_reading
 
 AS_OF = msk(2026, 6, 1, 9, 0)  # the first working day of June, when the report is generated
 
