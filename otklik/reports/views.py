@@ -8,12 +8,13 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from otklik.directory.models import Municipality, Organization
 from otklik.reports import charts, exports, queries, services
-from otklik.reports.models import MonthlyReport
+from otklik.reports.models import MonthlyReport, ReportDocument
 from otklik.web.context_processors import NavItem
 
 
@@ -76,12 +77,32 @@ def violations_month(request: HttpRequest, key: str) -> HttpResponse:
     report, row = services.month_report(municipality, year, month, live=bool(request.GET.get("live")))
     frozen = row is not None
     fmt = request.GET.get("format", "html")
-    if fmt in ("xlsx", "pdf"):
+    if fmt == "pdf":  # made by the worker: the page follows its progress
+        doc = services.request_pdf(municipality, year, month, row, request.user)
+        return redirect(reverse("violations_document", args=[doc.key, doc.pk]))
+    if fmt == "xlsx":
         return exports.download(*services.violations_file(municipality, report, row, fmt))
     return render(
         request,
         "reports/violations.html",
         {"report": report, "frozen": frozen, "municipality": municipality, "municipalities": allowed},
+    )
+
+
+@login_required
+def violations_document(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+    """A §23 PDF the worker makes: its progress (the page refreshes itself), then the file."""
+    allowed = _municipalities(request)
+    doc = get_object_or_404(ReportDocument.objects.defer("content"), pk=pk, municipality__in=allowed)
+    if doc.key != key:
+        raise Http404("Документ не найден")
+    if doc.state == ReportDocument.State.READY and request.GET.get("download"):
+        content = ReportDocument.objects.values_list("content", flat=True).get(pk=doc.pk)
+        return exports.download(bytes(content), exports.PDF, doc.filename)
+    return render(
+        request,
+        "reports/document.html",
+        {"doc": doc, "municipality": doc.municipality, "ready": doc.state == ReportDocument.State.READY},
     )
 
 

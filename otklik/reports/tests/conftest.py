@@ -69,3 +69,19 @@ def may(cast):  # type: ignore[no-untyped-def]
     # Another municipality's violation never shows.
     make(other, "draft", cast.other_org, cast.stranger, msk(2026, 5, 6, 10, 0), msk(2026, 5, 6, 11, 0))
     return ns
+
+
+@pytest.fixture
+def get_pdf(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """Ask a page for a §23 PDF, let the worker make it (huey runs tasks at once in tests), follow
+    the progress page and download the document: ``get_pdf(client, url)``."""
+
+    def get(client, url):  # type: ignore[no-untyped-def]
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.get(url)
+        assert response.status_code == 302, response.status_code
+        page = client.get(response["Location"])
+        assert "Документ готов" in page.content.decode()
+        return client.get(response["Location"] + "?download=1")
+
+    return get
