@@ -152,7 +152,12 @@ def _set_keys(cases: list[Case]) -> None:
 
 
 def do_register_posts(
-    municipality: Municipality, incomings: Iterable[Any], *, detected: bool = False, acting_user: Any = None
+    municipality: Municipality,
+    incomings: Iterable[Any],
+    *,
+    detected: bool = False,
+    acting_user: Any = None,
+    unseen: bool = False,
 ) -> list[Case]:
     """Store a batch of messages in one transaction; one case per message, in input order.
 
@@ -161,7 +166,9 @@ def do_register_posts(
     and nothing of the batch is stored: a post belongs to one tenant (unique on network and
     source_key), and one tenant's case is never returned to another.
     ``detected=True`` (manual entry, pushes from the regional centre) opens cases in
-    ``new`` with the §9.2 route clock running.
+    ``new`` with the §9.2 route clock running. ``unseen=True``: the caller has just dropped the
+    messages already stored (``connectors.storage.fresh_messages``), so the batch is not looked up
+    a second time; one stored meanwhile is still caught by the unique constraint below.
     """
     messages = list(incomings)
     _check_registrar(municipality, acting_user)
@@ -175,7 +182,7 @@ def do_register_posts(
         return []
     t = now()
     with transaction.atomic():
-        existing = _existing(first)
+        existing = {} if unseen else _existing(first)
         _refuse_foreign(municipality, existing)
         found = {k: p.case for k, p in existing.items() if p.case is not None}
         for key, post in existing.items():

@@ -91,7 +91,7 @@ def register_messages(
 
     new = fresh_messages(messages)
     if new:
-        do_register_posts(municipality, new, detected=detected, acting_user=acting_user)
+        do_register_posts(municipality, new, detected=detected, acting_user=acting_user, unseen=True)
     return len(new)
 
 
