@@ -59,6 +59,7 @@ def _row(case: Case, spec: Any, **fields: Any) -> Deadline:
     limit_unit = spec.limit_unit
     return Deadline(
         case=case,
+        municipality_id=case.municipality_id,
         stage=spec.stage,
         point=str(spec.point),
         limit_value=int(spec.limit_value),

@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subqu
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from otklik.cases.models import Assignment, Case, Deadline
+from otklik.cases.models import Assignment, Case, Deadline, DeadlineQuerySet
 from otklik.directory.models import Municipality, Organization, Role, Topic
 from otklik.directory.roles import scope_of
 from otklik.regulation.services import now_clocks
@@ -163,11 +163,11 @@ def _local(t: dt.datetime, tz: Any) -> str:
     return timezone.localtime(t, tz).strftime("%d.%m.%Y %H:%M")
 
 
-def month_deadlines(municipality: Municipality, start: dt.datetime, end: dt.datetime, as_of: dt.datetime) -> QuerySet:
+def month_deadlines(
+    municipality: Municipality, start: dt.datetime, end: dt.datetime, as_of: dt.datetime
+) -> DeadlineQuerySet:
     """Deadlines that fell due in ``[start, end)`` before ``as_of`` and count for the regulation."""
-    return Deadline.objects.filter(
-        case__municipality=municipality, due_at__gte=start, due_at__lt=min(end, as_of)
-    ).counted()
+    return Deadline.objects.filter(municipality=municipality, due_at__gte=start, due_at__lt=min(end, as_of)).counted()
 
 
 def _minutes(value: int) -> str:
@@ -272,8 +272,8 @@ def _cases(f: Filters) -> QuerySet[Case]:
     return qs
 
 
-def _deadlines(f: Filters) -> QuerySet[Deadline]:
-    qs = Deadline.objects.filter(case__municipality__in=f.municipalities)
+def _deadlines(f: Filters) -> DeadlineQuerySet:
+    qs: DeadlineQuerySet = Deadline.objects.filter(municipality__in=f.municipalities)
     if f.organization is not None:
         qs = qs.filter(organization=f.organization)
     return qs
@@ -297,14 +297,19 @@ def counts(f: Filters, start: dt.datetime, end: dt.datetime, now: dt.datetime) -
     return out
 
 
-def _share_rows(qs: QuerySet, key: str, names: dict[Any, str]) -> list[dict[str, Any]]:
+def _share_rows(groups: list[dict[str, Any]], key: str, names: dict[Any, str]) -> list[dict[str, Any]]:
+    totals: dict[Any, list[int]] = {}
+    for g in groups:
+        t = totals.setdefault(g[key], [0, 0])
+        t[0] += g["total"]
+        t[1] += g["late"]
     rows = []
-    for item in qs.values(key).annotate(total=Count("id"), late=Count("id", filter=Q(late=True))).order_by(key):
-        total, late = item["total"], item["late"]
+    for k in sorted(totals, key=lambda k: (k is None, k or 0)):
+        total, late = totals[k]
         rows.append(
             {
-                "key": item[key],
-                "name": names.get(item[key], str(item[key] or "—")),
+                "key": k,
+                "name": names.get(k, str(k or "—")),
                 "total": total,
                 "late": late,
                 "share": (total - late) / total if total else 1.0,
@@ -313,7 +318,7 @@ def _share_rows(qs: QuerySet, key: str, names: dict[Any, str]) -> list[dict[str,
     return rows
 
 
-def _period_deadlines(f: Filters, now: dt.datetime) -> QuerySet[Deadline]:
+def _period_deadlines(f: Filters, now: dt.datetime) -> DeadlineQuerySet:
     """Counted deadlines that fell due in the period (up to now)."""
     return _deadlines(f).filter(due_at__gte=f.start, due_at__lt=min(f.end, now)).counted()
 
@@ -324,9 +329,15 @@ def _organization_names(f: Filters) -> dict[Any, str]:
 
 def on_time(f: Filters, now: dt.datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Share of deadlines met on time in the period, per stage and per organization."""
-    qs = _period_deadlines(f, now).with_late(now)
-    per_stage = _share_rows(qs, "stage", STAGE_NAMES)
-    per_org = _share_rows(qs, "organization", _organization_names(f))
+    groups = list(
+        _period_deadlines(f, now)
+        .with_late(now)
+        .values("stage", "organization")
+        .annotate(total=Count("id"), late=Count("id", filter=Q(late=True)))
+        .order_by()
+    )  # one pass over the period's deadlines serves both breakdowns
+    per_stage = _share_rows(groups, "stage", STAGE_NAMES)
+    per_org = _share_rows(groups, "organization", _organization_names(f))
     per_org.sort(key=lambda r: (r["share"], -r["total"]))
     return per_stage, per_org
 
@@ -344,16 +355,18 @@ def first_answer_minutes(f: Filters) -> QuerySet:
         .annotate(m=Min("start_clock"))
         .values("m")
     )
+    qs = Deadline.objects.filter(
+        municipality__in=f.municipalities,
+        stage=Stage.PUBLISH_TOTAL,
+        outcome=Deadline.Outcome.MET,
+        closed_at__gte=f.start,
+        closed_at__lt=f.end,
+        close_clock__isnull=False,
+    )
+    if f.organization is not None:
+        qs = qs.filter(case__in=_cases(f))
     return (
-        Deadline.objects.filter(
-            case__in=_cases(f),
-            stage=Stage.PUBLISH_TOTAL,
-            outcome=Deadline.Outcome.MET,
-            closed_at__gte=f.start,
-            closed_at__lt=f.end,
-            close_clock__isnull=False,
-        )
-        .annotate(detected_clock=Subquery(detected))
+        qs.annotate(detected_clock=Subquery(detected))
         .filter(detected_clock__isnull=False)
         .values_list("close_clock", "detected_clock")
     )

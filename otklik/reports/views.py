@@ -98,7 +98,7 @@ def violations_document(request: HttpRequest, key: str, pk: int) -> HttpResponse
         raise Http404("Документ не найден")
     if doc.state == ReportDocument.State.READY and request.GET.get("download"):
         content = ReportDocument.objects.values_list("content", flat=True).get(pk=doc.pk)
-        return exports.download(bytes(content), exports.PDF, doc.filename)
+        return exports.download(bytes(content or b""), exports.PDF, doc.filename)
     return render(
         request,
         "reports/document.html",

@@ -21,7 +21,7 @@ def make(case, stage, org, user, started, due, closed=None, outcome="", limit=60
     calendar = calendar_for(case.municipality)
     outcome = outcome or ("met" if closed else "")
     return Deadline.objects.create(
-        case=case, stage=stage, point=point, organization=org, user=user, limit_value=limit, limit_unit=unit,
+        case=case, municipality_id=case.municipality_id, stage=stage, point=point, organization=org, user=user, limit_value=limit, limit_unit=unit,
         started_at=started, due_at=due, warn_at=due - dt.timedelta(minutes=15), closed_at=closed, outcome=outcome,
         start_clock=clock_reading(calendar, unit, started), due_clock=clock_reading(calendar, unit, due),
         close_clock=clock_reading(calendar, unit, closed) if closed and outcome == "met" else None,
