@@ -283,18 +283,33 @@ def _within(name: str, start: dt.datetime, end: dt.datetime) -> Q:
     return Q(**{f"{name}__gte": start, f"{name}__lt": end})
 
 
-def counts(f: Filters, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict[str, int]:
-    """Messages received (every stored message, the feed included), cases detected, routed,
-    answered and excluded in ``[start, end)``; cases overdue right now. Two queries."""
-    out = _cases(f).aggregate(
-        received=Count("pk", filter=_within("created_at", start, end)),
-        detected=Count("pk", filter=_within("detected_at", start, end)),
-        routed=Count("pk", filter=_within("routed_at", start, end)),
-        answered=Count("pk", filter=_within("answered_at", start, end)),
-        excluded=Count("pk", filter=_within("closed_at", start, end) & Q(status="excluded")),
-    )
-    out["overdue_now"] = _deadlines(f).overdue(now).values("case").distinct().count()
+def counts_of(f: Filters, periods: dict[str, tuple[dt.datetime, dt.datetime]], now: dt.datetime) -> dict[str, Any]:
+    """For each named period: messages received (every stored message, the feed included), cases
+    detected, routed, answered and excluded in it; and cases overdue right now. Two queries
+    whatever the number of periods (one pass over the cases, one over the open deadlines)."""
+    aggregates = {}
+    for name, (start, end) in periods.items():
+        aggregates.update(
+            {
+                f"{name}:received": Count("pk", filter=_within("created_at", start, end)),
+                f"{name}:detected": Count("pk", filter=_within("detected_at", start, end)),
+                f"{name}:routed": Count("pk", filter=_within("routed_at", start, end)),
+                f"{name}:answered": Count("pk", filter=_within("answered_at", start, end)),
+                f"{name}:excluded": Count("pk", filter=_within("closed_at", start, end) & Q(status="excluded")),
+            }
+        )
+    row = _cases(f).aggregate(**aggregates)
+    overdue = _deadlines(f).overdue(now).values("case").distinct().count()
+    out: dict[str, Any] = {name: {"overdue_now": overdue} for name in periods}
+    for key, value in row.items():
+        name, figure = key.split(":")
+        out[name][figure] = value
     return out
+
+
+def counts(f: Filters, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict[str, int]:
+    """:func:`counts_of` one period."""
+    return counts_of(f, {"period": (start, end)}, now)["period"]
 
 
 def _share_rows(groups: list[dict[str, Any]], key: str, names: dict[Any, str]) -> list[dict[str, Any]]:
@@ -481,9 +496,12 @@ def dashboard(f: Filters, now: dt.datetime | None = None) -> dict[str, Any]:
     local = timezone.localtime(now, tz)
     today_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     per_stage, per_org = on_time(f, now)
+    figures = counts_of(
+        f, {"today": (today_start, today_start + dt.timedelta(days=1)), "period": (f.start, f.end)}, now
+    )
     return {
-        "today": counts(f, today_start, today_start + dt.timedelta(days=1), now),
-        "period": counts(f, f.start, f.end, now),
+        "today": figures["today"],
+        "period": figures["period"],
         "per_stage": per_stage,
         "per_org": per_org,
         "median_first_answer": median_first_answer(f),
