@@ -220,6 +220,19 @@ class Publication(models.Model):
     )
     created_at = models.DateTimeField()
     published_at = models.DateTimeField(null=True, blank=True)
+    # When the current attempt was asked for (the row is reused by a retry): the confirm
+    # timeout (PUBLICATION_CONFIRM_MINUTES) counts from here.
+    pending_since = models.DateTimeField(null=True, blank=True)
+    # A delivery is talking to the network until then: a person may not fail or re-publish it
+    # meanwhile (nothing posted twice); past it the delivery is presumed dead and the sweep
+    # reconciles with the network.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # Network ids of the parts of a multi-part answer (a Telegram album) already posted, in
+    # order: a retry continues after them instead of posting them again.
+    parts = models.JSONField(default=list, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("публикация")
@@ -229,6 +242,10 @@ class Publication(models.Model):
             models.UniqueConstraint(
                 fields=["draft"], condition=~Q(status="failed"), name="publication_one_live_per_draft"
             ),
+        ]
+        # The publication sweep reads only the few rows in flight.
+        indexes = [
+            models.Index(fields=["pending_since"], condition=Q(status="pending"), name="publication_pending_idx"),
         ]
 
 
