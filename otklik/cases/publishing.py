@@ -222,9 +222,7 @@ def _confirm(
         emit("case_answered", case, actor, **ids)
 
 
-def do_confirm_publication(
-    publication: Publication, *, external_id: str, url: str, acting_user: Any = None
-) -> Case:
+def do_confirm_publication(publication: Publication, *, external_id: str, url: str, acting_user: Any = None) -> Case:
     """The network accepted the answer: called by the connectors as the system, or by a
     specialist who saw it there (``acting_user``, recorded as the actor).
 

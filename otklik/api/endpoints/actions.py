@@ -219,9 +219,7 @@ def confirm_publication(request: ApiRequest, publication_id: int, payload: Confi
     записывается в журнал."""
     user = request.auth.require_user()
     pub = publication_for(request.auth, publication_id, for_action="confirm_publication")
-    result = _actions().do_confirm_publication(
-        pub, external_id=payload.external_id, url=payload.url, acting_user=user
-    )
+    result = _actions().do_confirm_publication(pub, external_id=payload.external_id, url=payload.url, acting_user=user)
     return _done(request, pub.case_id if not isinstance(result, Case) else result)
 
 

@@ -255,7 +255,9 @@ class TelegramConnector(Connector):
         photos = [f for f in reply.files if f.kind == "photo"]
         videos = [f for f in reply.files if f.kind == "video"]
         if len(photos) + len(videos) != len(reply.files):
-            raise ConnectorError("Telegram: можно приложить только фото и видео", permanent=True, code="attachment_type")
+            raise ConnectorError(
+                "Telegram: можно приложить только фото и видео", permanent=True, code="attachment_type"
+            )
         plan: list[tuple[str, Any, str | None]] = []
         if reply.text and (not reply.files or len(reply.text) > 1024):
             plan.append(("message", None, None))
