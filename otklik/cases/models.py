@@ -5,6 +5,7 @@ Nothing here changes state by itself: every write goes through ``otklik/cases/ac
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -233,6 +234,27 @@ class Publication(models.Model):
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    @staticmethod
+    def delivery_timeout() -> dt.timedelta:
+        """A pending answer no delivery has touched for this long is stuck (the worker died or
+        the job was lost): the sweep delivers it again, people may retry or post it by hand."""
+        return dt.timedelta(seconds=int(getattr(settings, "PUBLICATION_DELIVERY_TIMEOUT_SECONDS", 120)))
+
+    @classmethod
+    def in_flight(cls, now: dt.datetime) -> Q:
+        """Pending and not stuck: a delivery holds the lease, or the answer was sent only just now."""
+        return Q(status=cls.PubStatus.PENDING) & (
+            Q(lease_until__gt=now) | Q(pending_since__gt=now - cls.delivery_timeout()) | Q(pending_since__isnull=True)
+        )
+
+    def is_stuck(self, now: dt.datetime) -> bool:
+        return (
+            self.status == self.PubStatus.PENDING
+            and (self.lease_until is None or self.lease_until <= now)
+            and self.pending_since is not None
+            and self.pending_since <= now - self.delivery_timeout()
+        )
 
     class Meta:
         verbose_name = _("публикация")

@@ -113,9 +113,10 @@ def do_publish_answer(
         if draft is None or draft.outcome != Draft.Outcome.APPROVED:
             raise InvalidTransition("Разместить можно только согласованный проект ответа (п. 12).")
         rows = list(Publication.objects.select_for_update().filter(draft=draft).order_by("-id"))
-        if external_url is None and any(p.status == PS.PENDING for p in rows):
+        if external_url is None and any(p.status == PS.PENDING and not is_stuck(p, t) for p in rows):
             raise InvalidTransition("Ответ уже размещается: дождитесь результата.")
-        # With a link, a stuck pending answer (no delivery running) is closed by hand too.
+        # A stuck pending answer (no delivery running for a while) may be sent again — the
+        # delivery reconciles with the network first — or closed by hand with its link.
         if any(p.status == PS.PUBLISHED for p in rows):
             raise InvalidTransition("Ответ уже размещён.")
         chosen = _check_account(case, account) if account is not None else choose_publication_account(case)
@@ -170,6 +171,12 @@ def do_publish_answer(
             finish(case, [])
             emit("publication_pending", case, acting_user, **ids)
     return case
+
+
+def is_stuck(publication: Publication, t: dt.datetime) -> bool:
+    """Pending, no delivery running (no lease, or it ran out) and nothing heard for the
+    delivery timeout: the case page offers «Повторить» and «Разместить вручную»."""
+    return publication.is_stuck(t)
 
 
 def refuse_while_delivering(publication: Publication, t: dt.datetime) -> None:
