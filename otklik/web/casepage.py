@@ -210,10 +210,19 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
     earlier: list[Post] = []
     if post is not None:
         if post.parent_key:
-            parent = Post.objects.filter(network=post.network, source_key=post.parent_key).first()
+            # External keys are only unique per network: the parent is looked up in the case's own
+            # municipality, or a message naming another tenant's post would show that post here.
+            parent = Post.objects.filter(
+                municipality_id=case.municipality_id, network=post.network, source_key=post.parent_key
+            ).first()
         if post.author_id:
             earlier = list(
-                Post.objects.filter(network=post.network, author_id=post.author_id, published_at__lt=post.published_at)
+                Post.objects.filter(
+                    municipality_id=case.municipality_id,
+                    network=post.network,
+                    author_id=post.author_id,
+                    published_at__lt=post.published_at,
+                )
                 .filter(case_id__in=visible_ids)
                 .exclude(pk=post.pk)
                 .order_by("-published_at")[:5]
