@@ -304,13 +304,17 @@ if LOG_FORMAT not in ("json", "text"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "otklik.ops.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "otklik.ops.logging.RequestIdFilter"},
+        # No token, key, password or citizen text in any line (issue 19 item 2).
+        "redact": {"()": "otklik.ops.logging.RedactSecrets"},
+    },
     "formatters": {
         "json": {"()": "otklik.ops.logging.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id", "redact"]},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {

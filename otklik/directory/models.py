@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from otklik.directory import crypto
+from otklik.ops.redact import remember_secrets
 
 
 def validate_timezone(value: str) -> None:
@@ -319,7 +320,12 @@ class OfficialAccount(models.Model):
         return self.organization.municipality
 
     def get_credentials(self) -> dict[str, Any]:
-        return crypto.decrypt_json(self.credentials_encrypted)
+        credentials = crypto.decrypt_json(self.credentials_encrypted)
+        # Whatever is decrypted here is masked in every log line from now on.
+        remember_secrets(
+            v for k, v in credentials.items() if any(w in k.lower() for w in ("token", "key", "secret", "password"))
+        )
+        return credentials
 
     def set_credentials(self, data: dict[str, Any]) -> None:
         self.credentials_encrypted = crypto.encrypt_json(data)
