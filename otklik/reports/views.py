@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -11,10 +10,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from otklik.cases import params
+from otklik.cases.errors import ValidationFailed
 from otklik.directory.models import Municipality, Organization
 from otklik.reports import charts, exports, queries, services
 from otklik.reports.models import MonthlyReport
 from otklik.web.context_processors import NavItem
+from otklik.web.responses import bad_request
 
 
 def nav(request: HttpRequest) -> list[NavItem]:
@@ -67,10 +69,10 @@ def violations_archive(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def violations_month(request: HttpRequest, key: str) -> HttpResponse:
-    m = re.fullmatch(r"(\d{4})-(\d{2})", key)
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise Http404("Неверный месяц")
-    year, month = int(m.group(1)), int(m.group(2))
+    try:
+        year, month = params.check_month(key)
+    except ValidationFailed as exc:
+        return bad_request(request, exc.message)
     allowed = _municipalities(request)
     municipality = _pick(request, allowed)
     report, row = services.month_report(municipality, year, month, live=bool(request.GET.get("live")))
@@ -89,6 +91,8 @@ def violations_month(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _period(request: HttpRequest, tz: Any) -> tuple[dt.date, dt.date]:
+    """The period asked for (a malformed date falls back to the default; one out of the
+    range is refused: ValidationFailed)."""
     today = timezone.localtime(timezone.now(), tz).date()
     try:
         start = dt.date.fromisoformat(request.GET.get("start", ""))
@@ -98,6 +102,8 @@ def _period(request: HttpRequest, tz: Any) -> tuple[dt.date, dt.date]:
         end = dt.date.fromisoformat(request.GET.get("end", ""))
     except ValueError:
         end = today
+    params.check_date(start, "Начало периода")
+    params.check_date(end, "Конец периода")
     if end < start:
         start, end = end, start
     if (end - start).days > 400:
@@ -133,7 +139,10 @@ def _filters(request: HttpRequest) -> tuple[queries.Filters, dict[str, Any]]:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    f, context = _filters(request)
+    try:
+        f, context = _filters(request)
+    except ValidationFailed as exc:
+        return bad_request(request, exc.message)
     data = queries.dashboard(f)
     if request.GET.get("format") == "xlsx":
         title = f"{context['municipality'].name}: показатели с {context['start']:%d.%m.%Y} по {context['end']:%d.%m.%Y}"
@@ -165,7 +174,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def regional(request: HttpRequest) -> HttpResponse:
     allowed = _municipalities(request)
-    start_day, end_day = _period(request, allowed[0].tzinfo)
+    try:
+        start_day, end_day = _period(request, allowed[0].tzinfo)
+    except ValidationFailed as exc:
+        return bad_request(request, exc.message)
     tz = allowed[0].tzinfo
     start = dt.datetime.combine(start_day, dt.time(), tzinfo=tz)
     end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), tzinfo=tz)

@@ -97,6 +97,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "query": params.urlencode(),
             "role_kind": queries.role_kind(user),
         },
+        # A filter out of range (a date in 9999) is refused, with the reason next to the field.
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 
