@@ -118,6 +118,23 @@ class TriageResult(models.Model):
     def top_suggestion(self) -> dict | None:
         return self.suggestions[0] if self.suggestions else None
 
+    @property
+    def abuse_labels(self) -> list[str]:
+        """§22 categories as a person reads them («нецензурная брань», «оскорбление», «угроза»)."""
+        from .abuse import CATEGORY_LABELS
+
+        return [CATEGORY_LABELS.get(c, c) for c in self.abuse_categories or []]
+
+    @property
+    def abuse_evidence_shown(self) -> list[dict]:
+        """Evidence spans with their category in Russian (``label``)."""
+        from .abuse import CATEGORY_LABELS
+
+        return [
+            dict(e, label=CATEGORY_LABELS.get(e.get("category", ""), e.get("category", "")))
+            for e in self.abuse_evidence or []
+        ]
+
 
 class TriageModel(models.Model):
     """A trained model of one municipality, versioned; the previous ones stay for rollback."""

@@ -327,3 +327,50 @@ def normalize(text: str | None) -> NormalizedText:
 def lemmas_only(text: str) -> list[str]:
     """Plain lemmatisation (razdel + cached pymorphy3): the speed benchmark's peer."""
     return [lemmatize(t.text.lower()) for t in razdel_tokenize(text) if _is_wordish(t.text)]
+
+
+# Words that say little alone («нет», «месяц», «опять»): a reason shows them with a neighbour.
+_NEEDS_NEXT = frozenset("нет не отсутствовать отсутствие нельзя невозможно снова опять".split())
+_NEEDS_PREV = frozenset("месяц неделя год день".split())
+
+
+def as_written(nt: NormalizedText, key: str, *, limit: int = 40) -> str | None:
+    """The citizen's own words for a lemma or a lemma bigram ("a b" or "a_b").
+
+    «не_работать» becomes «не работает», «нет» becomes «нет воды», «месяц» becomes
+    «третий месяц»: the span of the original text, so the reason reads as written.
+    """
+    parts = key.replace("_", " ").split()
+    if not parts:
+        return None
+    words = nt.words
+    lemmas = nt.lemmas
+    n = len(parts)
+    for i in range(len(words) - n + 1):
+        if lemmas[i : i + n] != parts and [w.norm for w in words[i : i + n]] != parts:
+            continue
+        first, last = i, i + n - 1
+        if n == 1 and parts[0] in _NEEDS_NEXT and last + 1 < len(words):
+            last += 1
+            # «нет горячей воды»: an adjective takes its noun along.
+            if last + 1 < len(words) and lemmas[last].endswith(("ый", "ий", "ой")):
+                last += 1
+        elif n == 1 and parts[0] in _NEEDS_PREV and first > 0:
+            first -= 1
+        text = nt.original[words[first].start : words[last].end]
+        text = " ".join(text.split())
+        return text if len(text) <= limit else text[:limit].rstrip() + "…"
+    return None
+
+
+def quoted(nt: NormalizedText, keys: list[str] | tuple[str, ...], *, limit: int = 3) -> str:
+    """«a», «b» — up to ``limit`` keys as the citizen wrote them (duplicates dropped)."""
+    shown_all: list[str] = []
+    for key in keys:
+        shown = as_written(nt, key) or key.replace("_", " ")
+        low = shown.lower()
+        if any(low in s.lower() for s in shown_all):
+            continue  # «воды» inside «горячей воды»
+        shown_all = [s for s in shown_all if s.lower() not in low]
+        shown_all.append(shown)
+    return ", ".join(f"«{s}»" for s in shown_all[:limit])
