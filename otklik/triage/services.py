@@ -21,7 +21,7 @@ from otklik.cases.workflow import Status
 from otklik.directory.models import Municipality, Organization, Topic
 
 from .answers import AnswerIndex
-from .locations import Gazetteer
+from .locations import Gazetteer, find_addresses
 from .models import TriageModel, TriageResult, TriageSettings
 from .pipeline import TriageOutput, Triager
 from .repeats import PriorMessage, find_repeats
@@ -296,6 +296,11 @@ def _repeats(post: Post, lemmas: list[str], settings_: TriageSettings) -> list[d
     conditions = []
     if post.author_id:
         conditions.append(prior_posts.filter(author_id=post.author_id))
+    # The same place from anyone (a copied complaint): posts that name the same street.
+    addresses = find_addresses(normalize(post.text))
+    my_places = frozenset(a.key for a in addresses)
+    for name in dict.fromkeys(a.written_name for a in addresses if len(a.written_name) >= 4):
+        conditions.append(prior_posts.filter(text__icontains=name))
     if post.parent_key:
         conditions.append(prior_posts.filter(network=post.network, source_key=post.parent_key))
         conditions.append(prior_posts.filter(network=post.network, parent_key=post.parent_key))
@@ -307,14 +312,16 @@ def _repeats(post: Post, lemmas: list[str], settings_: TriageSettings) -> list[d
             if p.pk in seen or p.case is None or p.case_id is None:
                 continue
             seen.add(p.pk)
+            nt = normalize(p.text)
             prior.append(
                 PriorMessage(
                     case_id=p.case_id,
                     author_id=p.author_id or None,
                     thread_key=p.source_key if not p.parent_key else p.parent_key,
                     at=p.published_at,
-                    lemmas=frozenset(w for w in normalize(p.text).lemmas if len(w) > 2),
+                    lemmas=frozenset(w for w in nt.lemmas if len(w) > 2),
                     handled=p.case.status in handled,
+                    places=frozenset(a.key for a in find_addresses(nt)) if my_places else frozenset(),
                 )
             )
     found = find_repeats(
@@ -325,6 +332,7 @@ def _repeats(post: Post, lemmas: list[str], settings_: TriageSettings) -> list[d
         prior=prior,
         window=timedelta(days=settings_.repeat_window_days),
         min_similarity=settings_.repeat_min_similarity,
+        places=my_places,
     )
     return [c.as_dict() for c in found]
 
