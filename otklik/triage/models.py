@@ -168,3 +168,56 @@ class TriageModel(models.Model):
     @property
     def label(self) -> str:
         return f"{self.kind}-v{self.version}"
+
+
+class GazetteerEntry(models.Model):
+    """A street, settlement or microdistrict of a municipality and the territorial
+    department that serves it (routing by territory, bursts by area).
+
+    Imported from a CSV file or an OpenStreetMap extract (``triage_gazetteer_import``)
+    or entered in the admin.  Names match messages by lemmas, so «станица Незлобная»
+    finds «в станице Незлобной», and «улица Калинина» finds «на Калинина 45».
+    """
+
+    class Kind(models.TextChoices):
+        STREET = "street", _("улица")
+        SETTLEMENT = "settlement", _("населённый пункт")
+        MICRODISTRICT = "microdistrict", _("микрорайон")
+        DISTRICT = "district", _("район, территория")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("название"), max_length=200)
+    kind = models.CharField(_("вид"), max_length=16, choices=Kind.choices, default=Kind.STREET)
+    department = models.ForeignKey(
+        "directory.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("территориальное управление"),
+        limit_choices_to={"kind": "territorial"},
+    )
+    area = models.CharField(
+        _("территория"),
+        max_length=200,
+        blank=True,
+        help_text=_("Название территории для подсказок; по умолчанию — краткое наименование управления."),
+    )
+    source = models.CharField(_("источник"), max_length=16, blank=True, default="")  # csv / osm / admin
+    osm_id = models.CharField(max_length=32, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("место справочника")
+        verbose_name_plural = _("справочник мест")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "kind", "name"], name="triage_gazetteer_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name}"
+
+    @property
+    def area_label(self) -> str:
+        if self.area:
+            return self.area
+        return self.department.short_name if self.department else ""

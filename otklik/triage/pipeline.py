@@ -50,6 +50,7 @@ class Triager:
     router: LinearModel | None = None
     keyword_router: KeywordRouter | None = None
     gazetteer: Gazetteer | None = None
+    territories: dict[str, str] = field(default_factory=dict)  # area -> territorial department's label
     relevance_threshold: float = DEFAULT_THRESHOLD
     abuse_allow: frozenset[str] = frozenset()
     model_version: str = "rules-1"
@@ -108,6 +109,31 @@ class Triager:
         )
 
     def suggest(
+        self, lemmas: Sequence[str], topic: str | None, areas: Sequence[str], account: str | None
+    ) -> list[Suggestion]:
+        found = self._suggest(lemmas, topic, areas, account)
+        return self._by_territory(found, areas) if self.territories and areas else found
+
+    def _by_territory(self, found: list[Suggestion], areas: Sequence[str]) -> list[Suggestion]:
+        """The territorial department of a place the message names joins the suggestions
+        (routing by territory): with the model's confidence if it has one, else as a
+        third opinion, never pushing a more confident suggestion out of first place."""
+        for area in areas:
+            label = self.territories.get(area)
+            if not label:
+                continue
+            reason = f"место: {area}"
+            for s in found:
+                if s.label == label:
+                    if reason not in s.reasons:
+                        s.reasons.insert(0, reason)
+                    break
+            else:
+                found = [*found[:2], Suggestion(label, 0.5 if not found else min(0.5, found[0].confidence), [reason])]
+                found.sort(key=lambda s: -s.confidence)
+        return found
+
+    def _suggest(
         self, lemmas: Sequence[str], topic: str | None, areas: Sequence[str], account: str | None
     ) -> list[Suggestion]:
         if not lemmas:

@@ -22,7 +22,7 @@ from otklik.directory.models import Municipality, Organization, Topic
 
 from .answers import AnswerIndex
 from .locations import Gazetteer, find_addresses
-from .models import TriageModel, TriageResult, TriageSettings
+from .models import GazetteerEntry, TriageModel, TriageResult, TriageSettings
 from .pipeline import TriageOutput, Triager
 from .repeats import PriorMessage, find_repeats
 from .routing import KeywordRouter, LinearModel, build_features
@@ -35,6 +35,37 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _model_cache: dict[int, tuple[int, LinearModel]] = {}  # TriageModel.id -> model
 _answer_cache: dict[int, tuple[tuple[int, Any], AnswerIndex]] = {}
+_gazetteer_cache: dict[int, tuple[tuple[Any, ...], tuple[Gazetteer | None, dict[str, str]]]] = {}
+
+
+def gazetteer_for(municipality: Municipality, settings_: TriageSettings) -> tuple[Gazetteer | None, dict[str, str]]:
+    """The municipality's gazetteer (settings' name → area plus ``GazetteerEntry`` rows)
+    and its territories: area → the territorial department's organization id."""
+    rows = GazetteerEntry.objects.filter(municipality=municipality)
+    stamp = (rows.count(), rows.aggregate(m=Max("pk"))["m"], json_stamp(settings_.gazetteer))
+    with _lock:
+        cached = _gazetteer_cache.get(municipality.pk)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    entries: dict[str, str] = dict(settings_.gazetteer or {})
+    territories: dict[str, str] = {}
+    for entry in rows.select_related("department").order_by("pk"):
+        label = entry.area_label
+        if not label:
+            continue
+        entries[entry.name] = label
+        if entry.department_id:
+            territories[label] = str(entry.department_id)
+    built = (Gazetteer(entries) if entries else None, territories)
+    with _lock:
+        _gazetteer_cache[municipality.pk] = (stamp, built)
+    return built
+
+
+def json_stamp(value: Any) -> str:
+    import json
+
+    return json.dumps(value or {}, sort_keys=True, ensure_ascii=False)
 
 
 # --- models ---------------------------------------------------------------------------
@@ -101,7 +132,7 @@ def routed_history(municipality: Municipality) -> tuple[list[list[str]], list[st
     topic as set by people.
     """
     settings_ = TriageSettings.for_municipality(municipality)
-    gazetteer = Gazetteer(settings_.gazetteer) if settings_.gazetteer else None
+    gazetteer = gazetteer_for(municipality, settings_)[0]
     matcher = build_triager(municipality, settings_).topic_matcher or default_matcher()
     route_docs: list[list[str]] = []
     route_labels: list[str] = []
@@ -198,12 +229,14 @@ def build_triager(municipality: Municipality, settings_: TriageSettings | None =
             if o.competence_keywords or o.competence_topics.exists()
         }
         keyword_router = KeywordRouter(table) if table else None
+    gazetteer, territories = gazetteer_for(municipality, settings_)
     return Triager(
         topic_matcher=matcher,
         topic_model=topic_model,
         router=router,
         keyword_router=keyword_router,
-        gazetteer=Gazetteer(settings_.gazetteer) if settings_.gazetteer else None,
+        gazetteer=gazetteer,
+        territories=territories,
         relevance_threshold=settings_.relevance_threshold,
         abuse_allow=settings_.abuse_allow,
         model_version="+".join(versions),
