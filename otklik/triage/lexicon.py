@@ -146,6 +146,14 @@ AD_LEMMAS = frozenset(
     "кредит займ ставка казино выигрыш".split()
 )
 
+# Private offers («Продам гараж», «Сдаётся квартира») open with one of these word forms;
+# job offers say «требуется» next to pay words.  Neither is a message to the administration.
+OFFER_OPENERS = frozenset(
+    "продам куплю сдам сниму отдам меняю обменяю продается продаются сдается сдаются "
+    "продаю покупаю приму подарю ищу".split()
+)
+JOB_LEMMAS = frozenset("вакансия зарплата оплата з/п зп график смена подработка собеседование резюме".split())
+
 # --- Significance (§24) -----------------------------------------------------------
 # (reason shown to people, lemma patterns).  A pattern is a tuple of lemmas that must
 # all occur within a short window; "|" separates alternatives.

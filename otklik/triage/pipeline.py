@@ -95,7 +95,10 @@ class Triager:
             engagement=engagement,
             engagement_threshold=engagement_threshold,
         )
-        suggestions = [_readable(nt, s) for s in self.suggest(lemmas, topic.topic, areas, account)]
+        # Relevance gates routing: spam, offers and chatter get no executor suggestions.
+        suggestions = (
+            [_readable(nt, s) for s in self.suggest(lemmas, topic.topic, areas, account)] if relevance.relevant else []
+        )
         return TriageOutput(
             normalized=nt,
             relevance=relevance,

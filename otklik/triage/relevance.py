@@ -90,6 +90,15 @@ def score_relevance(
     elif chatter & _GREETINGS and not request and not problem and "?" not in nt.clean:
         z -= 1.2
         reasons.append("поздравление или приветствие")
+    words = nt.words
+    if words and words[0].norm in lexicon.OFFER_OPENERS and not problem and "?" not in nt.clean:
+        z -= 2.5
+        reasons.append(f"похоже на частное объявление: «{words[0].text}»")
+    elif "требоваться" in lemma_set and lemma_set & lexicon.JOB_LEMMAS:
+        z -= 2.5
+        reasons.append(
+            "похоже на объявление о работе: " + quoted(nt, _in_text_order(nt, lemma_set & lexicon.JOB_LEMMAS))
+        )
     ads = lemma_set & lexicon.AD_LEMMAS
     if ads and (nt.n_urls or len(ads) >= 2):
         z -= 2.0
