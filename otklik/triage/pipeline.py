@@ -97,7 +97,9 @@ class Triager:
         )
         # Relevance gates routing: spam, offers and chatter get no executor suggestions.
         suggestions = (
-            [_readable(nt, s) for s in self.suggest(lemmas, topic.topic, areas, account)] if relevance.relevant else []
+            [_readable(nt, s) for s in self.suggest(lemmas, topic.topic, areas, account, nt.clean)]
+            if relevance.relevant
+            else []
         )
         return TriageOutput(
             normalized=nt,
@@ -112,9 +114,14 @@ class Triager:
         )
 
     def suggest(
-        self, lemmas: Sequence[str], topic: str | None, areas: Sequence[str], account: str | None
+        self,
+        lemmas: Sequence[str],
+        topic: str | None,
+        areas: Sequence[str],
+        account: str | None,
+        text: str | None = None,
     ) -> list[Suggestion]:
-        found = self._suggest(lemmas, topic, areas, account)
+        found = self._suggest(lemmas, topic, areas, account, text)
         return self._by_territory(found, areas) if self.territories and areas else found
 
     def _by_territory(self, found: list[Suggestion], areas: Sequence[str]) -> list[Suggestion]:
@@ -137,7 +144,12 @@ class Triager:
         return found
 
     def _suggest(
-        self, lemmas: Sequence[str], topic: str | None, areas: Sequence[str], account: str | None
+        self,
+        lemmas: Sequence[str],
+        topic: str | None,
+        areas: Sequence[str],
+        account: str | None,
+        text: str | None = None,
     ) -> list[Suggestion]:
         if not lemmas:
             return []
@@ -145,7 +157,7 @@ class Triager:
             extras = [f"@acc:{account}"] if account else []
             if topic:
                 extras.append(f"@topic:{topic}")
-            return self.router.predict(build_features(lemmas, areas, extras), k=3)
+            return self.router.predict(build_features(lemmas, areas, extras), k=3, text=text)
         if self.keyword_router is not None:
             return self.keyword_router.predict(lemmas, topic, k=3)
         return []

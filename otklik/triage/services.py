@@ -124,12 +124,15 @@ def rollback_model(municipality: Municipality, kind: str) -> TriageModel | None:
         return older[0]
 
 
-def routed_history(municipality: Municipality) -> tuple[list[list[str]], list[str], list[list[str]], list[str]]:
+def routed_history(
+    municipality: Municipality,
+) -> tuple[list[list[str]], list[str], list[list[str]], list[str], list[str], list[float]]:
     """Training data from the municipality's own cases, oldest first.
 
     Routing: the text of each case's primary post with the organization it was routed
-    to last (sole or lead; a returned assignment is not a label).  Topics: the case's
-    topic as set by people.
+    to last (sole or lead; a returned assignment is not a label), with the cleaned text
+    (character n-grams) and its age in days (recent routing weighs more).  Topics: the
+    case's topic as set by people.
     """
     settings_ = TriageSettings.for_municipality(municipality)
     gazetteer = gazetteer_for(municipality, settings_)[0]
@@ -138,6 +141,9 @@ def routed_history(municipality: Municipality) -> tuple[list[list[str]], list[st
     route_labels: list[str] = []
     topic_docs: list[list[str]] = []
     topic_labels: list[str] = []
+    route_texts: list[str] = []
+    route_ages: list[float] = []
+    now = timezone.now()
     cases = (
         Case.objects.filter(municipality=municipality, primary_post__isnull=False)
         .select_related("primary_post", "topic")
@@ -155,7 +161,8 @@ def routed_history(municipality: Municipality) -> tuple[list[list[str]], list[st
         post = case.primary_post
         if post is None:
             continue
-        lemmas = normalize(post.text).lemmas
+        nt = normalize(post.text)
+        lemmas = nt.lemmas
         if not lemmas:
             continue
         areas = gazetteer.areas(lemmas) if gazetteer else []
@@ -166,31 +173,46 @@ def routed_history(municipality: Municipality) -> tuple[list[list[str]], list[st
         if case.pk in lead_by_case:
             route_docs.append(build_features(lemmas, areas, extras))
             route_labels.append(str(lead_by_case[case.pk]))
+            route_texts.append(nt.clean)
+            route_ages.append(max(0.0, (now - case.created_at).total_seconds() / 86400))
         if case.topic is not None:
             topic_docs.append(build_features(lemmas))
             topic_labels.append(case.topic.name)
-    return route_docs, route_labels, topic_docs, topic_labels
+    return route_docs, route_labels, topic_docs, topic_labels, route_texts, route_ages
+
+
+# Routing a year ago weighs half of routing today (organizations change, competences move).
+ROUTING_HALF_LIFE_DAYS = 365.0
 
 
 def train_municipality(municipality: Municipality, *, min_cases: int = 30) -> dict[str, Any]:
     """Train routing and topic models from the deployment's own history (``triage_train``)."""
     from .training import LabelledSet, evaluate
 
-    route_docs, route_labels, topic_docs, topic_labels = routed_history(municipality)
+    route_docs, route_labels, topic_docs, topic_labels, route_texts, route_ages = routed_history(municipality)
     report: dict[str, Any] = {}
     for kind, docs, labels in (
         (TriageModel.Kind.ROUTING, route_docs, route_labels),
         (TriageModel.Kind.TOPIC, topic_docs, topic_labels),
     ):
+        # Routing: character n-grams, C by cross-validation on these rows, recent rows weigh more.
+        extra: dict[str, Any] = (
+            {"texts": route_texts, "ages_days": route_ages, "half_life_days": ROUTING_HALF_LIFE_DAYS, "c": None}
+            if kind == TriageModel.Kind.ROUTING
+            else {}
+        )
         if len(docs) < min_cases or len(set(labels)) < 2:
             report[kind] = {"trained": False, "n": len(docs), "reason": f"нужно не меньше {min_cases} случаев"}
             continue
         cut = max(1, int(len(docs) * 0.8))
         metrics: dict[str, Any] = {}
         if len(set(labels[:cut])) >= 2 and cut < len(docs):
-            probe = LinearModel.fit(docs[:cut], labels[:cut], calibrate=False)
-            metrics = evaluate(probe, LabelledSet(docs[cut:], labels[cut:]))
-        model = LinearModel.fit(docs, labels, meta={"kind": kind})
+            part = {k: (v[:cut] if isinstance(v, list) else v) for k, v in extra.items()}
+            probe = LinearModel.fit(docs[:cut], labels[:cut], calibrate=False, **part)
+            texts = route_texts[cut:] if kind == TriageModel.Kind.ROUTING else None
+            metrics = evaluate(probe, LabelledSet(docs[cut:], labels[cut:], texts), per_class=True)
+            metrics["c"] = probe.meta.get("c")
+        model = LinearModel.fit(docs, labels, meta={"kind": kind}, **extra)
         row = store_model(municipality, kind, model, metrics)
         report[kind] = {"trained": True, "version": row.version, "n": len(docs), **metrics}
     return report
