@@ -207,7 +207,7 @@ def train_municipality(municipality: Municipality, *, min_cases: int = 30) -> di
         cut = max(1, int(len(docs) * 0.8))
         metrics: dict[str, Any] = {}
         if len(set(labels[:cut])) >= 2 and cut < len(docs):
-            part = {k: (v[:cut] if isinstance(v, list) else v) for k, v in extra.items()}
+            part: dict[str, Any] = {k: (v[:cut] if isinstance(v, list) else v) for k, v in extra.items()}
             probe = LinearModel.fit(docs[:cut], labels[:cut], calibrate=False, **part)
             texts = route_texts[cut:] if kind == TriageModel.Kind.ROUTING else None
             metrics = evaluate(probe, LabelledSet(docs[cut:], labels[cut:], texts), per_class=True)

@@ -102,7 +102,7 @@ def evaluate(model: LinearModel, test: LabelledSet, *, per_class: bool = False) 
     to_catch_all: Counter[str] = Counter()
     counts = Counter(test.labels)
     catch_all = counts.most_common(1)[0][0] if counts else None
-    texts = test.texts or [None] * len(test.docs)
+    texts: list[str | None] = list(test.texts) if test.texts else [None] * len(test.docs)
     for feats, gold, text in zip(test.docs, test.labels, texts, strict=False):
         top = [s.label for s in model.predict(feats, k=3, explain=0, text=text)]
         pred = top[0] if top else None
