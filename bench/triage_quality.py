@@ -172,9 +172,9 @@ def topics(rows: list[dict]) -> None:
         fn_g = sum(c for (gold, pred), c in confusion.items() if gold == g and pred != g)
         f1s.append(2 * tp_g / (2 * tp_g + fp_g + fn_g) if tp_g else 0.0)
     print(
-        f"topic [default keyword rubricator vs category mapped to groups]: accuracy {hit / n:.4f}, "
-        f"macro-F1 over the {len(f1s)} groups {sum(f1s) / len(f1s):.4f} "
+        f"topic [default keyword rubricator vs category mapped to groups]: accuracy {hit / n:.4f} "
         f"({lenient / n:.4f} counting Дороги as the portal's Благоустройство), "
+        f"macro-F1 over the {len(f1s)} groups {sum(f1s) / len(f1s):.4f}, "
         f"messages with any topic {covered / n:.1%}"
     )
     print(
