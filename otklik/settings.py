@@ -218,6 +218,11 @@ OK_API_BASE_URL = env_str("OK_API_BASE_URL", "https://api.ok.ru/fb.do")
 TELEGRAM_ENABLED = env_bool("TELEGRAM_ENABLED", True)
 TELEGRAM_API_BASE_URL = env_str("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot")
 TELEGRAM_NOTIFY_BOT_TOKEN = env_secret("TELEGRAM_NOTIFY_BOT_TOKEN", "")
+# Publications (issue 18 §2): a pending answer no delivery has touched for this long is
+# delivered again (reconciled with the network first); one unconfirmed for this many
+# minutes fails with its reason, for a person to retry or post by hand.
+PUBLICATION_DELIVERY_TIMEOUT_SECONDS = env_int("PUBLICATION_DELIVERY_TIMEOUT_SECONDS", 120)
+PUBLICATION_CONFIRM_MINUTES = env_int("PUBLICATION_CONFIRM_MINUTES", 15)
 
 # Production hardening (see docs/deploy.md): on when DEBUG is off and TLS is in front.
 SECURE_TLS = env_bool("SECURE_TLS", False)
@@ -299,13 +304,17 @@ if LOG_FORMAT not in ("json", "text"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "otklik.ops.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "otklik.ops.logging.RequestIdFilter"},
+        # No token, key, password or citizen text in any line (issue 19 item 2).
+        "redact": {"()": "otklik.ops.logging.RedactSecrets"},
+    },
     "formatters": {
         "json": {"()": "otklik.ops.logging.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id", "redact"]},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {

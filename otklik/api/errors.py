@@ -123,6 +123,10 @@ _RUSSIAN = {
 
 
 def _russian(kind: str, fallback: str) -> str:
+    # Our own validators raise ValueError with a Russian message: pydantic prefixes it.
+    own = fallback.removeprefix("Value error, ")
+    if kind == "value_error" and own != fallback and any("а" <= ch.lower() <= "я" for ch in own):
+        return own
     return _RUSSIAN.get(kind, fallback)
 
 

@@ -6,6 +6,10 @@ person can quote it to an administrator.
 
 Body limit: an API request announcing a body larger than ``OTKLIK_API_MAX_BODY`` is
 refused with 413 before anything reads it.
+
+NUL characters (issue 19 item 7): PostgreSQL cannot store or compare ``\u0000`` in text,
+so a query string (any page or the API) carrying one is refused with 400 here, before any
+view or query sees it; the API's bodies are checked by ``api.schemas.In``.
 """
 
 from __future__ import annotations
@@ -15,11 +19,20 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 
 from otklik.api.errors import error_response, too_large_response
 
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+NUL_MESSAGE = "Запрос содержит недопустимый символ NUL (\\u0000): уберите его и повторите."
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    """A NUL in the query string (raw or percent-encoded); bodies are checked by the API's schemas."""
+    query = request.META.get("QUERY_STRING", "")
+    return "%00" in query or "\x00" in query
+
+
 API_PREFIX = "/api/"
 
 
@@ -67,6 +80,11 @@ class RequestIdMiddleware:
         return response
 
     def _limited(self, request: HttpRequest) -> HttpResponse | None:
+        nul = _has_nul(request)
+        if nul and request.path.startswith(API_PREFIX):
+            return error_response(400, "validation_failed", NUL_MESSAGE)
+        if nul:
+            return HttpResponseBadRequest(NUL_MESSAGE, content_type="text/plain; charset=utf-8")
         if not request.path.startswith(API_PREFIX):
             return None
         raw = request.META.get("CONTENT_LENGTH") or "0"

@@ -6,11 +6,35 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Field, Schema
-from pydantic import AwareDatetime, ConfigDict
+from pydantic import AwareDatetime, ConfigDict, model_validator
+
+NUL_MESSAGE = "Символ NUL (\\u0000) недопустим в тексте: уберите его и повторите."
+
+
+def _refuse_nul(value: Any) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(NUL_MESSAGE)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key)
+            _refuse_nul(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _refuse_nul(item)
 
 
 class In(Schema):
+    """Every request body: unknown fields refused; no NUL anywhere in it (issue 19 item 7:
+    PostgreSQL cannot store it — refused with 400 rather than altered)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        _refuse_nul(data if isinstance(data, (dict, list, str)) else getattr(data, "__dict__", None))
+        return data
 
 
 Text = Field(..., min_length=1, max_length=20000)

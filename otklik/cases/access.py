@@ -14,9 +14,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from otklik.cases.errors import ActionForbidden, NotVisible
-from otklik.cases.models import Assignment, Case
+from otklik.cases.models import Assignment, Case, Publication
 from otklik.cases.workflow import CLOSED_STATUSES, Status
 from otklik.directory.models import Role
 from otklik.directory.roles import UserScope, scope_of
@@ -34,6 +35,7 @@ ACTIONS = frozenset(
         "approve_draft",
         "return_draft",
         "publish",
+        "confirm_publication",
         "exclude",
         "dismiss",
         "mark_repeat",
@@ -53,6 +55,7 @@ SPECIALIST_ACTIONS = frozenset(
         "approve_draft",
         "return_draft",
         "publish",
+        "confirm_publication",
         "exclude",
         "dismiss",
         "mark_repeat",
@@ -264,6 +267,7 @@ def allowed_actions(
 
 
 def _publication_in_flight(case: Case, statuses: list[str] | None = None) -> bool:
-    if statuses is not None:
-        return "pending" in statuses
-    return case.publications.filter(status="pending").exists()
+    """A pending answer is in flight unless it is stuck (then it may be sent again or posted by hand)."""
+    if statuses is not None and "pending" not in statuses:
+        return False
+    return case.publications.filter(Publication.in_flight(timezone.now())).exists()

@@ -55,6 +55,24 @@ def _compute(case: Case, stage: str, started_at: dt.datetime) -> Any:
     return compute_deadline(case.municipality, Stage(stage), started_at)
 
 
+def _row(case: Case, spec: Any, **fields: Any) -> Deadline:
+    limit_unit = spec.limit_unit
+    return Deadline(
+        case=case,
+        municipality_id=case.municipality_id,
+        stage=spec.stage,
+        point=str(spec.point),
+        limit_value=int(spec.limit_value),
+        limit_unit=str(getattr(limit_unit, "value", limit_unit)),
+        started_at=spec.started_at,
+        due_at=spec.due_at,
+        warn_at=spec.warn_at,
+        start_clock=spec.start_clock,
+        due_clock=spec.due_clock,
+        **fields,
+    )
+
+
 def open_deadline(
     case: Case,
     stage: str,
@@ -66,36 +84,56 @@ def open_deadline(
 ) -> Deadline:
     """Start the clock of ``stage`` for ``case`` at ``started_at`` (per the active profile)."""
     spec = _compute(case, stage, started_at)
-    limit_unit = spec.limit_unit
-    return Deadline.objects.create(
-        case=case,
+    deadline = _row(
+        case,
+        spec,
         assignment=assignment,
-        stage=stage,
-        point=str(spec.point),
         organization_id=organization_id
         if organization_id is not None
         else getattr(assignment, "organization_id", None),
         user_id=user_id,
-        limit_value=int(spec.limit_value),
-        limit_unit=str(getattr(limit_unit, "value", limit_unit)),
-        started_at=spec.started_at,
-        due_at=spec.due_at,
-        warn_at=spec.warn_at,
     )
+    deadline.save(force_insert=True)
+    return deadline
 
 
 def open_deadlines(
+    cases: list[Case], stage: str, *, started_at: dt.datetime, organization_id: int | None = None
+) -> list[Deadline]:
+    """Start the clock of ``stage`` for each of ``cases`` (one municipality) at the same moment:
+    one computation and one insert for the whole batch (intake)."""
+    if not cases:
+        return []
+    spec = _compute(cases[0], stage, started_at)
+    return Deadline.objects.bulk_create(_row(case, spec, organization_id=organization_id) for case in cases)
+
+
+def running_deadlines(
     case: Case,
     stages: Iterable[str] | None = None,
     *,
     assignment: Assignment | None = None,
 ) -> list[Deadline]:
+    """The open deadlines of ``case`` (of ``stages``), locked."""
     qs = Deadline.objects.filter(case=case, closed_at__isnull=True)
     if stages is not None:
         qs = qs.filter(stage__in=list(stages))
     if assignment is not None:
         qs = qs.filter(assignment=assignment)
     return list(qs.select_for_update().order_by("id"))
+
+
+def _met(deadlines: list[Deadline], case: Case, at: dt.datetime, by: Any) -> None:
+    """Close ``deadlines`` as met at ``at`` with the clock reading of that moment (one calendar)."""
+    from otklik.regulation.services import calendar_for, clock_reading
+
+    calendar = calendar_for(case.municipality)
+    for deadline in deadlines:
+        deadline.closed_at = at
+        deadline.closed_by = by if getattr(by, "pk", None) else None
+        deadline.outcome = Deadline.Outcome.MET
+        deadline.close_clock = clock_reading(calendar, deadline.limit_unit, at)
+        deadline.save(update_fields=["closed_at", "closed_by", "outcome", "close_clock"])
 
 
 def close_deadlines(
@@ -113,16 +151,21 @@ def close_deadlines(
     with ``met`` or ``cancelled`` treats an open return window as ``lapsed`` when its
     time has passed, and as ``cancelled`` otherwise (DESIGN.md: only a return meets it).
     """
-    closed = []
-    for deadline in open_deadlines(case, stages, assignment=assignment):
+    closed = running_deadlines(case, stages, assignment=assignment)
+    met = []
+    for deadline in closed:
         deadline_outcome = outcome
         if deadline.stage == RETURN_WINDOW and outcome == Deadline.Outcome.MET:
             deadline_outcome = Deadline.Outcome.LAPSED
+        if deadline_outcome == Deadline.Outcome.MET:
+            met.append(deadline)
+            continue
         deadline.closed_at = at
         deadline.closed_by = by if getattr(by, "pk", None) else None
         deadline.outcome = deadline_outcome
         deadline.save(update_fields=["closed_at", "closed_by", "outcome"])
-        closed.append(deadline)
+    if met:
+        _met(met, case, at, by)
     return closed
 
 
@@ -141,10 +184,7 @@ def record_return(assignment: Assignment, *, at: dt.datetime, by: Any = None) ->
     )
     if deadline is None:
         return None
-    deadline.closed_at = at
-    deadline.closed_by = by if getattr(by, "pk", None) else None
-    deadline.outcome = Deadline.Outcome.MET
-    deadline.save(update_fields=["closed_at", "closed_by", "outcome"])
+    _met([deadline], assignment.case, at, by)
     return deadline
 
 

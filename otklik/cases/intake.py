@@ -12,12 +12,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 
 from otklik.cases import deadlines as dl
 from otklik.cases._common import actor_of, administration_id, emit, finish, lock_case, now, record
 from otklik.cases.errors import ActionForbidden, RegisteredElsewhere, ValidationFailed
-from otklik.cases.models import Case, CaseEvent, Deadline, Post
+from otklik.cases.models import Case, CaseEvent, Post
 from otklik.cases.workflow import Status
 from otklik.directory.models import Municipality, Network, OfficialAccount
 from otklik.directory.roles import scope_of
@@ -112,9 +111,6 @@ def _insert(
     for post, case in zip(posts, cases, strict=True):
         post.case = case
     Post.objects.bulk_create(posts)
-    # One statement instead of bulk_update's CASE WHEN: each new case has exactly one post.
-    first_post = Post.objects.filter(case=OuterRef("pk")).order_by("pk").values("pk")[:1]
-    Case.objects.filter(pk__in=[c.pk for c in cases]).update(primary_post=Subquery(first_post))
     for post, case in zip(posts, cases, strict=True):
         case.primary_post = post
     actor = actor_of(acting_user)
@@ -137,25 +133,10 @@ def _insert(
     )
     if detected and cases:
         # One computation serves the whole batch: every clock starts now.
-        spec = dl._compute(cases[0], dl.ROUTE, t)
-        admin_id = administration_id(cases[0])
-        Deadline.objects.bulk_create(
-            Deadline(
-                case=case,
-                stage=dl.ROUTE,
-                point=str(spec.point),
-                organization_id=admin_id,
-                limit_value=int(spec.limit_value),
-                limit_unit=str(getattr(spec.limit_unit, "value", spec.limit_unit)),
-                started_at=spec.started_at,
-                due_at=spec.due_at,
-                warn_at=spec.warn_at,
-            )
-            for case in cases
-        )
-        Case.objects.filter(pk__in=[c.pk for c in cases]).update(next_due_at=spec.due_at)
+        route = dl.open_deadlines(cases, dl.ROUTE, started_at=t, organization_id=administration_id(cases[0]))[0]
         for case in cases:
-            case.next_due_at = spec.due_at
+            case.next_due_at = route.due_at
+    _set_keys(cases)
     for post, case in zip(posts, cases, strict=True):
         emit("post_registered", case, acting_user, post_id=post.pk)
         if detected:
@@ -163,8 +144,20 @@ def _insert(
     return {(p.network, p.source_key): c for p, c in zip(posts, cases, strict=True)}
 
 
+def _set_keys(cases: list[Case]) -> None:
+    """Point each new case at its post (and its route clock) by the cases' primary keys: the plan
+    never depends on planner statistics, so a fresh database collects at a flat cost (issue 22;
+    a correlated subquery over posts turned quadratic there)."""
+    Case.objects.bulk_update(cases, ["primary_post", "next_due_at"])
+
+
 def do_register_posts(
-    municipality: Municipality, incomings: Iterable[Any], *, detected: bool = False, acting_user: Any = None
+    municipality: Municipality,
+    incomings: Iterable[Any],
+    *,
+    detected: bool = False,
+    acting_user: Any = None,
+    unseen: bool = False,
 ) -> list[Case]:
     """Store a batch of messages in one transaction; one case per message, in input order.
 
@@ -173,7 +166,9 @@ def do_register_posts(
     and nothing of the batch is stored: a post belongs to one tenant (unique on network and
     source_key), and one tenant's case is never returned to another.
     ``detected=True`` (manual entry, pushes from the regional centre) opens cases in
-    ``new`` with the §9.2 route clock running.
+    ``new`` with the §9.2 route clock running. ``unseen=True``: the caller has just dropped the
+    messages already stored (``connectors.storage.fresh_messages``), so the batch is not looked up
+    a second time; one stored meanwhile is still caught by the unique constraint below.
     """
     messages = list(incomings)
     _check_registrar(municipality, acting_user)
@@ -187,7 +182,7 @@ def do_register_posts(
         return []
     t = now()
     with transaction.atomic():
-        existing = _existing(first)
+        existing = {} if unseen else _existing(first)
         _refuse_foreign(municipality, existing)
         found = {k: p.case for k, p in existing.items() if p.case is not None}
         for key, post in existing.items():

@@ -5,11 +5,14 @@ Nothing here changes state by itself: every write goes through ``otklik/cases/ac
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from otklik.cases.workflow import Status
@@ -220,6 +223,40 @@ class Publication(models.Model):
     )
     created_at = models.DateTimeField()
     published_at = models.DateTimeField(null=True, blank=True)
+    # When the current attempt was asked for (the row is reused by a retry): the confirm
+    # timeout (PUBLICATION_CONFIRM_MINUTES) counts from here.
+    pending_since = models.DateTimeField(null=True, blank=True)
+    # A delivery is talking to the network until then: a person may not fail or re-publish it
+    # meanwhile (nothing posted twice); past it the delivery is presumed dead and the sweep
+    # reconciles with the network.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    # Network ids of the parts of a multi-part answer (a Telegram album) already posted, in
+    # order: a retry continues after them instead of posting them again.
+    parts = models.JSONField(default=list, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    @staticmethod
+    def delivery_timeout() -> dt.timedelta:
+        """A pending answer no delivery has touched for this long is stuck (the worker died or
+        the job was lost): the sweep delivers it again, people may retry or post it by hand."""
+        return dt.timedelta(seconds=int(getattr(settings, "PUBLICATION_DELIVERY_TIMEOUT_SECONDS", 120)))
+
+    @classmethod
+    def in_flight(cls, now: dt.datetime) -> Q:
+        """Pending and not stuck: a delivery holds the lease, or the answer was sent only just now."""
+        return Q(status=cls.PubStatus.PENDING) & (
+            Q(lease_until__gt=now) | Q(pending_since__gt=now - cls.delivery_timeout()) | Q(pending_since__isnull=True)
+        )
+
+    def is_stuck(self, now: dt.datetime) -> bool:
+        return (
+            self.status == self.PubStatus.PENDING
+            and (self.lease_until is None or self.lease_until <= now)
+            and self.pending_since is not None
+            and self.pending_since <= now - self.delivery_timeout()
+        )
 
     class Meta:
         verbose_name = _("публикация")
@@ -230,6 +267,67 @@ class Publication(models.Model):
                 fields=["draft"], condition=~Q(status="failed"), name="publication_one_live_per_draft"
             ),
         ]
+        # The publication sweep reads only the few rows in flight.
+        indexes = [
+            models.Index(fields=["pending_since"], condition=Q(status="pending"), name="publication_pending_idx"),
+        ]
+
+
+class DeadlineQuerySet(models.QuerySet["Deadline"]):
+    """The regulation's one rule of a violation, for the §23 report, the dashboard, the API and the SLA.
+
+    A deadline counts unless it was cancelled or lapsed; an open return window never counts (§10:
+    it lapses when its time passes, only a late return breaks it). A counted deadline is *late*
+    when it was met after ``due_at`` or is still open at or after ``due_at``.
+    """
+
+    EXCLUDED_OUTCOMES = ("cancelled", "lapsed")
+    NEVER_BREACHED = ("return_window",)
+
+    def counted(self) -> DeadlineQuerySet:
+        return self.exclude(outcome__in=self.EXCLUDED_OUTCOMES).exclude(
+            stage__in=self.NEVER_BREACHED, closed_at__isnull=True
+        )
+
+    @staticmethod
+    def late_q(now: Any) -> Q:
+        return Q(closed_at__gt=F("due_at")) | Q(closed_at__isnull=True, due_at__lte=now)
+
+    def with_late(self, now: Any) -> DeadlineQuerySet:
+        """Counted deadlines with a boolean ``late`` annotation (for on-time shares)."""
+        return self.counted().annotate(late=ExpressionWrapper(self.late_q(now), output_field=BooleanField()))
+
+    def violations(self, now: Any) -> DeadlineQuerySet:
+        return self.counted().filter(self.late_q(now))
+
+    def overdue(self, now: Any) -> DeadlineQuerySet:
+        """Open deadlines past due right now."""
+        return self.counted().filter(closed_at__isnull=True, due_at__lte=now)
+
+    def with_clock_minutes(self, now_clocks: dict[int, tuple[int, int]]) -> DeadlineQuerySet:
+        """``taken_minutes`` and ``late_minutes`` (by ``now`` for open rows) from the stored clock readings.
+
+        ``now_clocks`` maps a municipality id to its clock readings of ``now`` (working, calendar):
+        computed once per calendar by ``otklik.regulation.services.now_clocks``, never per row.
+        """
+        whens = []
+        for municipality_id, (working, calendar) in now_clocks.items():
+            whens.append(When(municipality_id=municipality_id, limit_unit="calendar_minutes", then=Value(calendar)))
+            whens.append(When(municipality_id=municipality_id, then=Value(working)))
+        end = Coalesce("close_clock", models.Case(*whens, default=Value(None), output_field=models.BigIntegerField()))
+        return self.annotate(
+            taken_minutes=ExpressionWrapper((end - F("start_clock")) / 60, output_field=models.BigIntegerField()),
+            late_minutes=ExpressionWrapper((end - F("due_clock")) / 60, output_field=models.BigIntegerField()),
+        )
+
+
+def is_late(deadline: Deadline, now: Any) -> bool:
+    """``DeadlineQuerySet.violations`` for one loaded row (the same rule, read in Python)."""
+    if deadline.outcome in DeadlineQuerySet.EXCLUDED_OUTCOMES:
+        return False
+    if deadline.closed_at is not None:
+        return deadline.closed_at > deadline.due_at
+    return deadline.stage not in DeadlineQuerySet.NEVER_BREACHED and deadline.due_at <= now
 
 
 class Deadline(models.Model):
@@ -245,6 +343,11 @@ class Deadline(models.Model):
     # into every index the marked row is still in. Only indexes some query needs are kept, and those
     # on often empty columns (assignment, user, closed_by) are partial ("IS NOT NULL"). See 0005.
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
+    # The case's municipality, copied when the clock starts: reports and the dashboard read a
+    # municipality's deadlines of a period from one index, without joining every case.
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
     assignment = models.ForeignKey(
         Assignment, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines", db_index=False
     )
@@ -265,6 +368,15 @@ class Deadline(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    # Clock readings in the limit's own kind of time (working seconds for working limits, plain
+    # seconds for calendar minutes) since ``regulation.services.CLOCK_ORIGIN``, taken with the
+    # municipality's calendar when the clock starts and when it is met: every figure of time taken
+    # or time late is a subtraction in the database (reports, dashboard), never a calendar per row.
+    start_clock = models.BigIntegerField(null=True, blank=True, editable=False)
+    due_clock = models.BigIntegerField(null=True, blank=True, editable=False)
+    close_clock = models.BigIntegerField(null=True, blank=True, editable=False)
+
+    objects = DeadlineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("срок")
@@ -290,6 +402,15 @@ class Deadline(models.Model):
             # action today and `closed_by` is empty on every open row, so neither index costs the sweep.
             models.Index(fields=["user"], condition=Q(user__isnull=False), name="deadline_user_idx"),
             models.Index(fields=["closed_by"], condition=Q(closed_by__isnull=False), name="deadline_closed_by_idx"),
+            # Reports and the dashboard: a municipality's deadlines falling due in a period. Its
+            # columns never change after the insert, so the sweep's marks stay cheap here.
+            models.Index(fields=["municipality", "due_at"], name="deadline_municipality_due_idx"),
+            # The median time to the first answer: §16 clocks met in a period (closed rows only).
+            models.Index(
+                fields=["municipality", "closed_at"],
+                condition=Q(stage="publish_total", outcome="met"),
+                name="deadline_first_answer_idx",
+            ),
         ]
 
     @property
@@ -298,11 +419,7 @@ class Deadline(models.Model):
 
     @property
     def is_violation(self) -> bool:
-        if self.outcome in (self.Outcome.CANCELLED, self.Outcome.LAPSED):
-            return False
-        if self.closed_at is not None:
-            return self.closed_at > self.due_at
-        return self.breached_at is not None
+        return is_late(self, timezone.now())
 
 
 class CaseEventQuerySet(models.QuerySet):

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from otklik.cases import deadlines as dl
 from otklik.cases._common import (
@@ -112,8 +113,10 @@ def do_publish_answer(
         if draft is None or draft.outcome != Draft.Outcome.APPROVED:
             raise InvalidTransition("Разместить можно только согласованный проект ответа (п. 12).")
         rows = list(Publication.objects.select_for_update().filter(draft=draft).order_by("-id"))
-        if any(p.status == PS.PENDING for p in rows):
+        if external_url is None and any(p.status == PS.PENDING and not is_stuck(p, t) for p in rows):
             raise InvalidTransition("Ответ уже размещается: дождитесь результата.")
+        # A stuck pending answer (no delivery running for a while) may be sent again — the
+        # delivery reconciles with the network first — or closed by hand with its link.
         if any(p.status == PS.PUBLISHED for p in rows):
             raise InvalidTransition("Ответ уже размещён.")
         chosen = _check_account(case, account) if account is not None else choose_publication_account(case)
@@ -123,12 +126,19 @@ def do_publish_answer(
             )
         failed = rows[0] if rows else None
         if failed is not None:
+            refuse_while_delivering(failed, t)
             failed.status = PS.PENDING
             failed.account = chosen
             failed.error = ""
             failed.attempts += 1
             failed.created_by = acting_user or None
-            failed.save(update_fields=["status", "account", "error", "attempts", "created_by"])
+            failed.pending_since = t
+            # A person who retries has looked at the network: a part whose fate was unknown
+            # is taken as not posted; the parts known to be posted are not posted again.
+            failed.parts = [p for p in failed.parts or [] if p != "?"]
+            failed.save(
+                update_fields=["status", "account", "error", "attempts", "created_by", "pending_since", "parts"]
+            )
             publication = failed
         else:
             publication = Publication.objects.create(
@@ -140,6 +150,7 @@ def do_publish_answer(
                 attempts=1,
                 created_by=acting_user or None,
                 created_at=t,
+                pending_since=t,
             )
         ids = {"publication_id": publication.pk, "draft_id": draft.pk}
         record(
@@ -162,6 +173,22 @@ def do_publish_answer(
     return case
 
 
+def is_stuck(publication: Publication, t: dt.datetime) -> bool:
+    """Pending, no delivery running (no lease, or it ran out) and nothing heard for the
+    delivery timeout: the case page offers «Повторить» and «Разместить вручную»."""
+    return publication.is_stuck(t)
+
+
+def refuse_while_delivering(publication: Publication, t: dt.datetime) -> None:
+    """Issue 19 item 4: while a delivery holds the lease, the network may be taking the answer
+    right now — marking it failed or posting it again could post it twice."""
+    if publication.lease_until is not None and publication.lease_until > t:
+        raise InvalidTransition(
+            "Ответ сейчас отправляется в соцсеть: дождитесь результата (не дольше чем до "
+            f"{timezone.localtime(publication.lease_until):%H:%M})."
+        )
+
+
 def _confirm(
     case: Case, publication: Publication, draft: Draft, *, external_id: str, url: str, actor: Any, t: dt.datetime
 ) -> None:
@@ -170,7 +197,11 @@ def _confirm(
     publication.url = url
     publication.error = ""
     publication.published_at = t
-    publication.save(update_fields=["status", "external_id", "url", "error", "published_at"])
+    publication.lease_until = None
+    publication.confirmed_by = actor or None
+    publication.save(
+        update_fields=["status", "external_id", "url", "error", "published_at", "lease_until", "confirmed_by"]
+    )
     # §16: the first publication, intermediate or final, meets the total clock.
     dl.close_deadlines(case, [dl.PUBLISH_TOTAL], outcome=Deadline.Outcome.MET, at=t, by=actor)
     ids = {"publication_id": publication.pk, "draft_id": draft.pk}
@@ -198,21 +229,31 @@ def _confirm(
         emit("case_answered", case, actor, **ids)
 
 
-def do_confirm_publication(publication: Publication, *, external_id: str, url: str) -> Case:
-    """The network accepted the answer (called by the connectors, as the system).
+def do_confirm_publication(publication: Publication, *, external_id: str, url: str, acting_user: Any = None) -> Case:
+    """The network accepted the answer: called by the connectors as the system, or by a
+    specialist who saw it there (``acting_user``, recorded as the actor).
 
     Confirming the same publication again with the same id changes nothing; a late
     confirmation of a publication marked failed is accepted (the network is the truth).
+    A person must give the answer's link, in the network where the message was posted.
     """
     external_id = str(external_id or "")[:255]
-    # The answer is already live: a strange link from the network must not lose the confirmation.
-    try:
-        url = valid_url(url, "ссылка") if url else ""
-    except ValidationFailed:
-        url = ""
+    if acting_user is not None:
+        url = valid_url(url, "ссылка на размещённый ответ")
+    else:
+        # The answer is already live: a strange link from the network must not lose the confirmation.
+        try:
+            url = valid_url(url, "ссылка") if url else ""
+        except ValidationFailed:
+            url = ""
     t = now()
     with transaction.atomic():
         case = lock_case(publication.case_id)
+        if acting_user is not None:
+            require(acting_user, case, "confirm_publication")
+            network = _network(case)
+            if network and not url_matches_network(url, network):
+                raise ValidationFailed("Ссылка ведёт не в ту соцсеть, где опубликовано сообщение.")
         fresh = Publication.objects.select_for_update().get(pk=publication.pk)
         if fresh.status == PS.PUBLISHED:
             if fresh.external_id == external_id:
@@ -224,28 +265,37 @@ def do_confirm_publication(publication: Publication, *, external_id: str, url: s
             message="Обращение больше не ожидает размещения ответа.",
         )
         draft = Draft.objects.get(pk=fresh.draft_id)
-        _confirm(case, fresh, draft, external_id=external_id, url=url or "", actor=None, t=t)
+        _confirm(case, fresh, draft, external_id=external_id, url=url or "", actor=acting_user, t=t)
     return case
 
 
-def do_fail_publication(publication: Publication, *, error: str) -> Case:
-    """The network refused or the attempt failed for good; the answer can be published again."""
+def do_fail_publication(publication: Publication, *, error: str, acting_user: Any = None) -> Case:
+    """The network refused or the attempt failed for good; the answer can be published again.
+
+    Called by the delivery (the system) or by a person through the API (``acting_user``),
+    who may not do it while a delivery holds the publication's lease.
+    """
     error = str(error or "Неизвестная ошибка")[:4000]
     t = now()
     with transaction.atomic():
         case = lock_case(publication.case_id)
+        if acting_user is not None:
+            require(acting_user, case, "publish")
         fresh = Publication.objects.select_for_update().get(pk=publication.pk)
         if fresh.status == PS.FAILED:
             return case
         if fresh.status != PS.PENDING:
             raise InvalidTransition("Публикация уже подтверждена: отметить её ошибочной нельзя.")
+        if acting_user is not None:
+            refuse_while_delivering(fresh, t)
         fresh.status = PS.FAILED
         fresh.error = error
-        fresh.save(update_fields=["status", "error"])
+        fresh.lease_until = None
+        fresh.save(update_fields=["status", "error", "lease_until"])
         record(
             case,
             "publication_failed",
-            None,
+            acting_user,
             before=case.status,
             at=t,
             publication_id=fresh.pk,
@@ -253,5 +303,12 @@ def do_fail_publication(publication: Publication, *, error: str) -> Case:
             error=error,
         )
         finish(case, [])
-        emit("publication_failed", case, None, publication_id=fresh.pk, draft_id=fresh.draft_id)
+        emit(
+            "publication_failed",
+            case,
+            acting_user,
+            publication_id=fresh.pk,
+            draft_id=fresh.draft_id,
+            published_by=fresh.created_by_id,
+        )
     return case

@@ -9,24 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from otklik.cases.deadlines import NEVER_BREACHED
-from otklik.cases.models import Case, Deadline
+from otklik.cases.models import Case, Deadline, DeadlineQuerySet
 from otklik.directory.models import Municipality, Organization
 
 
-def _base(qs: QuerySet[Deadline] | None) -> QuerySet[Deadline]:
-    return (qs if qs is not None else Deadline.objects.all()).exclude(stage__in=NEVER_BREACHED)
+def _base(qs: QuerySet[Deadline] | None) -> DeadlineQuerySet:
+    return cast(DeadlineQuerySet, qs if qs is not None else Deadline.objects.all()).counted()
 
 
 def overdue_now(now: dt.datetime | None = None, qs: QuerySet[Deadline] | None = None) -> QuerySet[Deadline]:
     """Open deadlines whose due time has passed (breached or about to be marked so)."""
-    now = now or timezone.now()
-    return _base(qs).filter(closed_at__isnull=True, due_at__lte=now)
+    return _base(qs).overdue(now or timezone.now())
 
 
 def warning_now(now: dt.datetime | None = None, qs: QuerySet[Deadline] | None = None) -> QuerySet[Deadline]:
@@ -49,36 +47,23 @@ class Violation:
     late_by: dt.timedelta  # working time (calendar time for calendar-minute limits)
 
 
-def _calendar(municipality: Municipality) -> Any:
-    from otklik.regulation.services import calendar_for
-
-    return calendar_for(municipality)
-
-
 def violations(
     municipality: Municipality, start: dt.datetime, end: dt.datetime, *, now: dt.datetime | None = None
 ) -> list[Violation]:
     """Deadlines of ``municipality`` that fell due in ``[start, end)`` and were met late or are
     still open past due (as of ``now``), in due order."""
+    from otklik.regulation.services import now_clocks
+
     now = now or timezone.now()
-    met_late = Q(outcome=Deadline.Outcome.MET, closed_at__gt=F("due_at"))
-    # An open return window is not a violation (it lapses); a return after it is one (met late).
-    open_past_due = Q(closed_at__isnull=True) & ~Q(stage__in=NEVER_BREACHED)
     qs = (
-        Deadline.objects.filter(case__municipality=municipality, due_at__gte=start, due_at__lt=min(end, now))
-        .filter(met_late | open_past_due)
+        Deadline.objects.filter(municipality=municipality, due_at__gte=start, due_at__lt=min(end, now))
+        .violations(now)
+        .with_clock_minutes(now_clocks([municipality], now))
         .select_related("case", "organization", "user")
         .order_by("due_at", "id")
     )
-    rows = list(qs)
-    calendar: Any = _calendar(municipality) if rows else None
     out = []
-    for d in rows:
-        finished = d.closed_at or now
-        if d.limit_unit == "calendar_minutes":
-            late = finished - d.due_at
-        else:
-            late = calendar.between(d.due_at, finished)
+    for d in qs:
         out.append(
             Violation(
                 deadline=d,
@@ -89,7 +74,7 @@ def violations(
                 user=d.user,
                 due_at=d.due_at,
                 closed_at=d.closed_at,
-                late_by=late,
+                late_by=dt.timedelta(minutes=d.late_minutes),  # type: ignore[attr-defined]  # with_clock_minutes
             )
         )
     return out

@@ -167,6 +167,12 @@ class Reply:
     idempotency_key: str  # e.g. "otklik-publication-17": sent where the network dedupes
     files: list[OutgoingFile] = field(default_factory=list)
     target_url: str = ""
+    #: For answers a network takes in several calls (a Telegram album): the journal of parts
+    #: already posted by earlier attempts, network ids in order, ``"?"`` for a part whose call
+    #: started but whose result was never recorded. ``None``: no journal is kept.
+    parts: list[str] | None = None
+    #: Saves the journal; the connector calls it before and after each part's call.
+    save_parts: Callable[[list[str]], None] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -237,6 +243,8 @@ class Connector:
     network: str = ""
     #: requests per second allowed per account (None: use the network's own rules in ``rate_for``)
     rate_per_second: float = 3.0
+    #: how long one delivery of an answer may take, retries included: the publication's lease
+    delivery_seconds: float = 180.0
 
     def __init__(
         self,

@@ -91,16 +91,16 @@ def register_messages(
 
     new = fresh_messages(messages)
     if new:
-        do_register_posts(municipality, new, detected=detected, acting_user=acting_user)
+        do_register_posts(municipality, new, detected=detected, acting_user=acting_user, unseen=True)
     return len(new)
 
 
-def apply_changes(changes: Iterable[Change]) -> int:
-    """Reflect edits and deletions on the stored posts (see :func:`record_post_change`)."""
-    return sum(record_post_change(change) for change in changes)
+def apply_changes(changes: Iterable[Change], *, municipality: Any) -> int:
+    """Reflect edits and deletions on the stored posts of ``municipality`` (see :func:`record_post_change`)."""
+    return sum(record_post_change(change, municipality=municipality) for change in changes)
 
 
-def record_post_change(change: Change) -> int:
+def record_post_change(change: Change, *, municipality: Any) -> int:
     """Record an edit/deletion of a source message on its Post.
 
     Uses the workflow's ``do_update_post`` (which also records it on the case); without it writes the
@@ -110,7 +110,13 @@ def record_post_change(change: Change) -> int:
     from otklik.cases import actions
     from otklik.cases.models import Post
 
-    post = Post.objects.select_for_update().filter(network=change.network, source_key=change.source_key).first()
+    # Scoped to the collecting account's municipality: a key is unique per network only, and
+    # another tenant's post must never be edited by this account's collection.
+    post = (
+        Post.objects.select_for_update()
+        .filter(municipality=municipality, network=change.network, source_key=change.source_key)
+        .first()
+    )
     if post is None:
         return 0  # a change to something we never stored (older than collection): nothing to do
     action = getattr(actions, "do_update_post", None)
@@ -158,8 +164,9 @@ def store_batch(state_id: int, account: Any, batch: Batch) -> tuple[int, int]:
     messages = [clean_message(m, account) for m in batch.messages]
     with transaction.atomic():
         state = CollectionState.objects.select_for_update().get(pk=state_id)
-        new = register_messages(account.organization.municipality, messages)
-        changed = apply_changes(batch.changes)
+        municipality = account.organization.municipality
+        new = register_messages(municipality, messages)
+        changed = apply_changes(batch.changes, municipality=municipality)
         today = timezone.localdate()
         if state.collected_day != today:
             state.collected_day, state.collected_today = today, 0

@@ -27,6 +27,14 @@ def collect_account_task(account_id: int) -> None:
         collect_account(account)
 
 
+@db_periodic_task(crontab(minute="*"))
+def sweep_publications_task() -> int:
+    """Every minute: re-deliver what a dead worker left pending, fail what stayed unconfirmed."""
+    from otklik.connectors.publish import sweep_publications
+
+    return len(sweep_publications())
+
+
 @db_task(retries=5, retry_delay=30)
 def deliver_publication_task(publication_id: int) -> None:
     from otklik.connectors.publish import deliver_publication

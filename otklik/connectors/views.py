@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from otklik.cases.statistics import analyze
 from otklik.connectors.base import IncomingMessage
 from otklik.connectors.collect import account_ref, ensure_state
 from otklik.connectors.importing import ImportFileError, parse_file
@@ -242,6 +243,7 @@ def run_import(job_id: str, chunk: int = 500) -> None:
                 created += register_messages(job.municipality, part, detected=True, acting_user=job.created_by)
                 # Progress goes through the cache: the rows themselves are invisible until commit.
                 cache.set(f"otklik-import-{job.pk}", i + len(part), 3600)
+        analyze()  # a bulk load: the planner learns the new sizes at once
         ImportJob.objects.filter(pk=job.pk).update(
             state=ImportJob.State.DONE, processed=len(parsed.messages), created_count=created,
             duplicate_count=len(parsed.messages) - created,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import zoneinfo
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from otklik.directory import crypto
+from otklik.ops.redact import remember_secrets
 
 
 def validate_timezone(value: str) -> None:
@@ -250,13 +252,26 @@ NETWORK_HOSTS: dict[str, tuple[str, ...]] = {
 
 
 def url_matches_network(url: str, network: str) -> bool:
+    """Whether ``url`` is an http(s) link to ``network``'s own site.
+
+    Parsed, not pattern-matched: a userinfo part (``https://vk.com:443@evil.example/``),
+    backslashes, whitespace or control characters refuse the link, and the host is
+    compared exactly (``www.`` allowed), so ``vk.com.evil.example`` is not VK.
+    """
     hosts = NETWORK_HOSTS.get(network)
     if hosts is None:
         return True
-    m = re.match(r"^https?://([^/:?#]+)", url.strip(), re.IGNORECASE)
-    if not m:
+    url = url.strip()
+    if not url or "\\" in url or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
         return False
-    host = m.group(1).lower()
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return False
+    if parts.scheme.lower() not in ("http", "https") or "@" in parts.netloc:
+        return False
+    host = (parts.hostname or "").lower()
     if host.startswith("www."):
         host = host[4:]
     return host in hosts
@@ -305,7 +320,12 @@ class OfficialAccount(models.Model):
         return self.organization.municipality
 
     def get_credentials(self) -> dict[str, Any]:
-        return crypto.decrypt_json(self.credentials_encrypted)
+        credentials = crypto.decrypt_json(self.credentials_encrypted)
+        # Whatever is decrypted here is masked in every log line from now on.
+        remember_secrets(
+            v for k, v in credentials.items() if any(w in k.lower() for w in ("token", "key", "secret", "password"))
+        )
+        return credentials
 
     def set_credentials(self, data: dict[str, Any]) -> None:
         self.credentials_encrypted = crypto.encrypt_json(data)

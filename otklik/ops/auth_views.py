@@ -50,25 +50,23 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
-        ip = client_ip(self.request)
-        wait = throttle.throttled_for(ip)
-        if wait is not None:
-            self.throttled = True
-            record("login_throttled", username=username, request=self.request)
+        # Counted before the password is checked (issue 19 item 10): parallel guesses are
+        # numbered one by one, and only those within the limit reach the password check.
+        try:
+            attempt = throttle.begin(username, client_ip(self.request))
+        except throttle.Refused as refused:
+            if refused.code == "throttled":
+                self.throttled = True
+                record("login_throttled", username=username, request=self.request)
+            else:
+                record("login_locked", username=username, request=self.request, reason="attempt while locked")
             raise ValidationError(
-                self.error_messages["throttled"], code="throttled", params={"minutes": throttle.minutes(wait)}
-            )
-        wait = throttle.locked_for(username)
-        if wait is not None:
-            throttle.register_failure("", ip)  # counts against the address, not the lock
-            record("login_locked", username=username, request=self.request, reason="attempt while locked")
-            raise ValidationError(
-                self.error_messages["locked"], code="locked", params={"minutes": throttle.minutes(wait)}
-            )
+                self.error_messages[refused.code], code=refused.code, params={"minutes": throttle.minutes(refused.wait)}
+            ) from None
         try:
             cleaned = super().clean()
         except ValidationError:
-            if username and throttle.register_failure(username, ip):
+            if attempt.failed():
                 record("login_locked", username=username, request=self.request)
                 wait = throttle.locked_for(username)
                 raise ValidationError(
@@ -77,7 +75,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
                     params={"minutes": throttle.minutes(wait) if wait else 1},
                 ) from None
             raise
-        throttle.register_success(username)
+        attempt.succeeded()
         return cleaned
 
 
@@ -130,8 +128,12 @@ def login_totp(request: HttpRequest) -> HttpResponse:
     error = ""
     status = 200
     if request.method == "POST" and form.is_valid():
-        wait = throttle.locked_for(user.get_username())
-        if wait is not None:
+        try:
+            attempt = throttle.begin(user.get_username(), client_ip(request))  # counted before the code is checked
+        except throttle.Refused as refused:
+            attempt = None
+            wait = refused.wait
+        if attempt is None:
             request.session.pop(PENDING_KEY, None)
             error = (
                 "Вход временно заблокирован после нескольких неудачных попыток. "
@@ -140,7 +142,7 @@ def login_totp(request: HttpRequest) -> HttpResponse:
             status = 403
         elif factor := totp.verify_second_factor(device, form.cleaned_data["code"]):
             del request.session[PENDING_KEY]
-            throttle.register_success(user.get_username())
+            attempt.succeeded()
             request.otklik_login_method = "password+totp" if factor == "totp" else "password+recovery_code"  # type: ignore[attr-defined]
             auth_login(request, user, backend=pending["backend"])
             if factor == "recovery":
@@ -157,7 +159,7 @@ def login_totp(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(target)
         else:
             record("totp_failed", username=user.get_username(), request=request)
-            if throttle.register_failure(user.get_username(), client_ip(request)):
+            if attempt.failed():
                 record("login_locked", username=user.get_username(), request=request, reason="totp")
             error = (
                 "Неверный или уже использованный код. Проверьте время на телефоне и введите новый код "

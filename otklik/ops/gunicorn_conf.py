@@ -51,7 +51,15 @@ if os.environ.get("LOG_FORMAT", "json" if os.environ.get("OTKLIK_ENV") == "produ
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": {"()": "otklik.ops.logging.JsonFormatter"}},
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "filters": {"redact": {"()": "otklik.ops.logging.RedactSecrets"}},
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+                "filters": ["redact"],
+            }
+        },
         "root": {"level": "INFO", "handlers": ["console"]},
         "loggers": {"gunicorn.error": {"level": loglevel.upper(), "handlers": ["console"], "propagate": False}},
     }

@@ -16,6 +16,7 @@ import math
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from otklik.ops.models import LoginAttempt, LoginLock
@@ -38,43 +39,82 @@ def locked_for(username: str) -> dt.timedelta | None:
     return lock.locked_until - now
 
 
-def throttled_for(ip: str | None) -> dt.timedelta | None:
-    """How much longer this address must wait, or None."""
-    if not ip:
-        return None
-    window = dt.timedelta(minutes=_cfg("LOGIN_THROTTLE_WINDOW_MINUTES", 10))
-    limit = _cfg("LOGIN_THROTTLE_PER_IP", 20)
-    now = timezone.now()
-    recent = list(
-        LoginAttempt.objects.filter(ip=ip, at__gt=now - window).order_by("-at").values_list("at", flat=True)[:limit]
-    )
-    if len(recent) < limit:
-        return None
-    # The oldest of the last ``limit`` failures must leave the window before the next try.
-    return recent[-1] + window - now
+class Refused(Exception):
+    """A login attempt refused before the password is looked at: ``code`` is ``throttled``
+    (too many failures from the address) or ``locked`` (the user name is locked)."""
+
+    def __init__(self, code: str, wait: dt.timedelta) -> None:
+        super().__init__(code)
+        self.code = code
+        self.wait = wait
 
 
-def register_failure(username: str, ip: str | None) -> bool:
-    """Count a failed login; returns True when this failure locked the user name."""
+class Attempt:
+    """One login attempt, counted *before* the password (or code) is checked, so parallel
+    guesses cannot all pass the check first: :func:`begin` counts it as a failure; the
+    caller then reports :meth:`succeeded` (the count is reset) or :meth:`failed`."""
+
+    def __init__(self, name: str, attempt_id: int | None) -> None:
+        self.name = name
+        self.attempt_id = attempt_id
+
+    def failed(self) -> bool:
+        """The check failed (already counted); returns True when this failure locked the name."""
+        if not self.name:
+            return False
+        now = timezone.now()
+        with transaction.atomic():
+            lock = LoginLock.objects.select_for_update().filter(username=self.name).first()
+            if lock is None or lock.failures < _cfg("LOGIN_LOCKOUT_FAILURES", 5) or lock.locked_until is not None:
+                return False
+            lock.locked_until = now + dt.timedelta(minutes=_cfg("LOGIN_LOCKOUT_MINUTES", 15))
+            lock.save(update_fields=["locked_until"])
+        return True
+
+    def succeeded(self) -> None:
+        if self.attempt_id is not None:
+            LoginAttempt.objects.filter(pk=self.attempt_id).delete()
+        register_success(self.name)
+
+
+def begin(username: str, ip: str | None) -> Attempt:
+    """Count a login attempt atomically, before any check; raise :class:`Refused` when the
+    address or the user name has no attempts left."""
     now = timezone.now()
     name = _norm(username)
+    attempt_id = None
     if ip:
-        LoginAttempt.objects.create(ip=ip, username=name, at=now)
+        attempt_id = LoginAttempt.objects.create(ip=ip, username=name, at=now).pk
+        window = dt.timedelta(minutes=_cfg("LOGIN_THROTTLE_WINDOW_MINUTES", 10))
+        limit = _cfg("LOGIN_THROTTLE_PER_IP", 20)
+        recent = list(
+            LoginAttempt.objects.filter(ip=ip, at__gt=now - window)
+            .exclude(pk=attempt_id)
+            .order_by("-at", "-pk")
+            .values_list("at", flat=True)[:limit]
+        )
+        if len(recent) >= limit:
+            LoginAttempt.objects.filter(pk=attempt_id).delete()  # a refused try does not extend the wait
+            raise Refused("throttled", max(recent[-1] + window - now, dt.timedelta(seconds=1)))
     if not name:
-        return False
+        return Attempt(name, attempt_id)
     threshold = _cfg("LOGIN_LOCKOUT_FAILURES", 5)
     with transaction.atomic():
-        lock, _ = LoginLock.objects.select_for_update().get_or_create(username=name)
-        if lock.locked_until and lock.locked_until <= now:
-            lock.failures = 0  # the previous lock ran out: start counting afresh
-            lock.locked_until = None
-        lock.failures += 1
-        lock.last_failure_at = now
-        just_locked = lock.failures >= threshold and lock.locked_until is None
-        if just_locked:
+        LoginLock.objects.get_or_create(username=name)
+        # One UPDATE takes the row lock and counts: parallel attempts are numbered one by one.
+        LoginLock.objects.filter(username=name, locked_until__lte=now).update(failures=0, locked_until=None)
+        LoginLock.objects.filter(username=name).update(failures=F("failures") + 1, last_failure_at=now)
+        lock = LoginLock.objects.get(username=name)
+        refused = lock.locked_until is not None and lock.locked_until > now
+        if not refused and lock.failures > threshold:
+            # More attempts in flight than the name has left: lock it without checking this one.
             lock.locked_until = now + dt.timedelta(minutes=_cfg("LOGIN_LOCKOUT_MINUTES", 15))
-        lock.save()
-    return just_locked
+            lock.save(update_fields=["locked_until"])
+            refused = True
+    if refused:
+        assert lock.locked_until is not None
+        raise Refused("locked", lock.locked_until - now)
+    return Attempt(name, attempt_id)
 
 
 def register_success(username: str) -> None:

@@ -39,18 +39,29 @@ _cache: OrderedDict[tuple, WorkingCalendar] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def _calendar_key(municipality: Municipality) -> tuple:
-    """Everything a municipality's calendar is built from: a change anywhere is a new key."""
-    intervals = tuple(
-        WorkInterval.objects.filter(schedule__municipality=municipality)
+def _calendar_keys(municipalities: Iterable[Municipality]) -> dict[int, tuple]:
+    """Everything each municipality's calendar is built from (a change anywhere is a new key), in
+    three queries whatever the number of municipalities."""
+    by_pk = {m.pk: m for m in municipalities}
+    intervals: dict[int, list[tuple]] = {pk: [] for pk in by_pk}
+    for muni, weekday, start, end in (
+        WorkInterval.objects.filter(schedule__municipality__in=list(by_pk))
         .order_by("weekday", "start")
-        .values_list("weekday", "start", "end")
-    )
-    has_schedule = bool(intervals) or WorkSchedule.objects.filter(municipality=municipality).exists()
-    overrides = tuple(
-        CalendarOverride.objects.filter(municipality=municipality).order_by("date").values_list("date", "kind")
-    )
-    return (municipality.timezone, has_schedule, intervals, overrides)
+        .values_list("schedule__municipality_id", "weekday", "start", "end")
+    ):
+        intervals[muni].append((weekday, start, end))
+    scheduled = set(WorkSchedule.objects.filter(municipality__in=list(by_pk)).values_list("municipality_id", flat=True))
+    overrides: dict[int, list[tuple]] = {pk: [] for pk in by_pk}
+    for muni, date, kind in (
+        CalendarOverride.objects.filter(municipality__in=list(by_pk))
+        .order_by("date")
+        .values_list("municipality_id", "date", "kind")
+    ):
+        overrides[muni].append((date, kind))
+    return {
+        pk: (m.timezone, bool(intervals[pk]) or pk in scheduled, tuple(intervals[pk]), tuple(overrides[pk]))
+        for pk, m in by_pk.items()
+    }
 
 
 def _build_calendar(key: tuple) -> WorkingCalendar:
@@ -79,9 +90,19 @@ def calendar_for(municipality: Municipality) -> WorkingCalendar:
     """The working calendar of a municipality: production calendar, its schedule, overrides, tz.
 
     Built calendars are cached per process by their inputs, so any change to the schedule, the
-    overrides or the timezone (by admin, code or a bulk update) gives a fresh calendar.
+    overrides or the timezone (by admin, code or a bulk update) gives a fresh calendar. Reading
+    the inputs costs three queries: a request or job that needs several municipalities' calendars
+    loads them at once with :func:`calendars_for`.
     """
-    key = _calendar_key(municipality)
+    return calendars_for([municipality])[municipality.pk]
+
+
+def calendars_for(municipalities: Iterable[Municipality]) -> dict[int, WorkingCalendar]:
+    """The working calendars of ``municipalities`` by id, in three queries in all."""
+    return {pk: _cached_calendar(key) for pk, key in _calendar_keys(municipalities).items()}
+
+
+def _cached_calendar(key: tuple) -> WorkingCalendar:
     with _cache_lock:
         calendar = _cache.get(key)
         if calendar is not None:
@@ -123,6 +144,30 @@ def _time(seconds: int) -> dt.time:
     if seconds >= 24 * 3600:
         return dt.time(23, 59, 59)  # TimeField has no 24:00; a second short of midnight
     return dt.time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
+
+
+# --- clock readings ---------------------------------------------------------------------------
+
+# Deadlines store where their clock stood when they started, fell due and were met (see
+# ``Deadline.start_clock``): seconds of the limit's own kind of time since this moment.
+CLOCK_ORIGIN = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)
+CALENDAR_UNIT = DurationUnit.CALENDAR_MINUTES.value
+
+
+def clock_reading(calendar: WorkingCalendar, unit: str, t: dt.datetime) -> int:
+    """Seconds of working time (plain seconds for calendar-minute limits) from CLOCK_ORIGIN to ``t``."""
+    if str(unit) == CALENDAR_UNIT:
+        return int((t - CLOCK_ORIGIN).total_seconds())
+    return int(calendar.between(CLOCK_ORIGIN, t).total_seconds())
+
+
+def now_clocks(municipalities: Iterable[Municipality], now: dt.datetime) -> dict[int, tuple[int, int]]:
+    """Each municipality's clock readings of ``now``: (working, calendar), one calendar each."""
+    calendars = calendars_for(municipalities)
+    return {
+        pk: (clock_reading(c, "working_minutes", now), clock_reading(c, CALENDAR_UNIT, now))
+        for pk, c in calendars.items()
+    }
 
 
 # --- profiles ---------------------------------------------------------------------------------
@@ -182,6 +227,8 @@ class DeadlineSpec:
     started_at: dt.datetime
     due_at: dt.datetime
     warn_at: dt.datetime
+    start_clock: int
+    due_clock: int
 
 
 def stage_limit(municipality: Municipality, stage: str) -> tuple[int, str, str, int]:
@@ -220,6 +267,8 @@ def compute_deadline(municipality: Municipality, stage: str, started_at: dt.date
         started_at=started_at,
         due_at=due_at,
         warn_at=warn_at,
+        start_clock=clock_reading(calendar, str(unit), started_at),
+        due_clock=clock_reading(calendar, str(unit), due_at),
     )
 
 

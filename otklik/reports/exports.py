@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import io
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpResponse
@@ -13,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from otklik.reports import charts
-from otklik.reports.queries import MONTHS_GENITIVE, ViolationReport
+from otklik.reports.queries import MONTHS_GENITIVE, ViolationReport, fmt_duration
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -75,20 +79,82 @@ def violations_xlsx(report: ViolationReport, site_url: str = "") -> bytes:
     return out.getvalue()
 
 
-def violations_pdf(report: ViolationReport, *, authority: str, signer: dict[str, str], date_label: str) -> bytes:
+# Up to this many violations the PDF lists each one; beyond it the PDF is a summary per
+# organization and stage (the officials named) and the full list is the XLSX: a Head reads a
+# summary, not 300 pages.
+FULL_LIST_LIMIT = 300
+
+
+@dataclass
+class SummaryRow:
+    stage: str
+    point: str
+    violations: int
+    never_met: int
+    late_minutes: int
+    people: str
+
+    @property
+    def late(self) -> str:
+        return fmt_duration(dt.timedelta(minutes=self.late_minutes))
+
+
+def summary(report: ViolationReport) -> list[tuple[str, list[SummaryRow]]]:
+    """Violations per organization and stage: how many, how many never met, the time late in all,
+    and who was responsible (most violations first)."""
+    groups: dict[str, dict[tuple[str, str], list[Any]]] = {}
+    for r in report.rows:
+        groups.setdefault(r.organization, {}).setdefault((r.stage, r.point), []).append(r)
+    out = []
+    for org, stages in groups.items():
+        rows = []
+        for (stage, point), items in stages.items():
+            people = Counter(r.person for r in items if r.person != "—")
+            rows.append(
+                SummaryRow(
+                    stage=stage,
+                    point=point,
+                    violations=len(items),
+                    never_met=sum(1 for r in items if r.closed_at == "не выполнено"),
+                    late_minutes=sum(r.late_minutes for r in items),
+                    people=", ".join(f"{name} ({n})" for name, n in people.most_common()) or "не назначен",
+                )
+            )
+        rows.sort(key=lambda r: -r.violations)
+        out.append((org, rows))
+    return out
+
+
+def violations_pdf(
+    report: ViolationReport,
+    *,
+    authority: str,
+    signer: dict[str, str],
+    date_label: str,
+    addressee: dict[str, str] | None = None,
+    progress: Callable[[int, str], None] | None = None,
+) -> bytes:
     from weasyprint import HTML
 
+    step = progress or (lambda percent, text: None)
+    step(20, "Диаграмма")
     chart = charts.violations_png(report)
+    full = len(report.rows) <= FULL_LIST_LIMIT
+    step(40, "Вёрстка документа")
     html = render_to_string(
         "reports/violations_pdf.html",
         {
             "report": report,
             "authority": authority,
             "signer": signer,
+            "addressee": addressee or {},
             "date_label": date_label,
             "chart": base64.b64encode(chart).decode() if chart else "",
+            "full": full,
+            "summary": [] if full else summary(report),
         },
     )
+    step(60, "Печать PDF")
     return HTML(string=html).write_pdf()
 
 
@@ -103,11 +169,12 @@ def dashboard_xlsx(data: dict[str, Any], *, title: str) -> bytes:
     ws["A1"] = title
     ws["A1"].font = Font(bold=True, size=13)
     _sheet_header(ws, [("Показатель", 30), ("Сегодня", 12), ("За период", 12)], 3)
-    labels = {"received": "Поступило", "routed": "Направлено", "answered": "Дан ответ", "excluded": "Исключено (п. 22)",
-              "overdue_now": "Просрочено сейчас"}  # fmt: skip
+    labels = {"received": "Поступило", "detected": "Из них обращений", "routed": "Направлено", "answered": "Дан ответ",
+              "excluded": "Исключено (п. 22)", "overdue_now": "Просрочено сейчас"}  # fmt: skip
     for key, label in labels.items():
         ws.append([label, data["today"][key], data["period"][key]])
     ws.append(["Медиана времени до первого ответа", "", data["median_first_answer"]])
+    ws.append(["«Поступило» — все сообщения из соцсетей и введённые вручную, включая ленту."])
     for name, key in (("Этапы", "per_stage"), ("Организации", "per_org")):
         sheet = wb.create_sheet(name)
         _sheet_header(sheet, [(name[:-1] if name == "Этапы" else "Организация", 40), ("Сроков", 10),
@@ -115,6 +182,11 @@ def dashboard_xlsx(data: dict[str, Any], *, title: str) -> bytes:
         for row in data[key]:
             sheet.append([row["name"], row["total"], row["late"], round(row["share"], 4)])
             sheet.cell(row=sheet.max_row, column=4).number_format = "0.0%"
+    sheet = wb.create_sheet("Медленные организации")
+    _sheet_header(sheet, [("Организация", 40), ("Просрочка (раб. мин)", 14), ("Нарушено сроков", 12),
+                          ("Из них не выполнено", 12)], 1)  # fmt: skip
+    for row in data["slowest"]:
+        sheet.append([row["name"], row["minutes"], row["count"], row["open"]])
     sheet = wb.create_sheet("По неделям")
     _sheet_header(sheet, [("Неделя с", 14), ("Поступило", 12), ("Дан ответ", 12)], 1)
     for w in data["weekly"]:

@@ -1,41 +1,31 @@
 """Read-only queries behind the §23 report and the dashboard. Nothing here writes.
 
-Every SLA figure is read from Deadline rows (DESIGN.md): a violation is a deadline met
-after ``due_at`` or still open when ``due_at`` has passed; cancelled and lapsed rows never
-count. Times taken are in the municipality's working time (calendar time for limits in
-calendar minutes).
+Every SLA figure is read from Deadline rows (DESIGN.md) with the one rule of a violation,
+``DeadlineQuerySet.violations``. Times taken and late are in the municipality's working time
+(calendar time for limits in calendar minutes), subtracted in the database from the clock
+readings stored on each deadline: one calendar per municipality per request or job, and a
+number of queries that does not grow with the data.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
-from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from otklik.cases.models import Case, Deadline, Publication
+from otklik.cases.models import Assignment, Case, Deadline, DeadlineQuerySet
 from otklik.directory.models import Municipality, Organization, Role, Topic
 from otklik.directory.roles import scope_of
+from otklik.regulation.services import now_clocks
+from otklik.regulation.stages import Stage
 
-EXCLUDED_OUTCOMES = (Deadline.Outcome.CANCELLED, Deadline.Outcome.LAPSED)
 REPORT_ROLES = (Role.COORDINATOR, Role.HEAD, Role.OBSERVER)
 
-STAGE_NAMES = {
-    "route": "Направление исполнителю",
-    "return_window": "Возврат не по компетенции",
-    "draft": "Подготовка проекта ответа",
-    "review": "Согласование проекта ответа",
-    "revise": "Доработка проекта ответа",
-    "publish_total": "Размещение ответа",
-    "final_after_intermediate": "Окончательный ответ после промежуточного",
-    "coexec_info": "Информация соисполнителя",
-    "coexec_review": "Согласование информации соисполнителя",
-    "coexec_revise": "Доработка информации соисполнителя",
-}
+STAGE_NAMES = {str(value): str(label) for value, label in Stage.choices}
 UNIT_NAMES = {"working_minutes": "раб. мин", "working_days": "раб. дн.", "calendar_minutes": "кал. мин"}
 MONTHS = [
     "январь", "февраль", "март", "апрель", "май", "июнь",
@@ -45,12 +35,6 @@ MONTHS_GENITIVE = [
     "января", "февраля", "марта", "апреля", "мая", "июня",
     "июля", "августа", "сентября", "октября", "ноября", "декабря",
 ]  # fmt: skip
-
-
-def calendar_for(municipality: Municipality) -> Any:
-    from otklik.regulation.services import calendar_for as regulation_calendar
-
-    return regulation_calendar(municipality)
 
 
 def fmt_duration(value: dt.timedelta) -> str:
@@ -80,10 +64,15 @@ def reportable_municipalities(user: Any) -> QuerySet[Municipality]:
     return Municipality.objects.filter(pk__in=ids, is_active=True)
 
 
-def _person(user: Any) -> str:
-    if user is None:
-        return "—"
-    return user.get_full_name() or user.username
+PERSON_FIELDS = ("first_name", "last_name", "username")
+
+
+def _person(row: dict[str, Any], prefix: str) -> str | None:
+    """«Имя Фамилия» (or the login) of the user whose fields ``row`` holds under ``prefix``."""
+    if row[f"{prefix}__username"] is None:
+        return None
+    full = f"{row[f'{prefix}__first_name']} {row[f'{prefix}__last_name']}".strip()
+    return full or row[f"{prefix}__username"]
 
 
 # --- §23 violations report -------------------------------------------------------------------
@@ -174,71 +163,93 @@ def _local(t: dt.datetime, tz: Any) -> str:
     return timezone.localtime(t, tz).strftime("%d.%m.%Y %H:%M")
 
 
-def month_deadlines(municipality: Municipality, start: dt.datetime, end: dt.datetime, as_of: dt.datetime) -> QuerySet:
+def month_deadlines(
+    municipality: Municipality, start: dt.datetime, end: dt.datetime, as_of: dt.datetime
+) -> DeadlineQuerySet:
     """Deadlines that fell due in ``[start, end)`` before ``as_of`` and count for the regulation."""
-    return (
-        Deadline.objects.filter(case__municipality=municipality, due_at__gte=start, due_at__lt=min(end, as_of))
-        .exclude(outcome__in=EXCLUDED_OUTCOMES)
-        # An open §10 window is never overdue (it lapses); a late return is a violation.
-        .exclude(stage="return_window", closed_at__isnull=True)
-    )
+    return Deadline.objects.filter(municipality=municipality, due_at__gte=start, due_at__lt=min(end, as_of)).counted()
+
+
+def _minutes(value: int) -> str:
+    return fmt_duration(dt.timedelta(minutes=value))
 
 
 def violation_report(
     municipality: Municipality, year: int, month: int, *, as_of: dt.datetime | None = None
 ) -> ViolationReport:
-    """§23: every deadline of the month met late or still open past due, with totals per organization."""
+    """§23: every deadline of the month met late or still open past due, with totals per organization.
+
+    Three queries whatever the month holds: the totals (grouped in the database), the late rows
+    with their times subtracted from the stored clock readings, and the calendar's inputs.
+    """
     as_of = as_of or timezone.now()
     start, end = month_bounds(municipality, year, month)
     tz = municipality.tzinfo
     report = ViolationReport(municipality.name, municipality.slug, year, month, _local(as_of, tz))
-    deadlines = list(
-        month_deadlines(municipality, start, end, as_of)
-        .select_related("organization", "user", "closed_by")
-        .order_by("organization__name", "due_at", "id")
+    deadlines = month_deadlines(municipality, start, end, as_of)
+    late = Deadline.objects.late_q(as_of)
+    totals = (
+        deadlines.values("organization__name")
+        .annotate(
+            total=Count("id"),
+            violations=Count("id", filter=late),
+            late_met=Count("id", filter=late & Q(closed_at__isnull=False)),
+        )
+        .order_by("organization__name")
     )
-    if not deadlines:
+    report.totals = [
+        OrganizationTotal(
+            t["organization__name"] or "Без организации",
+            t["total"],
+            t["violations"],
+            t["late_met"],
+            t["violations"] - t["late_met"],
+        )
+        for t in totals
+    ]
+    if not any(t.violations for t in report.totals):
         return report
-    calendar = calendar_for(municipality)
-    totals: dict[str, OrganizationTotal] = {}
-    for d in deadlines:
-        org = d.organization.name if d.organization else "Без организации"
-        total = totals.setdefault(org, OrganizationTotal(org, 0, 0, 0, 0))
-        total.total += 1
-        late = d.closed_at > d.due_at if d.closed_at else True
-        if not late:
-            continue
-        total.violations += 1
-        if d.closed_at:
-            total.late_met += 1
-        else:
-            total.never_met += 1
-        finished = d.closed_at or as_of
-        if d.limit_unit == "calendar_minutes":
-            taken, late_by = finished - d.started_at, finished - d.due_at
-        else:
-            taken, late_by = calendar.between(d.started_at, finished), calendar.between(d.due_at, finished)
+    rows = (
+        deadlines.violations(as_of)
+        .with_clock_minutes(now_clocks([municipality], as_of))
+        .order_by("organization__name", "due_at", "id")
+        .values(
+            "organization__name",
+            "case_id",
+            "stage",
+            "point",
+            "limit_value",
+            "limit_unit",
+            "started_at",
+            "due_at",
+            "closed_at",
+            "taken_minutes",
+            "late_minutes",
+            *(f"{who}__{f}" for who in ("user", "closed_by") for f in PERSON_FIELDS),
+        )  # fmt: skip
+    )
+    for d in rows:
+        taken, late_by = max(d["taken_minutes"], 0), max(d["late_minutes"], 0)
         report.rows.append(
             ViolationRow(
-                organization=org,
-                person=_person(d.user or d.closed_by),
-                case_id=d.case_id,
-                case_url=f"/cases/{d.case_id}/",
-                stage=STAGE_NAMES.get(d.stage, d.stage),
-                point=d.point,
-                limit=fmt_limit(d.limit_value, d.limit_unit),
-                started_at=_local(d.started_at, tz),
-                due_at=_local(d.due_at, tz),
-                closed_at=_local(d.closed_at, tz) if d.closed_at else "не выполнено",
-                taken=fmt_duration(taken),
-                late_by=fmt_duration(late_by),
-                taken_minutes=int(taken.total_seconds() // 60),
-                late_minutes=int(late_by.total_seconds() // 60),
+                organization=d["organization__name"] or "Без организации",
+                person=_person(d, "user") or _person(d, "closed_by") or "—",
+                case_id=d["case_id"],
+                case_url=f"/cases/{d['case_id']}/",
+                stage=STAGE_NAMES.get(d["stage"], d["stage"]),
+                point=d["point"],
+                limit=fmt_limit(d["limit_value"], d["limit_unit"]),
+                started_at=_local(d["started_at"], tz),
+                due_at=_local(d["due_at"], tz),
+                closed_at=_local(d["closed_at"], tz) if d["closed_at"] else "не выполнено",
+                taken=_minutes(taken),
+                late_by=_minutes(late_by),
+                taken_minutes=taken,
+                late_minutes=late_by,
             )
         )
     # Stable: the rows came in due order, so each person's rows stay in it.
     report.rows.sort(key=lambda r: (r.organization, r.person))
-    report.totals = sorted(totals.values(), key=lambda t: t.organization)
     return report
 
 
@@ -256,42 +267,64 @@ class Filters:
 def _cases(f: Filters) -> QuerySet[Case]:
     qs = Case.objects.filter(municipality__in=f.municipalities)
     if f.organization is not None:
-        qs = qs.filter(assignments__organization=f.organization).distinct()
+        # A semi-join: a case with two assignments of the organization counts once.
+        qs = qs.filter(Exists(Assignment.objects.filter(case=OuterRef("pk"), organization=f.organization)))
     return qs
 
 
-def _deadlines(f: Filters) -> QuerySet[Deadline]:
-    qs = Deadline.objects.filter(case__municipality__in=f.municipalities)
+def _deadlines(f: Filters) -> DeadlineQuerySet:
+    qs: DeadlineQuerySet = Deadline.objects.filter(municipality__in=f.municipalities)
     if f.organization is not None:
         qs = qs.filter(organization=f.organization)
     return qs
 
 
+def _within(name: str, start: dt.datetime, end: dt.datetime) -> Q:
+    return Q(**{f"{name}__gte": start, f"{name}__lt": end})
+
+
+def counts_of(f: Filters, periods: dict[str, tuple[dt.datetime, dt.datetime]], now: dt.datetime) -> dict[str, Any]:
+    """For each named period: messages received (every stored message, the feed included), cases
+    detected, routed, answered and excluded in it; and cases overdue right now. Two queries
+    whatever the number of periods (one pass over the cases, one over the open deadlines)."""
+    aggregates = {}
+    for name, (start, end) in periods.items():
+        aggregates.update(
+            {
+                f"{name}:received": Count("pk", filter=_within("created_at", start, end)),
+                f"{name}:detected": Count("pk", filter=_within("detected_at", start, end)),
+                f"{name}:routed": Count("pk", filter=_within("routed_at", start, end)),
+                f"{name}:answered": Count("pk", filter=_within("answered_at", start, end)),
+                f"{name}:excluded": Count("pk", filter=_within("closed_at", start, end) & Q(status="excluded")),
+            }
+        )
+    row = _cases(f).aggregate(**aggregates)
+    overdue = _deadlines(f).overdue(now).values("case").distinct().count()
+    out: dict[str, Any] = {name: {"overdue_now": overdue} for name in periods}
+    for key, value in row.items():
+        name, figure = key.split(":")
+        out[name][figure] = value
+    return out
+
+
 def counts(f: Filters, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> dict[str, int]:
-    """Received, routed, answered, excluded in ``[start, end)``; overdue right now."""
-    cases = _cases(f)
-    return {
-        "received": cases.filter(created_at__gte=start, created_at__lt=end).count(),
-        "routed": cases.filter(routed_at__gte=start, routed_at__lt=end).count(),
-        "answered": cases.filter(answered_at__gte=start, answered_at__lt=end).count(),
-        "excluded": cases.filter(status="excluded", closed_at__gte=start, closed_at__lt=end).count(),
-        "overdue_now": _deadlines(f)
-        .filter(closed_at__isnull=True, due_at__lte=now)
-        .exclude(stage="return_window")
-        .values("case")
-        .distinct()
-        .count(),
-    }
+    """:func:`counts_of` one period."""
+    return counts_of(f, {"period": (start, end)}, now)["period"]
 
 
-def _share_rows(qs: QuerySet, key: str, names: dict[Any, str]) -> list[dict[str, Any]]:
+def _share_rows(groups: list[dict[str, Any]], key: str, names: dict[Any, str]) -> list[dict[str, Any]]:
+    totals: dict[Any, list[int]] = {}
+    for g in groups:
+        t = totals.setdefault(g[key], [0, 0])
+        t[0] += g["total"]
+        t[1] += g["late"]
     rows = []
-    for item in qs.values(key).annotate(total=Count("id"), late=Count("id", filter=Q(late=True))).order_by(key):
-        total, late = item["total"], item["late"]
+    for k in sorted(totals, key=lambda k: (k is None, k or 0)):
+        total, late = totals[k]
         rows.append(
             {
-                "key": item[key],
-                "name": names.get(item[key], str(item[key] or "—")),
+                "key": k,
+                "name": names.get(k, str(k or "—")),
                 "total": total,
                 "late": late,
                 "share": (total - late) / total if total else 1.0,
@@ -300,54 +333,74 @@ def _share_rows(qs: QuerySet, key: str, names: dict[Any, str]) -> list[dict[str,
     return rows
 
 
+def _period_deadlines(f: Filters, now: dt.datetime) -> DeadlineQuerySet:
+    """Counted deadlines that fell due in the period (up to now)."""
+    return _deadlines(f).filter(due_at__gte=f.start, due_at__lt=min(f.end, now)).counted()
+
+
+def _organization_names(f: Filters) -> dict[Any, str]:
+    return dict(Organization.objects.filter(municipality__in=f.municipalities).values_list("pk", "short_name"))
+
+
 def on_time(f: Filters, now: dt.datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Share of deadlines met on time in the period, per stage and per organization."""
-    qs = (
-        _deadlines(f)
-        .filter(due_at__gte=f.start, due_at__lt=min(f.end, now))
-        .exclude(outcome__in=EXCLUDED_OUTCOMES)
-        .exclude(stage="return_window", closed_at__isnull=True)
-        .annotate(late=Q(closed_at__isnull=True) | Q(closed_at__gt=F("due_at")))
-    )
-    per_stage = _share_rows(qs, "stage", STAGE_NAMES)
-    org_names = dict(Organization.objects.filter(municipality__in=f.municipalities).values_list("pk", "short_name"))
-    per_org = _share_rows(qs, "organization", org_names)
+    groups = list(
+        _period_deadlines(f, now)
+        .with_late(now)
+        .values("stage", "organization")
+        .annotate(total=Count("id"), late=Count("id", filter=Q(late=True)))
+        .order_by()
+    )  # one pass over the period's deadlines serves both breakdowns
+    per_stage = _share_rows(groups, "stage", STAGE_NAMES)
+    per_org = _share_rows(groups, "organization", _organization_names(f))
     per_org.sort(key=lambda r: (r["share"], -r["total"]))
     return per_stage, per_org
 
 
-def first_answer_minutes(f: Filters) -> list[float]:
-    """Working minutes from detection to the first published answer, for cases answered in the period."""
-    firsts = (
-        Publication.objects.filter(status="published", case__in=_cases(f).filter(detected_at__isnull=False))
+def first_answer_minutes(f: Filters) -> QuerySet:
+    """Working minutes from a case's detection to its first published answer (intermediate or
+    final), for cases first answered in the period: the §16 total clock is met by the first
+    publication (its ``close_clock``), the first §9.2 route clock started at detection — both
+    readings of the same working calendar, so a case that arrived after hours counts from the
+    next working moment, as the regulation does."""
+    detected = (
+        Deadline.objects.filter(case=OuterRef("case"), stage=Stage.ROUTE)
+        .order_by()
         .values("case")
-        .annotate(first=Min("published_at"))
-        .filter(first__gte=f.start, first__lt=f.end)
+        .annotate(m=Min("start_clock"))
+        .values("m")
     )
-    by_case = {row["case"]: row["first"] for row in firsts}
-    out = []
-    cases = Case.objects.filter(pk__in=list(by_case)).select_related("municipality")
-    for case in cases:
-        calendar = calendar_for(case.municipality)
-        out.append(calendar.between(case.detected_at, by_case[case.pk]).total_seconds() / 60)
-    return out
+    qs = Deadline.objects.filter(
+        municipality__in=f.municipalities,
+        stage=Stage.PUBLISH_TOTAL,
+        outcome=Deadline.Outcome.MET,
+        closed_at__gte=f.start,
+        closed_at__lt=f.end,
+        close_clock__isnull=False,
+    )
+    if f.organization is not None:
+        qs = qs.filter(case__in=_cases(f))
+    return (
+        qs.annotate(detected_clock=Subquery(detected))
+        .filter(detected_clock__isnull=False)
+        .values_list("close_clock", "detected_clock")
+    )
 
 
 def median_first_answer(f: Filters) -> str:
-    values = first_answer_minutes(f)
-    if not values:
+    """The median of :func:`first_answer_minutes`, found in the database (count, then the middle)."""
+    qs = first_answer_minutes(f)
+    n = qs.count()
+    if not n:
         return "—"
-    return fmt_duration(dt.timedelta(minutes=statistics.median(values)))
+    ordered = qs.annotate(seconds=F("close_clock") - F("detected_clock")).order_by("seconds")
+    middle = list(ordered.values_list("seconds", flat=True)[(n - 1) // 2 : n // 2 + 1])
+    return fmt_duration(dt.timedelta(seconds=sum(middle) / len(middle)))
 
 
 def topics(f: Filters) -> list[tuple[str, int]]:
     names = dict(Topic.objects.filter(municipality__in=f.municipalities).values_list("pk", "name"))
-    rows = (
-        _cases(f)
-        .filter(created_at__gte=f.start, created_at__lt=f.end)
-        .values("topic")
-        .annotate(n=Count("id", distinct=True))
-    )
+    rows = _cases(f).filter(_within("created_at", f.start, f.end)).values("topic").annotate(n=Count("id"))
     out = [(names.get(r["topic"], "Без темы"), r["n"]) for r in rows]
     return sorted(out, key=lambda x: -x[1])[:12]
 
@@ -357,66 +410,75 @@ NETWORK_NAMES = {"vk": "ВКонтакте", "ok": "Одноклассники",
 
 def networks(f: Filters) -> list[tuple[str, int]]:
     rows = (
-        _cases(f)
-        .filter(created_at__gte=f.start, created_at__lt=f.end)
-        .values("primary_post__network")
-        .annotate(n=Count("id", distinct=True))
+        _cases(f).filter(_within("created_at", f.start, f.end)).values("primary_post__network").annotate(n=Count("id"))
     )
     out = [(NETWORK_NAMES.get(r["primary_post__network"] or "", "Вручную"), r["n"]) for r in rows]
     return sorted(out, key=lambda x: -x[1])
 
 
+def _per_week(qs: QuerySet[Case], name: str, f: Filters, tz: Any) -> dict[dt.date, int]:
+    rows = (
+        qs.filter(_within(name, f.start, f.end))
+        .annotate(week=TruncWeek(name, tzinfo=tz))
+        .values("week")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {(r["week"].date() if isinstance(r["week"], dt.datetime) else r["week"]): r["n"] for r in rows}
+
+
 def weekly(f: Filters) -> list[dict[str, Any]]:
-    """Received and answered per week (weeks start on Monday, local time of the first municipality)."""
+    """Messages received and cases answered per week (weeks start on Monday, local time of the
+    first municipality), counted by the database."""
     tz = f.municipalities[0].tzinfo if f.municipalities else dt.UTC
-    received: Counter[dt.date] = Counter()
-    answered: Counter[dt.date] = Counter()
     cases = _cases(f)
-    for t in cases.filter(created_at__gte=f.start, created_at__lt=f.end).values_list("created_at", flat=True):
-        d = timezone.localtime(t, tz).date()
-        received[d - dt.timedelta(days=d.weekday())] += 1
-    for a in cases.filter(answered_at__gte=f.start, answered_at__lt=f.end).values_list("answered_at", flat=True):
-        if a is None:
-            continue
-        d = timezone.localtime(a, tz).date()
-        answered[d - dt.timedelta(days=d.weekday())] += 1
+    received = _per_week(cases, "created_at", f, tz)
+    answered = _per_week(cases, "answered_at", f, tz)
     first = timezone.localtime(f.start, tz).date()
     week = first - dt.timedelta(days=first.weekday())
     last = timezone.localtime(f.end - dt.timedelta(microseconds=1), tz).date()
     out = []
     while week <= last:
         out.append(
-            {"week": week, "label": week.strftime("%d.%m"), "received": received[week], "answered": answered[week]}
+            {
+                "week": week,
+                "label": week.strftime("%d.%m"),
+                "received": received.get(week, 0),
+                "answered": answered.get(week, 0),
+            }
         )
         week += dt.timedelta(days=7)
     return out
 
 
-def slowest_organizations(f: Filters, limit: int = 5) -> list[dict[str, Any]]:
-    """Organizations by mean working time of their own stages closed in the period (slowest first)."""
-    qs = (
-        _deadlines(f)
-        .filter(closed_at__gte=f.start, closed_at__lt=f.end, outcome=Deadline.Outcome.MET, organization__isnull=False)
-        .filter(stage__in=["draft", "revise", "coexec_info", "coexec_revise", "final_after_intermediate"])
-        .select_related("organization", "case__municipality")
+def slowest_organizations(f: Filters, now: dt.datetime, limit: int = 5) -> list[dict[str, Any]]:
+    """Organizations by their overdue time in the period, most first: the working time past due
+    of every deadline of theirs that fell due in the period and was met late or is still open
+    (counted up to now). One query, summed in the database."""
+    rows = (
+        _period_deadlines(f, now)
+        .violations(now)
+        .filter(organization__isnull=False)
+        .with_clock_minutes(now_clocks(f.municipalities, now))
+        .values("organization")
+        .annotate(
+            overdue=Sum("late_minutes"),
+            n=Count("id"),
+            still_open=Count("id", filter=Q(closed_at__isnull=True)),
+        )
+        .order_by("-overdue", "organization")[:limit]
     )
-    spent: dict[int | None, list[float]] = defaultdict(list)
-    names: dict[int | None, str] = {}
-    for d in qs:
-        calendar = calendar_for(d.case.municipality)
-        assert d.closed_at is not None
-        spent[d.organization_id].append(calendar.between(d.started_at, d.closed_at).total_seconds() / 60)
-        names[d.organization_id] = str(d.organization)
-    rows: list[dict[str, Any]] = [
+    names = _organization_names(f)
+    return [
         {
-            "name": names[org],
-            "mean": fmt_duration(dt.timedelta(minutes=statistics.mean(v))),
-            "minutes": statistics.mean(v),
-            "count": len(v),
+            "name": names.get(r["organization"], "—"),
+            "overdue": _minutes(max(r["overdue"] or 0, 0)),
+            "minutes": r["overdue"] or 0,
+            "count": r["n"],
+            "open": r["still_open"],
         }
-        for org, v in spent.items()
+        for r in rows
     ]
-    return sorted(rows, key=lambda r: -r["minutes"])[:limit]
 
 
 def significant(f: Filters, now: dt.datetime) -> list[Case]:
@@ -434,16 +496,19 @@ def dashboard(f: Filters, now: dt.datetime | None = None) -> dict[str, Any]:
     local = timezone.localtime(now, tz)
     today_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     per_stage, per_org = on_time(f, now)
+    figures = counts_of(
+        f, {"today": (today_start, today_start + dt.timedelta(days=1)), "period": (f.start, f.end)}, now
+    )
     return {
-        "today": counts(f, today_start, today_start + dt.timedelta(days=1), now),
-        "period": counts(f, f.start, f.end, now),
+        "today": figures["today"],
+        "period": figures["period"],
         "per_stage": per_stage,
         "per_org": per_org,
         "median_first_answer": median_first_answer(f),
         "topics": topics(f),
         "networks": networks(f),
         "weekly": weekly(f),
-        "slowest": slowest_organizations(f),
+        "slowest": slowest_organizations(f, now),
         "significant": significant(f, now),
     }
 

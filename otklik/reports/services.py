@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -16,9 +18,10 @@ from django.utils import timezone
 
 from otklik.directory.models import Membership, Municipality, Role
 from otklik.notify import attachments
+from otklik.regulation.services import calendar_for
 from otklik.reports import exports
-from otklik.reports.models import MonthlyReport
-from otklik.reports.queries import ViolationReport, calendar_for, violation_report
+from otklik.reports.models import MonthlyReport, ReportDocument
+from otklik.reports.queries import ViolationReport, violation_report
 
 ATTACHMENT_SOURCE = "monthly_report"
 
@@ -47,9 +50,26 @@ def signer(municipality: Municipality) -> dict[str, str]:
     )
     if m is None:
         return {"position": "Заместитель главы", "name": ""}
-    user = m.user
+    return {"position": "Заместитель главы", "name": _initials(m.user)}
+
+
+def _initials(user: Any) -> str:
     initials = "".join(f"{p[0]}." for p in [user.first_name] if p)
-    return {"position": "Заместитель главы", "name": f"{initials} {user.last_name}".strip() or user.username}
+    return f"{initials} {user.last_name}".strip() or user.username
+
+
+def addressee(municipality: Municipality) -> dict[str, str]:
+    """Whom the report is addressed to (§23: the Head of the municipality)."""
+    m = (
+        Membership.objects.filter(municipality=municipality, role=Role.HEAD)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return {
+        "position": f"Главе муниципального образования «{municipality.name}»",
+        "name": _initials(m.user) if m is not None else "",
+    }
 
 
 def authority(municipality: Municipality) -> str:
@@ -73,7 +93,12 @@ def month_report(
     return violation_report(municipality, year, month), None
 
 
-def violations_pdf(municipality: Municipality, report: ViolationReport, row: MonthlyReport | None) -> bytes:
+def violations_pdf(
+    municipality: Municipality,
+    report: ViolationReport,
+    row: MonthlyReport | None,
+    progress: Callable[[int, str], None] | None = None,
+) -> bytes:
     """The PDF of ``report``: an archived one exactly as sent (its date and its letterhead —
     the administration and the official as they were), a live one as of today."""
     letterhead = (row.letterhead or {}) if row is not None else {}  # archived before letterheads: today's
@@ -85,12 +110,18 @@ def violations_pdf(municipality: Municipality, report: ViolationReport, row: Mon
         report,
         authority=letterhead.get("authority") or authority(municipality),
         signer=letterhead.get("signer") or signer(municipality),
+        addressee=letterhead.get("addressee") or addressee(municipality),
         date_label=exports.russian_date(day),
+        progress=progress,
     )
 
 
 def violations_file(
-    municipality: Municipality, report: ViolationReport, row: MonthlyReport | None, fmt: str
+    municipality: Municipality,
+    report: ViolationReport,
+    row: MonthlyReport | None,
+    fmt: str,
+    progress: Callable[[int, str], None] | None = None,
 ) -> tuple[bytes, str, str]:
     """The month's report as a file (``fmt`` ``pdf`` or ``xlsx``): content, MIME type and a
     safe ASCII name (``narusheniya-2026-10-georgievsk.pdf``) — for the pages, the API and the
@@ -98,7 +129,7 @@ def violations_file(
     if fmt == "xlsx":
         content, mimetype = exports.violations_xlsx(report, settings.SITE_URL), exports.XLSX
     else:
-        content, mimetype = violations_pdf(municipality, report, row), exports.PDF
+        content, mimetype = violations_pdf(municipality, report, row, progress), exports.PDF
     return content, mimetype, attachments.ascii_name("нарушения", report.key, municipality.slug, ext=fmt)
 
 
@@ -132,7 +163,11 @@ def generate(
                 generated_at=now,
                 data=report.to_json(),
                 violations=len(report.rows),
-                letterhead={"authority": authority(municipality), "signer": signer(municipality)},
+                letterhead={
+                    "authority": authority(municipality),
+                    "signer": signer(municipality),
+                    "addressee": addressee(municipality),
+                },
             )
     except IntegrityError:  # another consumer was first
         return None
@@ -182,3 +217,59 @@ def generate_due(now: dt.datetime | None = None) -> list[MonthlyReport]:
             log.info("monthly report %s %s: %s violations", municipality.slug, row.key, row.violations)
             made.append(row)
     return made
+
+
+# --- documents made by the worker ---------------------------------------------------------------
+
+
+def request_pdf(
+    municipality: Municipality, year: int, month: int, row: MonthlyReport | None, user: Any
+) -> ReportDocument:
+    """The PDF of a month, made by the worker: an archived month's document is made once and
+    served again; a live one is made anew, as of when the worker gets to it."""
+    from otklik.reports.tasks import build_document
+
+    if row is not None:
+        done = ReportDocument.objects.filter(archive=row).exclude(state=ReportDocument.State.FAILED).order_by("-pk")
+        existing = done.first()
+        if existing is not None:
+            return existing
+    doc = ReportDocument.objects.create(
+        municipality=municipality,
+        month=dt.date(year, month, 1),
+        archive=row,
+        requested_by=user if getattr(user, "pk", None) else None,
+        requested_at=timezone.now(),
+        step="В очереди",
+    )
+    transaction.on_commit(lambda: build_document(doc.pk))
+    return doc
+
+
+def build(doc_id: int) -> None:
+    """The worker's job: the report (from the archive, or computed now), then the PDF, reporting
+    each step on the document's row so the page can show the progress."""
+    doc = ReportDocument.objects.select_related("municipality", "archive").get(pk=doc_id)
+    if doc.state == ReportDocument.State.READY:
+        return
+
+    def progress(percent: int, step: str) -> None:
+        ReportDocument.objects.filter(pk=doc.pk).update(state=ReportDocument.State.RUNNING, progress=percent, step=step)
+
+    try:
+        progress(5, "Сбор данных")
+        municipality, row = doc.municipality, doc.archive
+        if row is not None:
+            report = ViolationReport.from_json(row.data)
+        else:
+            report = violation_report(municipality, doc.month.year, doc.month.month)
+        content, _mimetype, name = violations_file(municipality, report, row, "pdf", progress=progress)
+    except Exception as exc:
+        log.exception("report document %s failed", doc.pk)
+        ReportDocument.objects.filter(pk=doc.pk).update(
+            state=ReportDocument.State.FAILED, step="Ошибка", error=str(exc)[:2000]
+        )
+        raise
+    ReportDocument.objects.filter(pk=doc.pk).update(
+        state=ReportDocument.State.READY, progress=100, step="Готов", content=content, filename=name
+    )

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
+from otklik.cases import params
+from otklik.cases.errors import ValidationFailed
 from otklik.directory.models import Municipality, Organization
 from otklik.reports import charts, exports, queries, services
-from otklik.reports.models import MonthlyReport
+from otklik.reports.models import MonthlyReport, ReportDocument
 from otklik.web.context_processors import NavItem
+from otklik.web.responses import bad_request
 
 
 def nav(request: HttpRequest) -> list[NavItem]:
@@ -67,16 +70,19 @@ def violations_archive(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def violations_month(request: HttpRequest, key: str) -> HttpResponse:
-    m = re.fullmatch(r"(\d{4})-(\d{2})", key)
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise Http404("Неверный месяц")
-    year, month = int(m.group(1)), int(m.group(2))
+    try:
+        year, month = params.check_month(key)
+    except ValidationFailed as exc:
+        return bad_request(request, exc.message)
     allowed = _municipalities(request)
     municipality = _pick(request, allowed)
     report, row = services.month_report(municipality, year, month, live=bool(request.GET.get("live")))
     frozen = row is not None
     fmt = request.GET.get("format", "html")
-    if fmt in ("xlsx", "pdf"):
+    if fmt == "pdf":  # made by the worker: the page follows its progress
+        doc = services.request_pdf(municipality, year, month, row, request.user)
+        return redirect(reverse("violations_document", args=[doc.key, doc.pk]))
+    if fmt == "xlsx":
         return exports.download(*services.violations_file(municipality, report, row, fmt))
     return render(
         request,
@@ -85,10 +91,29 @@ def violations_month(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
+@login_required
+def violations_document(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+    """A §23 PDF the worker makes: its progress (the page refreshes itself), then the file."""
+    allowed = _municipalities(request)
+    doc = get_object_or_404(ReportDocument.objects.defer("content"), pk=pk, municipality__in=allowed)
+    if doc.key != key:
+        raise Http404("Документ не найден")
+    if doc.state == ReportDocument.State.READY and request.GET.get("download"):
+        content = ReportDocument.objects.values_list("content", flat=True).get(pk=doc.pk)
+        return exports.download(bytes(content or b""), exports.PDF, doc.filename)
+    return render(
+        request,
+        "reports/document.html",
+        {"doc": doc, "municipality": doc.municipality, "ready": doc.state == ReportDocument.State.READY},
+    )
+
+
 # --- dashboard ---------------------------------------------------------------------------------
 
 
 def _period(request: HttpRequest, tz: Any) -> tuple[dt.date, dt.date]:
+    """The period asked for (a malformed date falls back to the default; one out of the
+    range is refused: ValidationFailed)."""
     today = timezone.localtime(timezone.now(), tz).date()
     try:
         start = dt.date.fromisoformat(request.GET.get("start", ""))
@@ -98,6 +123,8 @@ def _period(request: HttpRequest, tz: Any) -> tuple[dt.date, dt.date]:
         end = dt.date.fromisoformat(request.GET.get("end", ""))
     except ValueError:
         end = today
+    params.check_date(start, "Начало периода")
+    params.check_date(end, "Конец периода")
     if end < start:
         start, end = end, start
     if (end - start).days > 400:
@@ -133,7 +160,10 @@ def _filters(request: HttpRequest) -> tuple[queries.Filters, dict[str, Any]]:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    f, context = _filters(request)
+    try:
+        f, context = _filters(request)
+    except ValidationFailed as exc:
+        return bad_request(request, exc.message)
     data = queries.dashboard(f)
     if request.GET.get("format") == "xlsx":
         title = f"{context['municipality'].name}: показатели с {context['start']:%d.%m.%Y} по {context['end']:%d.%m.%Y}"
@@ -165,7 +195,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def regional(request: HttpRequest) -> HttpResponse:
     allowed = _municipalities(request)
-    start_day, end_day = _period(request, allowed[0].tzinfo)
+    try:
+        start_day, end_day = _period(request, allowed[0].tzinfo)
+    except ValidationFailed as exc:
+        return bad_request(request, exc.message)
     tz = allowed[0].tzinfo
     start = dt.datetime.combine(start_day, dt.time(), tzinfo=tz)
     end = dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time(), tzinfo=tz)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from . import lexicon
-from .text import NormalizedText, Token, _analyzer
+from .text import NormalizedText, Token, _analyzer, lemmatize
 
 OBSCENITY = "obscenity"
 INSULT = "insult"
@@ -20,8 +20,9 @@ THREAT = "threat"
 CATEGORY_LABELS = {OBSCENITY: "нецензурная брань", INSULT: "оскорбление", THREAT: "угроза"}
 
 _OBSCENE = re.compile("^" + lexicon.OBSCENE_PREFIXES + "(?:" + "|".join(lexicon.OBSCENE_ROOTS) + ")")
+_OBSCENE_INNER = re.compile(lexicon.OBSCENE_INNER)
 _THREAT_PHRASES = re.compile("|".join(lexicon.THREAT_PHRASES), re.IGNORECASE)
-# Canonical words an asterisk-masked word is compared with ("бл**ь", "х*й", "с*ка").
+# Canonical words a masked word is compared with ("бл**ь", "х*й", "с*ка", "х%й").
 _MASKED_CANON = {
     OBSCENITY: (
         "хуй хуя хуе хуи хуйня хуево хуевый нахуй похуй охуеть охуел пизда пиздец пизды "
@@ -68,13 +69,16 @@ def is_obscene(norm: str) -> bool:
         return True
     if "*" in norm:
         return _masked_category(norm) == OBSCENITY
-    return bool(_OBSCENE.match(norm))
+    if "-" in norm:
+        return any(is_obscene(part) for part in norm.split("-") if part)
+    return bool(_OBSCENE.match(norm) or _OBSCENE_INNER.search(norm))
 
 
 @lru_cache(maxsize=20_000)
 def _masked_category(norm: str) -> str | None:
     letters = norm.replace("*", "")
-    if len(letters) < 2 or not norm[0].isalpha():
+    # "х**", "б**" — a short masked stem: one letter is enough when two or more are masked.
+    if not norm[0].isalpha() or len(letters) < 1 or (len(letters) < 2 and norm.count("*") < 2):
         return None
     pattern = re.compile(re.escape(norm).replace(r"\*", "*").replace("*", "[а-я]?") + "$")
     for category, words in _MASKED_CANON.items():
@@ -92,16 +96,60 @@ def _is_threat_verb(norm: str) -> bool:
     return False
 
 
-def _aimed(words: list[Token], i: int, weak: bool) -> bool:
+@lru_cache(maxsize=20_000)
+def _is_second_person_verb(norm: str) -> bool:
+    """«уберёшь», «заткнись» — a verb addressed to one reader.
+
+    Plural imperatives («уберите», «примите меры») are how complaints address an
+    administration, so they do not count."""
+    parse = _analyzer().parse(norm)[0]
+    tag = parse.tag
+    return "VERB" in tag and ("2per" in tag or "impr" in tag) and "sing" in tag
+
+
+@lru_cache(maxsize=20_000)
+def _is_plural(norm: str) -> bool:
+    parse = _analyzer().parse(norm)[0]
+    return "plur" in parse.tag and ("NOUN" in parse.tag or "ADJF" in parse.tag)
+
+
+@lru_cache(maxsize=20_000)
+def _is_person_name(text: str) -> bool:
+    """A capitalised first name, surname or patronymic («Иванов», «Путин»)."""
+    if not text[:1].isupper() or not text[1:2].islower():
+        return False
+    parse = _analyzer().parse(text.lower())[0]
+    return any(g in parse.tag for g in ("Surn", "Name", "Patr"))
+
+
+def _aimed(words: list[Token], i: int, level: int, addressed: bool) -> bool:
+    """Whether an insult word at ``i`` is aimed at a person or a group.
+
+    ``level``: 0 an insult word, 1 a weak one (an ordinary meaning too).  ``addressed``:
+    the message replies to a mention.  A weak word needs a second-person pronoun or the
+    reply; an insult word also counts next to a second-person verb («успокойся»), an
+    official, a named person (a public figure), «он/этот», or as a plural (an insult of
+    a group).
+    """
+    if addressed:
+        return True
     lo, hi = max(0, i - _INSULT_WINDOW), min(len(words), i + _INSULT_WINDOW + 1)
-    near = {w.lemma for w in words[lo:hi]} | {w.norm for w in words[lo:hi]}
+    window = words[lo:hi]
+    near = {w.lemma for w in window} | {w.norm for w in window}
     if near & lexicon.SECOND_PERSON:
         return True
-    if not weak and {w.lemma for w in words[max(0, i - 2) : i + 3]} & lexicon.THIRD_PERSON:
-        return True
-    if weak:
+    if level:
         return False
-    return bool(near & lexicon.OFFICIAL_LEMMAS)
+    if any(_is_second_person_verb(w.norm) for w in window):
+        return True
+    close = words[max(0, i - 3) : i + 4]
+    if {w.lemma for w in close} & lexicon.THIRD_PERSON:
+        return True
+    if near & lexicon.OFFICIAL_LEMMAS:
+        return True
+    if any(_is_person_name(w.text) for j, w in enumerate(close) if w is not words[i]):
+        return True
+    return _is_plural(words[i].norm)
 
 
 def _vocative(nt: NormalizedText, tok: Token, is_first: bool) -> bool:
@@ -112,6 +160,17 @@ def _vocative(nt: NormalizedText, tok: Token, is_first: bool) -> bool:
     return rest[:1] in {",", "!"}
 
 
+def _replies_to_mention(nt: NormalizedText) -> bool:
+    """«[id1|Иван], ...» or «@ivan, ...»: the message opens with a mention and a comma."""
+    if not nt.n_mentions:
+        return False
+    head = nt.clean[:200].lstrip()
+    return head.startswith(",") and nt.clean[: len(nt.clean) - len(nt.clean.lstrip())] != ""
+
+
+_SHORT_MESSAGE = 4  # words: «ну ты и дебил», «дебилы!» are aimed at whoever they answer
+
+
 def detect_abuse(nt: NormalizedText, allow: frozenset[str] = frozenset()) -> AbuseResult | None:
     """Abuse categories with evidence, or None when the message is clean.
 
@@ -120,6 +179,8 @@ def detect_abuse(nt: NormalizedText, allow: frozenset[str] = frozenset()) -> Abu
     result = AbuseResult()
     words = [t for t in nt.tokens if t.is_word]
     original = nt.original
+    addressed: bool | None = None
+    short = len(words) <= _SHORT_MESSAGE
     for i, tok in enumerate(words):
         kind = _token_kind(tok.norm, tok.lemma)
         if not kind:
@@ -132,12 +193,14 @@ def detect_abuse(nt: NormalizedText, allow: frozenset[str] = frozenset()) -> Abu
         if kind & _STRONG_BIT:
             result.add(INSULT, *span)
         elif kind & (_INSULT_BIT | _WEAK_BIT):
-            weak = bool(kind & _WEAK_BIT)
-            if _aimed(words, i, weak) or (not weak and _vocative(nt, tok, i == 0)):
+            if addressed is None:
+                addressed = _replies_to_mention(nt)
+            level = 1 if kind & _WEAK_BIT else 0
+            if _aimed(words, i, level, addressed) or (not level and (short or _vocative(nt, tok, i == 0))):
                 result.add(INSULT, *span)
         if kind & _THREAT_BIT and not (i > 0 and words[i - 1].norm == "не"):
             result.add(THREAT, *span)
-    lowered = nt.clean.lower()
+    lowered = nt.clean.lower().replace("ё", "е")
     if any(w in lowered for w in _THREAT_TRIGGERS):
         for m in _THREAT_PHRASES.finditer(lowered):
             result.add(THREAT, m.start(), m.end(), original[m.start() : m.end()])
@@ -150,20 +213,53 @@ def detect_abuse(nt: NormalizedText, allow: frozenset[str] = frozenset()) -> Abu
 _OBSCENE_BIT, _STRONG_BIT, _INSULT_BIT, _WEAK_BIT, _THREAT_BIT = 1, 2, 4, 8, 16
 
 
+@lru_cache(maxsize=1)
+def _word_classes() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
+    """(slur or strong, insult, weak, all) word forms and lemmas, hand-made + mined lists."""
+    mined = lexicon.MINED_ABUSE
+
+    def with_lemmas(words: frozenset[str]) -> frozenset[str]:
+        return frozenset(words) | {lemmatize(w) for w in words if "-" not in w}
+
+    strong = with_lemmas(
+        lexicon.SLUR_LEMMAS
+        | lexicon.STRONG_INSULT_LEMMAS
+        | mined.get("slur", frozenset())
+        | mined.get("strong", frozenset())
+    )
+    weak = with_lemmas(lexicon.WEAK_INSULT_LEMMAS | mined.get("weak", frozenset())) - strong
+    insult = with_lemmas(lexicon.INSULT_LEMMAS | mined.get("insult", frozenset())) - strong - weak
+    return strong, insult, weak, strong | insult | weak
+
+
+_SLUR_STEM = re.compile(r"^(?:хохл(?!ом|ат|ит|ящ)|пиндос|пендос|русн[яи]|жидо|жидя|чуркобес|лахтобот|кремлебот)")
+
+
 @lru_cache(maxsize=200_000)
 def _token_kind(norm: str, lemma: str) -> int:
     """What a word can be, as bits (0 for nearly every word); cached per word form."""
+    if "-" in norm and not norm.startswith("-"):
+        kind = 0
+        for part in norm.split("-"):
+            if len(part) >= 3:
+                kind |= _token_kind(part, lemmatize(part))
+        return kind | _token_kind_single(norm, lemma)
+    return _token_kind_single(norm, lemma)
+
+
+def _token_kind_single(norm: str, lemma: str) -> int:
     kind = 0
     if is_obscene(norm):
         kind |= _OBSCENE_BIT
-    if lemma in lexicon.SLUR_LEMMAS or lemma in lexicon.STRONG_INSULT_LEMMAS:
+    strong, insult, weak, _ = _word_classes()
+    if norm in lexicon.INSULT_FORM_ALLOW:
+        pass
+    elif lemma in strong or norm in strong or _SLUR_STEM.match(norm):
         kind |= _STRONG_BIT
-    elif (
-        lemma in lexicon.INSULT_LEMMAS
-        or norm in lexicon.INSULT_LEMMAS
-        or ("*" in norm and _masked_category(norm) == INSULT)
-    ):
-        kind |= _WEAK_BIT if lemma in lexicon.WEAK_INSULT_LEMMAS else _INSULT_BIT
+    elif lemma in insult or norm in insult or ("*" in norm and _masked_category(norm) == INSULT):
+        kind |= _INSULT_BIT
+    elif lemma in weak or norm in weak:
+        kind |= _WEAK_BIT
     if (lemma in lexicon.THREAT_VERBS or norm[:3] in _THREAT_STEMS) and _is_threat_verb(norm):
         kind |= _THREAT_BIT
     return kind
@@ -189,4 +285,17 @@ _THREAT_TRIGGERS = (
     "спалю",
     "подожгу",
     "взорву",
+    "сдох",
+    "тебе",
+    "вам",
+    "подох",
+    "издох",
+    "сдыхай",
+    "убей",
+    "бы",
+    "надо",
+    "нужно",
+    "пора",
+    "стенк",
+    "кол",
 )

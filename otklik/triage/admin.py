@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from otklik.triage.models import TriageModel, TriageResult, TriageSettings
+from otklik.triage.models import GazetteerEntry, TriageModel, TriageResult, TriageSettings
 
 
 @admin.register(TriageSettings)
@@ -26,3 +26,11 @@ class TriageModelAdmin(admin.ModelAdmin):
     list_filter = ["municipality", "kind", "is_active"]
     exclude = ["data"]
     readonly_fields = ["municipality", "kind", "version", "n_train", "metrics", "created_at"]
+
+
+@admin.register(GazetteerEntry)
+class GazetteerEntryAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "department", "area", "municipality", "source"]
+    list_filter = ["municipality", "kind", "source"]
+    search_fields = ["name", "area"]
+    raw_id_fields = ["department"]

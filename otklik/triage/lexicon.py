@@ -146,6 +146,14 @@ AD_LEMMAS = frozenset(
     "кредит займ ставка казино выигрыш".split()
 )
 
+# Private offers («Продам гараж», «Сдаётся квартира») open with one of these word forms;
+# job offers say «требуется» next to pay words.  Neither is a message to the administration.
+OFFER_OPENERS = frozenset(
+    "продам куплю сдам сниму отдам меняю обменяю продается продаются сдается сдаются "
+    "продаю покупаю приму подарю ищу".split()
+)
+JOB_LEMMAS = frozenset("вакансия зарплата оплата з/п зп график смена подработка собеседование резюме".split())
+
 # --- Significance (§24) -----------------------------------------------------------
 # (reason shown to people, lemma patterns).  A pattern is a tuple of lemmas that must
 # all occur within a short window; "|" separates alternatives.
@@ -196,14 +204,14 @@ EMERGENCY_PATTERNS: list[tuple[str, list[tuple[str, ...]]]] = [
 # start of the word, with the usual prefixes), so «страхуй», «потребовать», «оскорблять»
 # or «хлеба» never match.  ``*`` in a written word is a wildcard (see abuse.py).
 OBSCENE_PREFIXES = (
-    "(?:на|по|о|об|от|до|за|ни|вы|раз|рас|при|пере|под|про|недо|а|у|с|вс|из|ис|долбо|дурно|"
+    "(?:на|по|о|об|от|до|за|ни|не|вы|раз|рас|при|пере|под|про|недо|а|у|с|вс|из|ис|долбо|дурно|"
     "съ|подъ|разъ|отъ|объ|въ|изъ|взъ)?"
 )
 OBSCENE_ROOTS = [
     r"ху[йеяию]",
     r"пи[зс]д",
     r"пезд",
-    r"е[б](?:а|у|л|и|ы|о|ет|еш|ну|ан|ук)",
+    r"е[б](?:$|а|у|л|и|ы|о|ет|еш|ну|ан|ук|ен|ищ|ц)",
     r"бля(?:$|д|т)",
     r"муда[кч]",
     r"мудил",
@@ -212,16 +220,21 @@ OBSCENE_ROOTS = [
     r"залуп",
     r"пид[оа]?р",
     r"г[ао]ндон",
-    r"хер(?:$|н|ов|ач)",
     r"дроч",
 ]
+# The same roots inside a compound («хуемразь», «ослоеб», «совкодрочер», «лахтобляди»):
+# searched anywhere after the first letter.  «блят» is left out (-блять verbs:
+# «употреблять», «оскорблять»), «страху-» too («застрахуем»).
+OBSCENE_INNER = r"(?<=[а-я])(?:[оаъье]еб|пизд|бляд|(?<!стра)ху[йея]|дроч)"
+# «хер», «херня», «похер», «нахер» are rude but not obscene (a euphemism).
 # Words that look like the roots above but are not obscene.
 OBSCENE_ALLOW = frozenset(
     "страхуй застрахуй застраховать хуже хулиган хулиганство хутор хурма худой худший "
     "ебола небо себе себя потребовать употреблять употребление оскорблять оскорбляют "
     "учеба учебный требовать хлеба колебание бляха бляшка мудрый мудрость "
     "командир команда мандарин мандат херсон херувим херес подебатить дебаты "
-    "дебют дебет ребенок ребята погребение рассказ хлебать гребаный".split()
+    "дебют дебет ребенок ребята погребение рассказ хлебать гребаный небесный неба небу "
+    "спраедливо употреблять оскорблять злоупотреблять".split()
 )
 # Transliterated obscenity written fully in latin letters.
 OBSCENE_LATIN = frozenset("xuy xyu hui huy xui blyad blyat bljad pizda pizdec ebat yebat nahui nahuy".split())
@@ -237,9 +250,14 @@ INSULT_LEMMAS = frozenset(
     "вор ворюга бандит фашист нацист мерзавец негодяй подлец хам лицемер "
     "дебильный тупорылый дегенеративный ублюдочный мразотный тупой дурачок шизик клоун".split()
 )
+# Word forms whose most probable lemma is an insult but which are usually something
+# else: «сук» (a branch, not «сука»).
+INSULT_FORM_ALLOW = frozenset("сук".split())
 # Insult lemmas that name wrongdoing more than they insult; they need a second-person
 # address to count, never an official alone ("чиновники — воры" is harsh criticism).
-WEAK_INSULT_LEMMAS = frozenset("вор ворюга бандит паразит дармоед лицемер хам баран овца петух свинья".split())
+WEAK_INSULT_LEMMAS = frozenset(
+    "вор ворюга бандит паразит дармоед лицемер хам баран овца петух свинья проститутка".split()
+)
 # Insults that insult whoever they name: flagged without looking for a target.
 STRONG_INSULT_LEMMAS = frozenset(
     "мразь ублюдок гнида долбоеб уебок уебище мудак мудила пидор пидорас чмо ушлепок "
@@ -271,4 +289,38 @@ THREAT_PHRASES = [
     r"\b(?:найду|найдём|найдем)\s+(?:тебя|вас|где\s+ты)",
     r"\bкишки\s+выпущу\b",
     r"\b(?:сожгу|спалю|подожгу|взорву)\b",
+    # Death wishes: «чтоб ты сдох», «чтобы вы все подохли», «сдохни», «убейся».
+    r"\bчтоб(?:ы)?\s+(?:ты|вы|он|она|они|вас|тебя|их)\s+(?:\w+\s+){0,2}?(?:сдох|подох|издох|сгнил|сгорел)\w*",
+    r"\b(?:сдохни|сдохните|подохни|подохните|сдыхай|убейся|убейтесь)\b",
+    r"\b(?:сдохнешь|сдохнете|подохнешь|подохнете)\b",
+    r"\b(?:тебе|вам)\s+(?:\w+\s+){0,2}?(?:выломают|выбьют|переломают|сломают|оторвут|отрежут|проломят)\b",
+    # Calls to kill: «таких надо расстреливать», «перестрелять бы их всех», «к стенке».
+    r"\b(?:надо|нужно|пора|следует|стоит)\s+(?:\w+\s+){0,2}?(?:убить|убивать|расстрелять|расстреливать|"
+    r"перестрелять|пристрелить|прибить|замочить|мочить|зарезать|четвертовать)\b",
+    r"\b(?:повесить|вешать)\s+(?:их|тебя|вас|всех|таких)\b",
+    r"\b(?:убить|расстрелять|перестрелять|пристрелить|повесить|прибить|придушить|закопать|удавить)\s+бы\b",
+    r"\b(?:убивать|расстреливать|вешать|стрелять|мочить)\s+(?:\w+\s+)?(?:надо|нужно)\b",
+    r"\b(?:поставить|ставить)\s+(?:\w+\s+)?к\s+стенке\b",
+    r"\bна\s+кол(?:у)?\s+(?:\w+\s+)?(?:посадить|сажать)\b",
 ]
+
+
+# --- Abuse lexicon grown from data (see data/abuse_lexicon.txt for source and rule) ----
+def _read_mined_lexicon() -> dict[str, frozenset[str]]:
+    from pathlib import Path
+
+    sections: dict[str, set[str]] = {}
+    current = ""
+    path = Path(__file__).resolve().parent / "data" / "abuse_lexicon.txt"
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip().lower().replace("ё", "е")
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = line[1:-1]
+            continue
+        sections.setdefault(current, set()).add(line)
+    return {name: frozenset(words) for name, words in sections.items()}
+
+
+MINED_ABUSE = _read_mined_lexicon()

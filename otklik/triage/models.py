@@ -118,6 +118,23 @@ class TriageResult(models.Model):
     def top_suggestion(self) -> dict | None:
         return self.suggestions[0] if self.suggestions else None
 
+    @property
+    def abuse_labels(self) -> list[str]:
+        """§22 categories as a person reads them («нецензурная брань», «оскорбление», «угроза»)."""
+        from .abuse import CATEGORY_LABELS
+
+        return [CATEGORY_LABELS.get(c, c) for c in self.abuse_categories or []]
+
+    @property
+    def abuse_evidence_shown(self) -> list[dict]:
+        """Evidence spans with their category in Russian (``label``)."""
+        from .abuse import CATEGORY_LABELS
+
+        return [
+            dict(e, label=CATEGORY_LABELS.get(e.get("category", ""), e.get("category", "")))
+            for e in self.abuse_evidence or []
+        ]
+
 
 class TriageModel(models.Model):
     """A trained model of one municipality, versioned; the previous ones stay for rollback."""
@@ -151,3 +168,56 @@ class TriageModel(models.Model):
     @property
     def label(self) -> str:
         return f"{self.kind}-v{self.version}"
+
+
+class GazetteerEntry(models.Model):
+    """A street, settlement or microdistrict of a municipality and the territorial
+    department that serves it (routing by territory, bursts by area).
+
+    Imported from a CSV file or an OpenStreetMap extract (``triage_gazetteer_import``)
+    or entered in the admin.  Names match messages by lemmas, so «станица Незлобная»
+    finds «в станице Незлобной», and «улица Калинина» finds «на Калинина 45».
+    """
+
+    class Kind(models.TextChoices):
+        STREET = "street", _("улица")
+        SETTLEMENT = "settlement", _("населённый пункт")
+        MICRODISTRICT = "microdistrict", _("микрорайон")
+        DISTRICT = "district", _("район, территория")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("название"), max_length=200)
+    kind = models.CharField(_("вид"), max_length=16, choices=Kind.choices, default=Kind.STREET)
+    department = models.ForeignKey(
+        "directory.Organization",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("территориальное управление"),
+        limit_choices_to={"kind": "territorial"},
+    )
+    area = models.CharField(
+        _("территория"),
+        max_length=200,
+        blank=True,
+        help_text=_("Название территории для подсказок; по умолчанию — краткое наименование управления."),
+    )
+    source = models.CharField(_("источник"), max_length=16, blank=True, default="")  # csv / osm / admin
+    osm_id = models.CharField(max_length=32, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("место справочника")
+        verbose_name_plural = _("справочник мест")
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "kind", "name"], name="triage_gazetteer_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.name}"
+
+    @property
+    def area_label(self) -> str:
+        if self.area:
+            return self.area
+        return self.department.short_name if self.department else ""

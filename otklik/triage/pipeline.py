@@ -15,7 +15,7 @@ from .locations import Gazetteer, extract_addresses
 from .relevance import DEFAULT_THRESHOLD, Relevance, score_relevance
 from .routing import KeywordRouter, LinearModel, Suggestion, build_features
 from .significance import Significance, assess
-from .text import NormalizedText, normalize
+from .text import NormalizedText, as_written, normalize
 from .topics import TopicGuess, TopicMatcher, default_matcher
 
 
@@ -50,6 +50,7 @@ class Triager:
     router: LinearModel | None = None
     keyword_router: KeywordRouter | None = None
     gazetteer: Gazetteer | None = None
+    territories: dict[str, str] = field(default_factory=dict)  # area -> territorial department's label
     relevance_threshold: float = DEFAULT_THRESHOLD
     abuse_allow: frozenset[str] = frozenset()
     model_version: str = "rules-1"
@@ -70,12 +71,18 @@ class Triager:
         lemmas = nt.lemmas
         matcher = self.topic_matcher or default_matcher()
         topic = matcher.match(lemmas)
+        keyword_hits = topic.reasons if topic.topic else []
         if self.topic_model is not None and lemmas:
             best = self.topic_model.predict(build_features(lemmas), k=1, explain=3)[0]
             topic = TopicGuess(best.label, best.confidence, best.reasons)
         relevance = score_relevance(
-            nt, topic_hits=len(topic.reasons) if topic.topic else 0, threshold=self.relevance_threshold
+            nt,
+            topic_hits=len(topic.reasons) if topic.topic else 0,
+            threshold=self.relevance_threshold,
+            topic=topic.topic if keyword_hits else None,
+            topic_words=keyword_hits,
         )
+        topic.reasons = readable_reasons(nt, topic.reasons)
         abuse = detect_abuse(nt, self.abuse_allow)
         areas = self.gazetteer.areas(lemmas) if self.gazetteer else []
         if location and location not in areas:
@@ -88,7 +95,12 @@ class Triager:
             engagement=engagement,
             engagement_threshold=engagement_threshold,
         )
-        suggestions = self.suggest(lemmas, topic.topic, areas, account)
+        # Relevance gates routing: spam, offers and chatter get no executor suggestions.
+        suggestions = (
+            [_readable(nt, s) for s in self.suggest(lemmas, topic.topic, areas, account, nt.clean)]
+            if relevance.relevant
+            else []
+        )
         return TriageOutput(
             normalized=nt,
             relevance=relevance,
@@ -102,7 +114,42 @@ class Triager:
         )
 
     def suggest(
-        self, lemmas: Sequence[str], topic: str | None, areas: Sequence[str], account: str | None
+        self,
+        lemmas: Sequence[str],
+        topic: str | None,
+        areas: Sequence[str],
+        account: str | None,
+        text: str | None = None,
+    ) -> list[Suggestion]:
+        found = self._suggest(lemmas, topic, areas, account, text)
+        return self._by_territory(found, areas) if self.territories and areas else found
+
+    def _by_territory(self, found: list[Suggestion], areas: Sequence[str]) -> list[Suggestion]:
+        """The territorial department of a place the message names joins the suggestions
+        (routing by territory): with the model's confidence if it has one, else as a
+        third opinion, never pushing a more confident suggestion out of first place."""
+        for area in areas:
+            label = self.territories.get(area)
+            if not label:
+                continue
+            reason = f"место: {area}"
+            for s in found:
+                if s.label == label:
+                    if reason not in s.reasons:
+                        s.reasons.insert(0, reason)
+                    break
+            else:
+                found = [*found[:2], Suggestion(label, 0.5 if not found else min(0.5, found[0].confidence), [reason])]
+                found.sort(key=lambda s: -s.confidence)
+        return found
+
+    def _suggest(
+        self,
+        lemmas: Sequence[str],
+        topic: str | None,
+        areas: Sequence[str],
+        account: str | None,
+        text: str | None = None,
     ) -> list[Suggestion]:
         if not lemmas:
             return []
@@ -110,10 +157,42 @@ class Triager:
             extras = [f"@acc:{account}"] if account else []
             if topic:
                 extras.append(f"@topic:{topic}")
-            return self.router.predict(build_features(lemmas, areas, extras), k=3)
+            return self.router.predict(build_features(lemmas, areas, extras), k=3, text=text)
         if self.keyword_router is not None:
             return self.keyword_router.predict(lemmas, topic, k=3)
         return []
+
+
+def readable_reason(nt: NormalizedText, reason: str) -> str | None:
+    """A model's reason (lemmas, «слово + место», «тема: …») in the citizen's own words.
+
+    Returns None for reasons a person cannot read (character n-grams)."""
+    if reason.startswith("#"):
+        return None
+    for prefix in ("место: ", "тема: ", "аккаунт: "):
+        if reason.startswith(prefix):
+            return reason
+    word, plus, place = reason.partition(" + ")
+    shown = as_written(nt, word) or word
+    if plus:
+        return f"«{shown}» (место: {place})"
+    return f"«{shown}»"
+
+
+def readable_reasons(nt: NormalizedText, reasons: Sequence[str]) -> list[str]:
+    """Readable reasons, without repeats («воды» when «горячей воды» is there)."""
+    out: list[str] = []
+    for r in reasons:
+        shown = readable_reason(nt, r)
+        if not shown or any(shown.strip("«»") in o for o in out):
+            continue
+        out = [o for o in out if o.strip("«»") not in shown]
+        out.append(shown)
+    return out
+
+
+def _readable(nt: NormalizedText, s: Suggestion) -> Suggestion:
+    return Suggestion(s.label, s.confidence, explain=lambda: readable_reasons(nt, s.reasons))
 
 
 _default = Triager()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import lexicon
-from .text import NormalizedText
+from .text import NormalizedText, quoted
 
 DEFAULT_THRESHOLD = 0.5
 _BIGRAM_HEADS = frozenset(w.split("_")[0] for w in lexicon.REQUEST_LEMMAS | lexicon.PROBLEM_LEMMAS if "_" in w)
@@ -20,9 +21,29 @@ class Relevance:
     reasons: list[str] = field(default_factory=list)
 
 
-def score_relevance(nt: NormalizedText, *, topic_hits: int = 0, threshold: float = DEFAULT_THRESHOLD) -> Relevance:
+def _in_text_order(nt: NormalizedText, keys: set[str]) -> list[str]:
+    """Matched lemmas/bigrams in the order the message has them (the first ones read best)."""
+    lemmas = nt.lemmas
+    order: dict[str, int] = {}
+    for i, lemma in enumerate(lemmas):
+        order.setdefault(lemma, i)
+        if i + 1 < len(lemmas):
+            order.setdefault(f"{lemma}_{lemmas[i + 1]}", i)
+    # A bigram says more than its first word: «не_работать» before «не».
+    return sorted(keys, key=lambda k: (order.get(k, 10**6), -len(k)))
+
+
+def score_relevance(
+    nt: NormalizedText,
+    *,
+    topic_hits: int = 0,
+    threshold: float = DEFAULT_THRESHOLD,
+    topic: str | None = None,
+    topic_words: Sequence[str] = (),
+) -> Relevance:
     """Rule-based relevance: requests, questions and problems push up; thanks, chatter,
-    emoji and advertising push down.  ``topic_hits`` is how many topic keywords matched."""
+    emoji and advertising push down.  ``topic_hits`` is how many topic keywords matched
+    (``topic_words`` the keywords, to show them).  Reasons quote the message's own words."""
     lemmas = nt.lemmas
     n = len(lemmas)
     if n == 0:
@@ -36,40 +57,55 @@ def score_relevance(nt: NormalizedText, *, topic_hits: int = 0, threshold: float
     request = (lemma_set | bigrams) & lexicon.REQUEST_LEMMAS
     if request:
         z += 1.6
-        reasons.append("просьба/требование: " + ", ".join(sorted(request)[:3]))
+        reasons.append("просьба или требование: " + quoted(nt, _in_text_order(nt, request)))
     if "?" in nt.clean:
         z += 0.9
         reasons.append("есть вопрос")
     question = lemma_set & lexicon.QUESTION_LEMMAS
     if question and "?" not in nt.clean:
         z += 0.4
-        reasons.append("вопросительные слова: " + ", ".join(sorted(question)[:3]))
+        reasons.append("вопрос: " + quoted(nt, _in_text_order(nt, question)))
     problem = (lemma_set | bigrams) & lexicon.PROBLEM_LEMMAS
     if problem:
         z += min(0.6 * len(problem), 1.5)
-        reasons.append("описание проблемы: " + ", ".join(sorted(problem)[:3]))
+        shown = _in_text_order(nt, problem)
+        # «не» alone is covered by its bigram («не работает»).
+        shown = [k for k in shown if not any(b.startswith(k + "_") for b in shown)]
+        reasons.append("описание проблемы: " + quoted(nt, shown))
     if topic_hits:
         z += min(1.3 + 0.5 * (topic_hits - 1), 2.3)
-        reasons.append(f"слова тематики: {topic_hits}")
+        if topic and topic_words:
+            reasons.append(f"слова темы «{topic}»: " + quoted(nt, list(topic_words)))
+        else:
+            reasons.append(f"слов по теме: {topic_hits}")
 
     thanks = lemma_set & lexicon.THANKS_LEMMAS
     if thanks and not request and not problem:
         z -= 1.5
-        reasons.append("благодарность")
+        reasons.append("благодарность: " + quoted(nt, _in_text_order(nt, thanks)))
     chatter = lemma_set & lexicon.CHATTER_LEMMAS
     if n <= 4 and not request and not problem and not topic_hits:
         z -= 1.2
-        reasons.append("короткая реплика" if not chatter else "приветствие/реплика")
+        reasons.append("короткая реплика без просьбы" if not chatter else "приветствие или короткая реплика")
     elif chatter & _GREETINGS and not request and not problem and "?" not in nt.clean:
         z -= 1.2
-        reasons.append("поздравление/приветствие")
+        reasons.append("поздравление или приветствие")
+    words = nt.words
+    if words and words[0].norm in lexicon.OFFER_OPENERS and not problem and "?" not in nt.clean:
+        z -= 2.5
+        reasons.append(f"похоже на частное объявление: «{words[0].text}»")
+    elif "требоваться" in lemma_set and lemma_set & lexicon.JOB_LEMMAS:
+        z -= 2.5
+        reasons.append(
+            "похоже на объявление о работе: " + quoted(nt, _in_text_order(nt, lemma_set & lexicon.JOB_LEMMAS))
+        )
     ads = lemma_set & lexicon.AD_LEMMAS
     if ads and (nt.n_urls or len(ads) >= 2):
         z -= 2.0
-        reasons.append("похоже на рекламу: " + ", ".join(sorted(ads)[:3]))
+        reasons.append("похоже на рекламу: " + quoted(nt, _in_text_order(nt, ads)))
     elif nt.n_urls and n < 8:
         z -= 0.8
-        reasons.append("ссылка без текста")
+        reasons.append("только ссылка, почти без текста")
 
     score = round(1.0 / (1.0 + math.exp(-z)), 3)
     return Relevance(score, score >= threshold, reasons)

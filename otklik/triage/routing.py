@@ -6,6 +6,14 @@ location and lemma (the same complaint goes to a different district's service), 
 optional extras such as the official account (``@acc:``).  A portal's own category or
 reason columns are labels assigned after the fact and are never features.
 
+Character n-grams (``char_wb`` 2–5 over the cleaned lower-case text, ``#c:`` features)
+sit beside the lemma n-grams when a model is trained with ``texts``; the model adds
+them itself at prediction from the text it is given, so training and inference agree.
+Numbers that matter are kept as «word number» features («маршрут 45», «дом 12»).
+
+The regularisation ``C`` may be chosen by time-ordered cross-validation on the
+training rows (``c=None``); recent rows may weigh more (``half_life_days``).
+
 Inference does not go through scikit-learn: a prediction is a few dictionary look-ups
 and a sum of rows of the weight matrix, so one message costs microseconds.
 """
@@ -25,6 +33,27 @@ from .topics import _parse_keywords
 
 _MASKED = re.compile(r"^x+$")  # personal data masked as XXXX by portals
 FORMAT_VERSION = 1
+C_GRID = (0.05, 0.1, 0.25, 0.5)
+_CHAR_CLEAN = re.compile(r"x{2,}|[^0-9a-zа-я]+")
+_NUMBERED = re.compile(r"([а-я]{3,})\.?\s*(?:№\s*)?(\d{1,4}[а-я]?)(?![\d])")
+
+
+def char_features(text: str, lo: int = 2, hi: int = 5) -> list[str]:
+    """``char_wb`` n-grams of the cleaned lower-case text (words padded with a space)."""
+    out: list[str] = []
+    for word in _CHAR_CLEAN.sub(" ", text.lower().replace("ё", "е")).split():
+        w = f" {word} "
+        n_w = len(w)
+        for n in range(lo, min(hi, n_w) + 1):
+            out.extend("#c:" + w[i : i + n] for i in range(n_w - n + 1))
+    return out
+
+
+def number_features(text: str) -> list[str]:
+    """«маршрут 45», «дом 12», «школа 3»: a word and the number after it."""
+    from .text import lemmatize
+
+    return [f"{lemmatize(w)} {n}" for w, n in _NUMBERED.findall(text.lower().replace("ё", "е"))]
 
 
 class Suggestion:
@@ -120,6 +149,7 @@ class LinearModel:
         self.classes = classes
         self.temperature = temperature
         self.meta = meta or {}
+        self.char_ngrams = bool(self.meta.get("char_ngrams"))
         self._names: list[str] | None = None
 
     # -- training ----------------------------------------------------------------
@@ -130,32 +160,101 @@ class LinearModel:
         labels: Sequence[str],
         *,
         min_df: int = 2,
-        c: float = 0.25,
+        c: float | None = 0.25,
         calibrate: bool = True,
         meta: dict | None = None,
+        texts: Sequence[str] | None = None,
+        ages_days: Sequence[float] | None = None,
+        half_life_days: float | None = None,
+        c_grid: Sequence[float] = C_GRID,
+        cv_folds: int = 2,
     ) -> LinearModel:
         """Train on feature lists (``build_features``) in time order.
 
+        ``texts`` (the messages) switch on character n-grams and number features.
+        ``c=None`` chooses the regularisation by time-ordered cross-validation on these
+        rows only (each fold trains on the rows before it).  ``ages_days`` with
+        ``half_life_days`` weigh recent rows more (a rolling window without a cliff).
         With ``calibrate`` the softmax temperature of the confidences is chosen on the
         last 10% of the rows (a model trained on the first 90%), then the model is
         refitted on everything.
         """
         if len(set(labels)) < 2:
             raise ValueError("нужно хотя бы два разных значения метки для обучения")
-        temperature = 5.0
+        chars = texts is not None
+        if chars:
+            assert texts is not None
+            docs = [[*d, *number_features(t), *char_features(t)] for d, t in zip(docs, texts, strict=True)]
+        weights = None
+        if ages_days is not None and half_life_days:
+            weights = [0.5 ** (max(a, 0.0) / half_life_days) for a in ages_days]
         n = len(docs)
+        cv: dict[str, float] = {}
+        if c is None:
+            c, cv = cls._choose_c(docs, labels, weights, min_df, c_grid, cv_folds)
+        temperature = 5.0
         if calibrate and n >= 50:
             cut = int(n * 0.9)
             if len(set(labels[:cut])) >= 2:
-                probe = cls._fit_plain(docs[:cut], labels[:cut], min_df, c)
+                probe = cls._fit_plain(docs[:cut], labels[:cut], min_df, c, weights[:cut] if weights else None)
                 temperature = probe._choose_temperature(docs[cut:], labels[cut:])
-        model = cls._fit_plain(docs, labels, min_df, c)
+        model = cls._fit_plain(docs, labels, min_df, c, weights)
         model.temperature = temperature
-        model.meta = dict(meta or {}, n_train=n, min_df=min_df, c=c, temperature=temperature)
+        model.char_ngrams = chars
+        model.meta = dict(
+            meta or {},
+            n_train=n,
+            min_df=min_df,
+            c=c,
+            temperature=temperature,
+            char_ngrams=chars,
+            half_life_days=half_life_days,
+            cv_accuracy=cv,
+        )
         return model
 
     @classmethod
-    def _fit_plain(cls, docs: Sequence[list[str]], labels: Sequence[str], min_df: int, c: float) -> LinearModel:
+    def _choose_c(
+        cls,
+        docs: Sequence[list[str]],
+        labels: Sequence[str],
+        weights: Sequence[float] | None,
+        min_df: int,
+        grid: Sequence[float],
+        folds: int,
+    ) -> tuple[float, dict[str, float]]:
+        """The C with the best mean accuracy over forward-chaining folds of the training rows."""
+        n = len(docs)
+        if n < 100 or len(grid) == 1:
+            return float(grid[0] if len(grid) == 1 else 0.25), {}
+        bounds = [int(n * (1 - 0.15 * (folds - f))) for f in range(folds + 1)]
+        scores: dict[str, float] = {}
+        for c in grid:
+            accs = []
+            for a, b in zip(bounds, bounds[1:], strict=False):
+                if len(set(labels[:a])) < 2 or b <= a:
+                    continue
+                probe = cls._fit_plain(docs[:a], labels[:a], min_df, c, weights[:a] if weights else None)
+                index = {k: i for i, k in enumerate(probe.classes)}
+                hits = sum(
+                    1
+                    for d, y in zip(docs[a:b], labels[a:b], strict=True)
+                    if y in index and int(np.argmax(probe.scores(d))) == index[y]
+                )
+                accs.append(hits / (b - a))
+            scores[str(c)] = round(sum(accs) / len(accs), 4) if accs else 0.0
+        best = max(grid, key=lambda c: (scores[str(c)], -c))
+        return float(best), scores
+
+    @classmethod
+    def _fit_plain(
+        cls,
+        docs: Sequence[list[str]],
+        labels: Sequence[str],
+        min_df: int,
+        c: float,
+        weights: Sequence[float] | None = None,
+    ) -> LinearModel:
         from scipy import sparse
         from sklearn.svm import LinearSVC
 
@@ -178,7 +277,7 @@ class LinearModel:
             vals += val.tolist()
         x = sparse.csr_matrix((vals, (rows, cols)), shape=(n, len(kept)), dtype=np.float32)
         clf = LinearSVC(C=c)
-        clf.fit(x, list(labels))
+        clf.fit(x, list(labels), sample_weight=None if weights is None else np.asarray(weights, dtype=np.float64))
         classes = [str(k) for k in clf.classes_]
         coef = clf.coef_
         intercept = clf.intercept_
@@ -220,15 +319,25 @@ class LinearModel:
             weights = self.idf[positions] * tf
         return positions, weights / np.sqrt(weights @ weights)
 
-    def scores(self, feats: Iterable[str]) -> np.ndarray:
-        idx, val = self._vector(feats)
+    def with_text(self, feats: Iterable[str], text: str | None) -> Iterable[str]:
+        """The features plus the model's own character n-grams and numbers of ``text``."""
+        if not self.char_ngrams or not text:
+            return feats
+        return [*feats, *number_features(text), *char_features(text)]
+
+    def scores(self, feats: Iterable[str], text: str | None = None) -> np.ndarray:
+        idx, val = self._vector(self.with_text(feats, text))
         if not len(idx):
             return self.intercept.copy()
         return val @ self.coef_t[idx] + self.intercept
 
-    def predict(self, feats: Sequence[str], k: int = 3, *, explain: int = 4) -> list[Suggestion]:
-        """Top-``k`` labels with confidence and the features that drove each."""
-        idx, val = self._vector(feats)
+    def predict(
+        self, feats: Sequence[str], k: int = 3, *, explain: int = 4, text: str | None = None
+    ) -> list[Suggestion]:
+        """Top-``k`` labels with confidence and the features that drove each.
+
+        ``text`` is the message itself: a model trained with character n-grams needs it."""
+        idx, val = self._vector(self.with_text(feats, text))
         if len(idx):
             rows = self.coef_t[idx]
             raw = val @ rows + self.intercept
@@ -248,6 +357,9 @@ class LinearModel:
         def reasons_of(j: int) -> list[str]:
             if "all" not in state:
                 contrib = rows[:, order] * val[:, None]
+                if self.char_ngrams:  # a person cannot read "#c:ям" — explain by words only
+                    names = [self.feature_name(p) for p in idx.tolist()]
+                    contrib = contrib * np.array([0.0 if f.startswith("#c:") else 1.0 for f in names])[:, None]
                 best = np.argsort(-contrib, axis=0)[:explain].T.tolist()
                 positive = (contrib > 0).T.tolist()
                 positions = idx.tolist()

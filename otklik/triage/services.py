@@ -21,8 +21,8 @@ from otklik.cases.workflow import Status
 from otklik.directory.models import Municipality, Organization, Topic
 
 from .answers import AnswerIndex
-from .locations import Gazetteer
-from .models import TriageModel, TriageResult, TriageSettings
+from .locations import Gazetteer, find_addresses
+from .models import GazetteerEntry, TriageModel, TriageResult, TriageSettings
 from .pipeline import TriageOutput, Triager
 from .repeats import PriorMessage, find_repeats
 from .routing import KeywordRouter, LinearModel, build_features
@@ -35,6 +35,37 @@ log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _model_cache: dict[int, tuple[int, LinearModel]] = {}  # TriageModel.id -> model
 _answer_cache: dict[int, tuple[tuple[int, Any], AnswerIndex]] = {}
+_gazetteer_cache: dict[int, tuple[tuple[Any, ...], tuple[Gazetteer | None, dict[str, str]]]] = {}
+
+
+def gazetteer_for(municipality: Municipality, settings_: TriageSettings) -> tuple[Gazetteer | None, dict[str, str]]:
+    """The municipality's gazetteer (settings' name → area plus ``GazetteerEntry`` rows)
+    and its territories: area → the territorial department's organization id."""
+    rows = GazetteerEntry.objects.filter(municipality=municipality)
+    stamp = (rows.count(), rows.aggregate(m=Max("pk"))["m"], json_stamp(settings_.gazetteer))
+    with _lock:
+        cached = _gazetteer_cache.get(municipality.pk)
+    if cached and cached[0] == stamp:
+        return cached[1]
+    entries: dict[str, str] = dict(settings_.gazetteer or {})
+    territories: dict[str, str] = {}
+    for entry in rows.select_related("department").order_by("pk"):
+        label = entry.area_label
+        if not label:
+            continue
+        entries[entry.name] = label
+        if entry.department_id:
+            territories[label] = str(entry.department_id)
+    built = (Gazetteer(entries) if entries else None, territories)
+    with _lock:
+        _gazetteer_cache[municipality.pk] = (stamp, built)
+    return built
+
+
+def json_stamp(value: Any) -> str:
+    import json
+
+    return json.dumps(value or {}, sort_keys=True, ensure_ascii=False)
 
 
 # --- models ---------------------------------------------------------------------------
@@ -93,20 +124,26 @@ def rollback_model(municipality: Municipality, kind: str) -> TriageModel | None:
         return older[0]
 
 
-def routed_history(municipality: Municipality) -> tuple[list[list[str]], list[str], list[list[str]], list[str]]:
+def routed_history(
+    municipality: Municipality,
+) -> tuple[list[list[str]], list[str], list[list[str]], list[str], list[str], list[float]]:
     """Training data from the municipality's own cases, oldest first.
 
     Routing: the text of each case's primary post with the organization it was routed
-    to last (sole or lead; a returned assignment is not a label).  Topics: the case's
-    topic as set by people.
+    to last (sole or lead; a returned assignment is not a label), with the cleaned text
+    (character n-grams) and its age in days (recent routing weighs more).  Topics: the
+    case's topic as set by people.
     """
     settings_ = TriageSettings.for_municipality(municipality)
-    gazetteer = Gazetteer(settings_.gazetteer) if settings_.gazetteer else None
+    gazetteer = gazetteer_for(municipality, settings_)[0]
     matcher = build_triager(municipality, settings_).topic_matcher or default_matcher()
     route_docs: list[list[str]] = []
     route_labels: list[str] = []
     topic_docs: list[list[str]] = []
     topic_labels: list[str] = []
+    route_texts: list[str] = []
+    route_ages: list[float] = []
+    now = timezone.now()
     cases = (
         Case.objects.filter(municipality=municipality, primary_post__isnull=False)
         .select_related("primary_post", "topic")
@@ -124,7 +161,8 @@ def routed_history(municipality: Municipality) -> tuple[list[list[str]], list[st
         post = case.primary_post
         if post is None:
             continue
-        lemmas = normalize(post.text).lemmas
+        nt = normalize(post.text)
+        lemmas = nt.lemmas
         if not lemmas:
             continue
         areas = gazetteer.areas(lemmas) if gazetteer else []
@@ -135,31 +173,46 @@ def routed_history(municipality: Municipality) -> tuple[list[list[str]], list[st
         if case.pk in lead_by_case:
             route_docs.append(build_features(lemmas, areas, extras))
             route_labels.append(str(lead_by_case[case.pk]))
+            route_texts.append(nt.clean)
+            route_ages.append(max(0.0, (now - case.created_at).total_seconds() / 86400))
         if case.topic is not None:
             topic_docs.append(build_features(lemmas))
             topic_labels.append(case.topic.name)
-    return route_docs, route_labels, topic_docs, topic_labels
+    return route_docs, route_labels, topic_docs, topic_labels, route_texts, route_ages
+
+
+# Routing a year ago weighs half of routing today (organizations change, competences move).
+ROUTING_HALF_LIFE_DAYS = 365.0
 
 
 def train_municipality(municipality: Municipality, *, min_cases: int = 30) -> dict[str, Any]:
     """Train routing and topic models from the deployment's own history (``triage_train``)."""
     from .training import LabelledSet, evaluate
 
-    route_docs, route_labels, topic_docs, topic_labels = routed_history(municipality)
+    route_docs, route_labels, topic_docs, topic_labels, route_texts, route_ages = routed_history(municipality)
     report: dict[str, Any] = {}
     for kind, docs, labels in (
         (TriageModel.Kind.ROUTING, route_docs, route_labels),
         (TriageModel.Kind.TOPIC, topic_docs, topic_labels),
     ):
+        # Routing: character n-grams, C by cross-validation on these rows, recent rows weigh more.
+        extra: dict[str, Any] = (
+            {"texts": route_texts, "ages_days": route_ages, "half_life_days": ROUTING_HALF_LIFE_DAYS, "c": None}
+            if kind == TriageModel.Kind.ROUTING
+            else {}
+        )
         if len(docs) < min_cases or len(set(labels)) < 2:
             report[kind] = {"trained": False, "n": len(docs), "reason": f"нужно не меньше {min_cases} случаев"}
             continue
         cut = max(1, int(len(docs) * 0.8))
         metrics: dict[str, Any] = {}
         if len(set(labels[:cut])) >= 2 and cut < len(docs):
-            probe = LinearModel.fit(docs[:cut], labels[:cut], calibrate=False)
-            metrics = evaluate(probe, LabelledSet(docs[cut:], labels[cut:]))
-        model = LinearModel.fit(docs, labels, meta={"kind": kind})
+            part: dict[str, Any] = {k: (v[:cut] if isinstance(v, list) else v) for k, v in extra.items()}
+            probe = LinearModel.fit(docs[:cut], labels[:cut], calibrate=False, **part)
+            texts = route_texts[cut:] if kind == TriageModel.Kind.ROUTING else None
+            metrics = evaluate(probe, LabelledSet(docs[cut:], labels[cut:], texts), per_class=True)
+            metrics["c"] = probe.meta.get("c")
+        model = LinearModel.fit(docs, labels, meta={"kind": kind}, **extra)
         row = store_model(municipality, kind, model, metrics)
         report[kind] = {"trained": True, "version": row.version, "n": len(docs), **metrics}
     return report
@@ -198,12 +251,14 @@ def build_triager(municipality: Municipality, settings_: TriageSettings | None =
             if o.competence_keywords or o.competence_topics.exists()
         }
         keyword_router = KeywordRouter(table) if table else None
+    gazetteer, territories = gazetteer_for(municipality, settings_)
     return Triager(
         topic_matcher=matcher,
         topic_model=topic_model,
         router=router,
         keyword_router=keyword_router,
-        gazetteer=Gazetteer(settings_.gazetteer) if settings_.gazetteer else None,
+        gazetteer=gazetteer,
+        territories=territories,
         relevance_threshold=settings_.relevance_threshold,
         abuse_allow=settings_.abuse_allow,
         model_version="+".join(versions),
@@ -296,6 +351,11 @@ def _repeats(post: Post, lemmas: list[str], settings_: TriageSettings) -> list[d
     conditions = []
     if post.author_id:
         conditions.append(prior_posts.filter(author_id=post.author_id))
+    # The same place from anyone (a copied complaint): posts that name the same street.
+    addresses = find_addresses(normalize(post.text))
+    my_places = frozenset(a.key for a in addresses)
+    for name in dict.fromkeys(a.written_name for a in addresses if len(a.written_name) >= 4):
+        conditions.append(prior_posts.filter(text__icontains=name))
     if post.parent_key:
         conditions.append(prior_posts.filter(network=post.network, source_key=post.parent_key))
         conditions.append(prior_posts.filter(network=post.network, parent_key=post.parent_key))
@@ -307,14 +367,16 @@ def _repeats(post: Post, lemmas: list[str], settings_: TriageSettings) -> list[d
             if p.pk in seen or p.case is None or p.case_id is None:
                 continue
             seen.add(p.pk)
+            nt = normalize(p.text)
             prior.append(
                 PriorMessage(
                     case_id=p.case_id,
                     author_id=p.author_id or None,
                     thread_key=p.source_key if not p.parent_key else p.parent_key,
                     at=p.published_at,
-                    lemmas=frozenset(w for w in normalize(p.text).lemmas if len(w) > 2),
+                    lemmas=frozenset(w for w in nt.lemmas if len(w) > 2),
                     handled=p.case.status in handled,
+                    places=frozenset(a.key for a in find_addresses(nt)) if my_places else frozenset(),
                 )
             )
     found = find_repeats(
@@ -325,6 +387,7 @@ def _repeats(post: Post, lemmas: list[str], settings_: TriageSettings) -> list[d
         prior=prior,
         window=timedelta(days=settings_.repeat_window_days),
         min_similarity=settings_.repeat_min_similarity,
+        places=my_places,
     )
     return [c.as_dict() for c in found]
 

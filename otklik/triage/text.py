@@ -50,7 +50,12 @@ _REPEATS = re.compile(r"(\w)\1{2,}")
 _LOOKALIKES = str.maketrans(
     {
         "a": "а",
-        "b": "в",
+        "b": "б",
+        "l": "л",
+        "s": "с",
+        "d": "д",
+        "z": "з",
+        "i": "и",
         "c": "с",
         "e": "е",
         "k": "к",
@@ -76,7 +81,11 @@ _LOOKALIKES = str.maketrans(
 # Fully latin tokens that are transliterated Russian obscenity ("xyu", "bljad") are
 # caught by the abuse lexicon's own latin list; normalisation does not guess.
 
-_GLUE_CHARS = frozenset("*@$")
+_GLUE_CHARS = frozenset("*@$%#")
+# Pieces that mask letters inside a word when short pieces stand on both sides
+# ("пи/дец", "бл..дь"); a "." or "/" between longer words is ordinary punctuation.
+_MASK_PIECES = frozenset({"/", "..", "..."})
+_MASKS = re.compile(r"\.{2,}|[%#/]")
 _SEPARATORS = frozenset(".-_")
 _SINGLE_WORDS = frozenset("аивкосуя")
 
@@ -137,6 +146,8 @@ def lemmatize(word: str) -> str:
 def deobfuscate(word: str) -> str:
     """Lower-case, de-obfuscated form of one token (see the module docstring)."""
     w = word.lower()
+    if any(ch in w for ch in "%#/") or ".." in w:
+        w = _MASKS.sub("*", w)
     if _CYR.search(w) and (_LAT.search(w) or any(ch in w for ch in "0346@$")):
         w = w.translate(_LOOKALIKES)
     else:
@@ -180,7 +191,10 @@ def clean_text(text: str) -> tuple[str, int, int, int]:
 
 _LETTER = re.compile(r"[^\W\d_]")
 # Signs that a text may contain an obfuscated word worth re-joining (cheap pre-check).
-_OBFUSCATION_HINT = re.compile(r"[а-яёА-ЯЁ][a-zA-Z0346@$*]|[a-zA-Z0346@$*][а-яёА-ЯЁ]|(?<!\w)\w[.\-_ ]\w[.\-_ ]\w(?!\w)")
+_OBFUSCATION_HINT = re.compile(
+    r"[а-яёА-ЯЁ][a-zA-Z0346@$*%#]|[a-zA-Z0346@$*%#][а-яёА-ЯЁ]|[а-яёА-ЯЁ](?:/|\.\.+)[а-яёА-ЯЁ]"
+    r"|(?<!\w)\w[.\-_ ]\w[.\-_ ]\w(?!\w)"
+)
 
 
 def _is_wordish(s: str) -> bool:
@@ -204,7 +218,13 @@ def _merge_obfuscated(raw: list[tuple[int, int, str]]) -> list[tuple[int, int, s
         # Glue adjacent pieces with no gap.
         while j + 1 < n and raw[j + 1][0] == raw[j][1]:
             nxt = raw[j + 1][2]
-            if not (_is_wordish(nxt) or nxt[0] in _GLUE_CHARS or nxt.isdigit() or nxt in {".", "-", "_"}):
+            if not (
+                _is_wordish(nxt)
+                or nxt[0] in _GLUE_CHARS
+                or nxt.isdigit()
+                or nxt in {".", "-", "_"}
+                or nxt in _MASK_PIECES
+            ):
                 break
             j += 1
         if j > i:
@@ -213,6 +233,19 @@ def _merge_obfuscated(raw: list[tuple[int, int, str]]) -> list[tuple[int, int, s
             pieces = [p[2] for p in raw[i : j + 1]]
             has_glue = any(p[0] in _GLUE_CHARS for p in pieces)
             letters = [p for p in pieces if _is_wordish(p)]
+            if any(p in _MASK_PIECES for p in pieces):
+                # "пи/дец", "бл..дь": short Cyrillic pieces around the mask only.
+                sizes = [len(p) for p in letters]
+                has_glue = (
+                    len(letters) >= 2
+                    and min(sizes) <= 2
+                    and max(sizes) <= 4
+                    and all(_CYR.search(p.lower()) for p in letters)
+                )
+                if not has_glue:
+                    out.append((start, end, text))
+                    i += 1
+                    continue
             dotted_singles = len(letters) >= 3 and all(len(p) == 1 for p in letters)
             mixed = bool(_CYR.search(joined.lower())) and (
                 bool(_LAT.search(joined.lower())) or any(p.isdigit() for p in pieces[1:])
@@ -294,3 +327,50 @@ def normalize(text: str | None) -> NormalizedText:
 def lemmas_only(text: str) -> list[str]:
     """Plain lemmatisation (razdel + cached pymorphy3): the speed benchmark's peer."""
     return [lemmatize(t.text.lower()) for t in razdel_tokenize(text) if _is_wordish(t.text)]
+
+
+# Words that say little alone («нет», «месяц», «опять»): a reason shows them with a neighbour.
+_NEEDS_NEXT = frozenset("нет не отсутствовать отсутствие нельзя невозможно снова опять".split())
+_NEEDS_PREV = frozenset("месяц неделя год день".split())
+
+
+def as_written(nt: NormalizedText, key: str, *, limit: int = 40) -> str | None:
+    """The citizen's own words for a lemma or a lemma bigram ("a b" or "a_b").
+
+    «не_работать» becomes «не работает», «нет» becomes «нет воды», «месяц» becomes
+    «третий месяц»: the span of the original text, so the reason reads as written.
+    """
+    parts = key.replace("_", " ").split()
+    if not parts:
+        return None
+    words = nt.words
+    lemmas = nt.lemmas
+    n = len(parts)
+    for i in range(len(words) - n + 1):
+        if lemmas[i : i + n] != parts and [w.norm for w in words[i : i + n]] != parts:
+            continue
+        first, last = i, i + n - 1
+        if n == 1 and parts[0] in _NEEDS_NEXT and last + 1 < len(words):
+            last += 1
+            # «нет горячей воды»: an adjective takes its noun along.
+            if last + 1 < len(words) and lemmas[last].endswith(("ый", "ий", "ой")):
+                last += 1
+        elif n == 1 and parts[0] in _NEEDS_PREV and first > 0:
+            first -= 1
+        text = nt.original[words[first].start : words[last].end]
+        text = " ".join(text.split())
+        return text if len(text) <= limit else text[:limit].rstrip() + "…"
+    return None
+
+
+def quoted(nt: NormalizedText, keys: list[str] | tuple[str, ...], *, limit: int = 3) -> str:
+    """«a», «b» — up to ``limit`` keys as the citizen wrote them (duplicates dropped)."""
+    shown_all: list[str] = []
+    for key in keys:
+        shown = as_written(nt, key) or key.replace("_", " ")
+        low = shown.lower()
+        if any(low in s.lower() for s in shown_all):
+            continue  # «воды» inside «горячей воды»
+        shown_all = [s for s in shown_all if s.lower() not in low]
+        shown_all.append(shown)
+    return ", ".join(f"«{s}»" for s in shown_all[:limit])

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from otklik.cases.access import allowed_actions, visible_cases
-from otklik.cases.models import Assignment, Case, CaseEvent, Draft, Post
+from otklik.cases.models import Assignment, Case, CaseEvent, Draft, Post, Publication
 from otklik.directory.models import Role
 from otklik.directory.roles import scope_of
 from otklik.ops.attachments import stored_name
@@ -176,6 +176,30 @@ def build_forms(user: Any, case: Case, allowed: set[str], ctx: dict[str, Any]) -
     return forms
 
 
+def publication_card(
+    case: Case, publications: list[Publication], allowed: frozenset[str] | set[str], *, now: Any
+) -> dict[str, Any]:
+    """What ``web/_publication_card.html`` shows: the latest publication, whether to keep
+    polling it, and whether to offer «Повторить» / «Разместить вручную» (to those with the
+    right to publish: the specialists and the lead or sole executor)."""
+    from otklik.cases.publishing import is_stuck
+
+    current = publications[-1] if publications else None
+    stuck = current is not None and is_stuck(current, now)
+    return {
+        "pub_current": current,
+        "pub_history": publications,
+        "pub_stuck": stuck,
+        "pub_polling": current is not None and current.status == "pending",
+        "pub_offer": current is not None and (current.status == "failed" or stuck) and "publish" in allowed,
+    }
+
+
+def publication_card_context(user: Any, case: Case) -> dict[str, Any]:
+    publications = list(case.publications.select_related("account").order_by("pk"))
+    return {"case": case, **publication_card(case, publications, allowed_actions(user, case), now=timezone.now())}
+
+
 def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None, error: str = "") -> dict[str, Any]:
     now = timezone.now()
     post: Post | None = case.primary_post
@@ -186,10 +210,19 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
     earlier: list[Post] = []
     if post is not None:
         if post.parent_key:
-            parent = Post.objects.filter(network=post.network, source_key=post.parent_key).first()
+            # External keys are only unique per network: the parent is looked up in the case's own
+            # municipality, or a message naming another tenant's post would show that post here.
+            parent = Post.objects.filter(
+                municipality_id=case.municipality_id, network=post.network, source_key=post.parent_key
+            ).first()
         if post.author_id:
             earlier = list(
-                Post.objects.filter(network=post.network, author_id=post.author_id, published_at__lt=post.published_at)
+                Post.objects.filter(
+                    municipality_id=case.municipality_id,
+                    network=post.network,
+                    author_id=post.author_id,
+                    published_at__lt=post.published_at,
+                )
                 .filter(case_id__in=visible_ids)
                 .exclude(pk=post.pk)
                 .order_by("-published_at")[:5]
@@ -230,9 +263,10 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
     closed_deadlines = [d for d in deadlines if d.closed_at is not None]
     events = _event_rows(list(case.events.select_related("actor").order_by("created_at", "pk")))
     allowed = allowed_actions(user, case)
-    publishing = next((p for p in publications if p.status == "pending"), None)
-    if publishing is not None:
-        allowed = allowed - {"publish"}  # in flight: the connector finishes it (or it fails and can be retried)
+    card = publication_card(case, publications, allowed, now=now)
+    if card["pub_current"] is not None and card["pub_current"].status != "published":
+        # In flight, failed or stuck: the publication card shows the outcome and offers the way out.
+        allowed = allowed - {"publish"}
     ctx: dict[str, Any] = {
         "case": case,
         "post": post,
@@ -246,7 +280,7 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
         "pending_draft": pending_draft,
         "returned_draft": returned_draft,
         "publications": publications,
-        "publishing": publishing,
+        **card,
         "open_deadlines": open_deadlines,
         "closed_deadlines": closed_deadlines,
         "events": events,

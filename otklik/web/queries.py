@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from otklik.cases import params
 from otklik.cases.access import visible_cases
 from otklik.cases.models import Assignment, Case, Deadline, Post
 from otklik.cases.workflow import CLOSED_STATUSES, Status
@@ -126,14 +127,24 @@ def with_next_deadline(qs: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
+def validate_date(value: dt.date) -> None:
+    """The pages' adapter of the one date rule (``cases.params``)."""
+    if problem := params.date_problem(value):
+        raise forms.ValidationError(problem)
+
+
 class InboxFilterForm(forms.Form):
     q = forms.CharField(label="Поиск по тексту", required=False, max_length=200)
     status = forms.ChoiceField(label="Статус", required=False)
     network = forms.ChoiceField(label="Соцсеть", required=False)
     topic = forms.ModelChoiceField(label="Тема", required=False, queryset=Topic.objects.none())
     organization = forms.ModelChoiceField(label="Организация", required=False, queryset=Organization.objects.none())
-    date_from = forms.DateField(label="С", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="По", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label="С", required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_date]
+    )
+    date_to = forms.DateField(
+        label="По", required=False, widget=forms.DateInput(attrs={"type": "date"}), validators=[validate_date]
+    )
     overdue = forms.BooleanField(label="Просроченные", required=False)
     significant = forms.BooleanField(label="Социально значимые", required=False)
     excluded = forms.BooleanField(label="Исключённые (п. 22)", required=False)
@@ -221,7 +232,7 @@ def after_cursor(qs: QuerySet[Case], cursor: str) -> QuerySet[Case]:
     """Rows after ``cursor`` in (next_due_at ASC NULLS LAST, pk) order; a bad cursor means the start."""
     cursor = cursor.strip()
     due_text, _, pk_text = cursor.partition(".")
-    if not pk_text.isdigit():
+    if not pk_text.isdigit() or len(pk_text) > 19 or not 0 < int(pk_text) <= params.MAX_ID:
         return qs
     pk = int(pk_text)
     if due_text == "none":

@@ -14,6 +14,7 @@ urlpatterns = [
     path("feed/bulk/", views.feed_bulk, name="feed_bulk"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/act/<slug:action>/", views.case_act, name="case_act"),
+    path("cases/<int:pk>/publication/", views.case_publication, name="case_publication"),
     path("answer-templates/", views.answer_templates, name="answer_templates"),
     path("answer-templates/new/", views.answer_template_edit, name="answer_template_new"),
     path("answer-templates/<int:pk>/", views.answer_template_edit, name="answer_template_edit"),

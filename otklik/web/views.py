@@ -97,6 +97,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "query": params.urlencode(),
             "role_kind": queries.role_kind(user),
         },
+        # A filter out of range (a date in 9999) is refused, with the reason next to the field.
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 
@@ -193,6 +195,23 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+def case_publication(request: HttpRequest, pk: int) -> HttpResponse:
+    """The publication card alone: polled by htmx while the answer is on its way."""
+    case = _get_case(request.user, pk)
+    return render(request, "web/_publication_card.html", casepage.publication_card_context(request.user, case))
+
+
+def _publish_outcome(case: Case) -> tuple[str, str]:
+    """What to say after «Разместить»: never a success the network has not confirmed."""
+    publication = case.publications.order_by("-pk").first()
+    if publication is None or publication.status == "pending":
+        return "info", "Ответ отправлен в соцсеть. Результат появится в карточке «Размещение»."
+    if publication.status == "published":
+        return "success", "Ответ размещён."
+    return "error", "Ответ не размещён — причина в карточке «Размещение»."
+
+
+@login_required
 @require_POST
 def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     user = request.user
@@ -220,7 +239,11 @@ def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             return HttpResponse("")  # the feed row disappears in place
         messages.success(request, f"№{case.pk}: {ACTION_DONE[action].lower()}.")
         return redirect("feed")
-    messages.success(request, f"{ACTION_DONE[action]}.")
+    if action == "publish":
+        level, text = _publish_outcome(case)
+        getattr(messages, level)(request, text)
+    else:
+        messages.success(request, f"{ACTION_DONE[action]}.")
     if visible_cases(user).filter(pk=case.pk).exists():
         return redirect("case", pk=case.pk)
     # e.g. an executor returned the case (§10): it is no longer theirs to see.

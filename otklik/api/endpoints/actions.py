@@ -214,19 +214,22 @@ def publish(request: ApiRequest, case_id: int, payload: PublishIn | None = None)
 
 @router.post("/publications/{int:publication_id}/confirm", response=RESPONSES, summary="Подтвердить публикацию")
 def confirm_publication(request: ApiRequest, publication_id: int, payload: ConfirmIn) -> dict:
-    """Ответ появился в соцсети: записываются его идентификатор и ссылка (право «разместить ответ»)."""
-    request.auth.require_user()
-    pub = publication_for(request.auth, publication_id, for_action="publish")
-    result = _actions().do_confirm_publication(pub, external_id=payload.external_id, url=payload.url)
+    """Ответ появился в соцсети: записываются его идентификатор и ссылка. Только для специалистов
+    администрации; ссылка должна вести в ту соцсеть, где опубликовано сообщение; подтвердивший
+    записывается в журнал."""
+    user = request.auth.require_user()
+    pub = publication_for(request.auth, publication_id, for_action="confirm_publication")
+    result = _actions().do_confirm_publication(pub, external_id=payload.external_id, url=payload.url, acting_user=user)
     return _done(request, pub.case_id if not isinstance(result, Case) else result)
 
 
 @router.post("/publications/{int:publication_id}/fail", response=RESPONSES, summary="Отметить сбой публикации")
 def fail_publication(request: ApiRequest, publication_id: int, payload: FailIn) -> dict:
-    """Публикация не удалась (её можно повторить): записывается причина."""
-    request.auth.require_user()
+    """Публикация не удалась (её можно повторить): записывается причина. Пока ответ отправляется
+    в соцсеть, отметить сбой нельзя (409)."""
+    user = request.auth.require_user()
     pub = publication_for(request.auth, publication_id, for_action="publish")
-    result = _actions().do_fail_publication(pub, error=payload.error)
+    result = _actions().do_fail_publication(pub, error=payload.error, acting_user=user)
     return _done(request, pub.case_id if not isinstance(result, Case) else result)
 
 

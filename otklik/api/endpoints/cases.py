@@ -22,7 +22,9 @@ from otklik.api.keptsql import KeptQueries
 from otklik.api.schemas import CaseDetail, CasePage
 from otklik.api.scope import cases_for
 from otklik.api.serialize import case_detail_json, dumps, labels_json, list_rows
+from otklik.cases import params
 from otklik.cases.access import single_organization
+from otklik.cases.errors import ValidationFailed
 from otklik.cases.models import Assignment, Case
 from otklik.cases.workflow import CLOSED_STATUSES, Status
 from otklik.directory.roles import scope_of
@@ -89,6 +91,7 @@ def _apply_filters(qs: QuerySet[Case], f: CaseFilters, principal: Principal, now
         )
     if f.municipality:
         qs = qs.filter(municipality__slug=f.municipality)
+    params.check_period(f.date_from, f.date_to)
     if f.date_from:
         qs = qs.filter(created_at__gte=dt.datetime.combine(f.date_from, dt.time.min, tzinfo=tz))
     if f.date_to:
@@ -112,12 +115,15 @@ def _decode(cursor: str) -> dict:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-        if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+        if not isinstance(data, dict):
             raise ValueError
+        params.check_id(data.get("id"))  # JSON true is an int to Python, not an id
         if data.get("d") is not None:
-            data["d"] = dt.datetime.fromisoformat(data["d"])
+            d = dt.datetime.fromisoformat(data["d"])
+            params.check_moment(d if d.tzinfo else d.replace(tzinfo=dt.UTC))  # SQLite rows give naive UTC
+            data["d"] = d
         return data
-    except (ValueError, TypeError, UnicodeDecodeError):
+    except (ValueError, TypeError, UnicodeDecodeError, ValidationFailed):
         raise ApiError(400, "invalid_cursor", "Некорректный курсор: возьмите его из next_cursor.") from None
 
 

@@ -23,6 +23,7 @@ from otklik.api.auth import ApiRequest
 from otklik.api.errors import ApiError, ErrorOut
 from otklik.api.schemas import PushedOut, PushIn, PushMessageIn, PushOut
 from otklik.api.scope import cases_for, municipality_for
+from otklik.cases import params
 from otklik.cases.errors import RegisteredElsewhere
 from otklik.cases.models import Assignment, Post, Publication
 from otklik.directory.models import Municipality, OfficialAccount
@@ -249,10 +250,7 @@ def export_cases(request: ApiRequest, q: Query[ExportQuery]) -> StreamingHttpRes
 
     Сервисный токен с правом `export` получает обращения своего муниципалитета; пользователь — видимые ему.
     """
-    if q.date_to < q.date_from:
-        raise ApiError(400, "validation_failed", "Конец периода раньше начала.")
-    if (q.date_to - q.date_from).days > 366:
-        raise ApiError(400, "validation_failed", "Период выгрузки — не больше года.")
+    params.check_period(q.date_from, q.date_to, max_days=366)
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(q.date_from, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(q.date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)

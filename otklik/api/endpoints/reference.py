@@ -18,6 +18,7 @@ from otklik.api.schemas import (
     ProfileOut,
 )
 from otklik.api.scope import municipalities_for, municipality_for
+from otklik.cases import params
 from otklik.directory.models import OfficialAccount, Organization
 
 router = Router(tags=["Справочники"])
@@ -133,14 +134,9 @@ def _default_calendar(cls):  # type: ignore[no-untyped-def]
     return _DEFAULT[0]
 
 
-_MIN = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-_MAX = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
-
-
 def _check_range(*moments: dt.datetime) -> None:
     for t in moments:
-        if not _MIN <= t < _MAX:
-            raise ApiError(400, "validation_failed", "Дата вне допустимого диапазона (2000–2099 годы).")
+        params.check_moment(t)
 
 
 @router.get("/calendar/add", response={200: CalendarAddOut, **ERRORS}, summary="Срок: момент + длительность")
@@ -157,7 +153,12 @@ def calendar_add(request: ApiRequest, q: Query[AddQuery]) -> dict:
     if duration.value > 100_000:
         raise ApiError(400, "validation_failed", "Слишком большая длительность.")
     cal = _calendar(request, q.municipality)
-    result = cal.add(q.start, duration)
+    try:
+        result = cal.add(q.start, duration)
+    except (ValueError, OverflowError, IndexError):
+        result = None  # beyond what the calendar can count
+    if result is None or not params.MIN_MOMENT <= result < params.MAX_MOMENT:
+        raise ApiError(400, "validation_failed", "Срок выходит за пределы рабочего календаря (2000–2099 годы).")
     return {"start": q.start, "duration": str(duration), "result": result, "timezone": cal.tz_name}
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import re
 from typing import Any, Literal
 
 from django.db.models import Model
@@ -18,6 +17,7 @@ from ninja import Field, Query, Router, Schema
 from otklik.api.auth import ApiRequest, Principal
 from otklik.api.errors import ApiError, ErrorOut
 from otklik.api.scope import municipality_for
+from otklik.cases import params
 from otklik.directory.models import Municipality, Organization
 
 router = Router(tags=["Отчёты"])
@@ -83,10 +83,7 @@ def dashboard(request: ApiRequest, slug: str, q: Query[DashboardQuery]) -> dict:
     today = timezone.localtime(timezone.now(), tz).date()
     start_day = q.start or today.replace(day=1)
     end_day = q.end or today
-    if end_day < start_day:
-        raise ApiError(400, "validation_failed", "Конец периода раньше начала.")
-    if (end_day - start_day).days > 400:
-        raise ApiError(400, "validation_failed", "Период — не больше 400 дней.")
+    params.check_period(start_day, end_day, max_days=400)
     organization = None
     if q.organization is not None:
         organization = Organization.objects.filter(pk=q.organization, municipality=municipality).first()
@@ -136,10 +133,7 @@ def violations(request: ApiRequest, slug: str, month: str, q: Query[ReportQuery]
     Сформированный 1-го рабочего дня отчёт берётся из архива (если не указано `live`)."""
     from otklik.reports import exports, services
 
-    m = re.fullmatch(r"(\d{4})-(\d{2})", month)
-    if not m or not 1 <= int(m.group(2)) <= 12 or not 2000 <= int(m.group(1)) < 2100:
-        raise ApiError(400, "validation_failed", "Месяц указывается как ГГГГ-ММ, например 2026-10.")
-    year, mon = int(m.group(1)), int(m.group(2))
+    year, mon = params.check_month(month)
     municipality = _reports_municipality(request.auth, slug)
     report, row = services.month_report(municipality, year, mon, live=bool(q.live))
     archived = row is not None

@@ -179,12 +179,34 @@ def pending(cast, make_case):
 
 
 def test_confirm_publication(cast, as_user, pending):
-    r = as_user(cast.roads).post(
+    r = as_user(cast.specialist).post(
         f"/publications/{pending.pk}/confirm", {"external_id": "42", "url": "https://vk.com/wall-100001_1?reply=42"}
     )
     assert r.status_code == 200, r.content
     assert r.json()["status"] == "answered"
     assert r.json()["publications"][0]["status"] == "published"
+    pending.refresh_from_db()
+    assert pending.confirmed_by == cast.specialist
+    assert pending.case.events.get(kind="case_answered").actor == cast.specialist
+
+
+def test_it_refuses_confirmation_by_an_executor(cast, as_user, pending):
+    r = as_user(cast.roads).post(
+        f"/publications/{pending.pk}/confirm", {"external_id": "42", "url": "https://vk.com/wall-100001_1?reply=42"}
+    )
+    assert r.status_code == 403
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+
+
+@pytest.mark.parametrize(
+    "url", ["", "https://evil.example/wall-1_1", "https://vk.com:443@evil.example/x", "https://vk.com.evil.example/"]
+)
+def test_it_refuses_a_confirmation_link_outside_the_network(cast, as_user, pending, url):
+    r = as_user(cast.specialist).post(f"/publications/{pending.pk}/confirm", {"external_id": "42", "url": url})
+    assert r.status_code == 400, r.content
+    pending.refresh_from_db()
+    assert pending.status == "pending"
 
 
 def test_fail_publication_can_be_retried(cast, as_user, pending):
@@ -199,5 +221,18 @@ def test_fail_publication_can_be_retried(cast, as_user, pending):
 def test_confirm_publication_by_others(cast, as_user, pending, who, status):
     r = as_user(getattr(cast, who)).post(f"/publications/{pending.pk}/confirm", {"external_id": "42"})
     assert r.status_code == status
+    pending.refresh_from_db()
+    assert pending.status == "pending"
+
+
+def test_it_refuses_to_fail_a_publication_while_it_is_being_delivered(cast, as_user, pending):
+    from django.utils import timezone
+
+    from otklik.cases.models import Publication
+
+    Publication.objects.filter(pk=pending.pk).update(lease_until=timezone.now() + timezone.timedelta(minutes=2))
+    r = as_user(cast.specialist).post(f"/publications/{pending.pk}/fail", {"error": "Не дошло"})
+    assert r.status_code == 409, r.content
+    assert "отправляется" in r.json()["error"]["message"]
     pending.refresh_from_db()
     assert pending.status == "pending"

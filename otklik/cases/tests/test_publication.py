@@ -66,3 +66,27 @@ def test_without_an_account_the_answer_is_posted_by_hand(cast, clock):
     case = actions.do_publish_answer(case, external_url="https://t.me/c/1/2", acting_user=cast.roads)
     publication = case.publications.get()
     assert (case.status, publication.account, publication.url) == ("answered", None, "https://t.me/c/1/2")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://vk.com:443@evil.example/wall-1_1",
+        "https://user@vk.com/wall-1_1",
+        "https://vk.com.evil.example/wall-1_1",
+        "https://evil.example/vk.com/wall-1_1",
+        "https://vk.com\\@evil.example/",
+        "javascript://vk.com/%0aalert(1)",
+    ],
+)
+def test_it_refuses_a_manual_link_that_only_looks_like_the_network(cast, clock, approved, url):
+    with pytest.raises(Exception, match="соцсеть|ссылк"):
+        actions.do_publish_answer(approved, external_url=url, acting_user=cast.specialist)
+    assert approved.publications.count() == 0
+
+
+def test_a_stuck_pending_answer_can_be_posted_by_hand(cast, clock, approved):
+    case = actions.do_publish_answer(approved, acting_user=cast.specialist)
+    case = actions.do_publish_answer(case, external_url="https://vk.com/wall-1_1?reply=9", acting_user=cast.roads)
+    publication = case.publications.get()
+    assert (case.status, publication.status, publication.confirmed_by) == ("answered", "published", cast.roads)

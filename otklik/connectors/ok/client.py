@@ -47,7 +47,8 @@ def sign(params: dict[str, str], access_token: str, application_secret_key: str)
 def error_from_ok(payload: dict[str, Any], method: str) -> ConnectorError:
     code = int(payload.get("error_code") or 0)
     text = MESSAGES.get(code) or str(payload.get("error_msg") or "неизвестная ошибка")
-    message = f"Одноклассники, {method}: {text} (ошибка {code})"
+    # People read this on the case page: plain Russian and the network's code, no method names.
+    message = f"Одноклассники: {text} (код {code})"
     if code in TRANSIENT:
         return ConnectorError(message, code=code, retry_after=TRANSIENT[code])
     return ConnectorError(message, permanent=True, code=code)

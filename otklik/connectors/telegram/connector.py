@@ -29,6 +29,7 @@ from otklik.connectors.base import (
     Connector,
     ConnectorError,
     IncomingMessage,
+    NotVerifiable,
     Published,
     Reply,
     register,
@@ -36,6 +37,7 @@ from otklik.connectors.base import (
 
 T = TypeVar("T")
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+UNKNOWN = "?"  # a journal entry: the part's call started, its result was never recorded
 MAX_THREADS = 2000  # thread -> channel post links kept in the cursor
 
 
@@ -64,6 +66,7 @@ class TelegramConnector(Connector):
     network = "telegram"
     rate_per_second = 5.0
     send_rate_per_second = 20 / 60  # Telegram: about 20 messages a minute into one group
+    delivery_seconds = 600.0  # an album is sent file by file, at most 20 a minute
 
     def __init__(self, *args: Any, timeout: float = 10.0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -232,7 +235,7 @@ class TelegramConnector(Connector):
 
     # -- publication -------------------------------------------------------------------------
 
-    def publish(self, reply: Reply) -> Published:
+    def _target(self, reply: Reply) -> tuple[int, int]:
         try:
             chat_text, _, message_text = reply.target_key.partition("/")
             chat_id, message_id = int(chat_text), int(message_text)
@@ -244,26 +247,73 @@ class TelegramConnector(Connector):
             raise ConnectorError(
                 "Telegram: отвечать можно только на комментарии в группе обсуждения", permanent=True, code="wrong_chat"
             )
+        return chat_id, message_id
+
+    @staticmethod
+    def _plan(reply: Reply) -> list[tuple[str, Any, str | None]]:
+        """The calls an answer takes, in order: (kind, file, caption); the text alone is a "message"."""
+        photos = [f for f in reply.files if f.kind == "photo"]
+        videos = [f for f in reply.files if f.kind == "video"]
+        if len(photos) + len(videos) != len(reply.files):
+            raise ConnectorError(
+                "Telegram: можно приложить только фото и видео", permanent=True, code="attachment_type"
+            )
+        plan: list[tuple[str, Any, str | None]] = []
+        if reply.text and (not reply.files or len(reply.text) > 1024):
+            plan.append(("message", None, None))
+        for i, file in enumerate(reply.files):
+            plan.append((file.kind, file, reply.text if not plan and i == 0 else None))
+        return plan
+
+    def publish(self, reply: Reply) -> Published:
+        """Post the answer part by part, keeping the journal (``reply.parts``) up to date, so a
+        retry after a crash posts only the parts not yet posted."""
+        chat_id, message_id = self._target(reply)
+        plan = self._plan(reply)
+        journal = list(reply.parts or [])
+        if UNKNOWN in journal:
+            raise ConnectorError(
+                "Telegram: часть ответа могла уйти в чат в момент сбоя — проверьте вручную", permanent=True,
+                code="part_unknown",
+            )  # fmt: skip
         where = ReplyParameters(message_id=message_id)
+        save = reply.save_parts or (lambda parts: None)
         try:
-            photos = [f for f in reply.files if f.kind == "photo"]
-            videos = [f for f in reply.files if f.kind == "video"]
-            if len(photos) + len(videos) != len(reply.files):
-                raise ConnectorError(
-                    "Telegram: можно приложить только фото и видео", permanent=True, code="attachment_type"
-                )
-            sent = None
-            if reply.text and (not reply.files or len(reply.text) > 1024):
-                sent = self._send("message", chat_id, where, text=reply.text)
-            for i, file in enumerate(reply.files):
-                caption = reply.text if sent is None and i == 0 else None
-                msg = self._send(file.kind, chat_id, where, file=file, caption=caption)
-                sent = sent or msg
+            for i, (kind, file, caption) in enumerate(plan):
+                if i < len(journal):
+                    continue  # posted by an earlier attempt
+                journal.append(UNKNOWN)
+                save(list(journal))
+                if kind == "message":
+                    msg = self._send("message", chat_id, where, text=reply.text)
+                else:
+                    msg = self._send(kind, chat_id, where, file=file, caption=caption)
+                journal[i] = str(msg.message_id)
+                save(list(journal))
+        except ConnectorError as exc:
+            if journal and journal[-1] == UNKNOWN:
+                journal.pop()  # the call failed: the part was not posted
+                save(list(journal))
+            raise exc
         finally:
             self.close()
-        assert sent is not None
-        thread = ""
-        return Published(f"{chat_id}/{sent.message_id}", self._url({"message_id": sent.message_id}, thread))
+        return self._published(chat_id, journal)
+
+    def _published(self, chat_id: int, journal: list[str]) -> Published:
+        first = int(journal[0])
+        return Published(f"{chat_id}/{first}", self._url({"message_id": first}, ""))
+
+    def find_published(self, reply: Reply) -> Published | None:
+        """The Bot API cannot read the chat back: only the journal of parts tells what an earlier
+        attempt posted. Without one, or with a part whose call never reported back, a person checks."""
+        if reply.parts is None:
+            raise NotVerifiable("Telegram не позволяет проверить, был ли ответ уже опубликован")
+        if UNKNOWN in reply.parts:
+            raise NotVerifiable("Telegram: часть ответа могла уйти в чат в момент сбоя")
+        chat_id, _ = self._target(reply)
+        if reply.parts and len(reply.parts) >= len(self._plan(reply)):
+            return self._published(chat_id, reply.parts)
+        return None  # the rest is certainly not posted: publish() continues after the journal
 
 
 def _text(m: dict[str, Any]) -> str:

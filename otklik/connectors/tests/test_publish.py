@@ -43,5 +43,11 @@ def test_a_permanent_error_fails_the_publication_with_its_reason(cast, vk_accoun
     case = actions.do_publish_answer(approved, account=vk_account, acting_user=cast.specialist)
     publication = case.publications.get()
     publication.refresh_from_db()
-    assert publication.status == "failed" and "комментарии закрыты" in publication.error
+    assert publication.status == "failed" and "комментарии к записи закрыты" in publication.error
     assert fake_vk.published == []
+
+
+def test_the_refusal_reads_in_plain_russian(cast, vk_account, fake_vk, approved):
+    next(iter(fake_vk.posts.values())).comments_open = False
+    case = actions.do_publish_answer(approved, account=vk_account, acting_user=cast.specialist)
+    assert case.publications.get().error == "ВКонтакте: комментарии к записи закрыты (код 213)"

@@ -33,8 +33,8 @@ MESSAGES = {
     125: "неверный идентификатор сообщества",
     210: "нет доступа к записи",
     211: "нет доступа к комментарию",
-    212: "комментарии к записи закрыты или недоступны",
-    213: "комментировать запись нельзя (комментарии закрыты)",
+    212: "комментарии к записи недоступны",
+    213: "комментарии к записи закрыты",
     222: "ссылки в комментарии запрещены",
 }
 
@@ -42,7 +42,8 @@ MESSAGES = {
 def error_from_vk(error: dict[str, Any], method: str) -> ConnectorError:
     code = int(error.get("error_code") or 0)
     text = MESSAGES.get(code) or str(error.get("error_msg") or "неизвестная ошибка")
-    message = f"ВКонтакте, {method}: {text} (ошибка {code})"
+    # People read this on the case page: plain Russian and the network's code, no method names.
+    message = f"ВКонтакте: {text} (код {code})"
     if code in TRANSIENT:
         return ConnectorError(message, code=code, retry_after=TRANSIENT[code])
     return ConnectorError(message, permanent=True, code=code)

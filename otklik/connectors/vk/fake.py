@@ -13,6 +13,8 @@ from __future__ import annotations
 import itertools
 import json
 import secrets
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +98,11 @@ class FakeVk(FakeServer):
         self.users: dict[int, tuple[str, str]] = {}
         self.posts: dict[int, WallPost] = {}
         self.comments: dict[int, WallComment] = {}
+        # Indexes kept by add_comment (ids only grow, so each list stays in id order): a page of
+        # wall.getComments costs the page, not a scan of every comment (no quadratic fake in benches).
+        self._of_post: defaultdict[int, list[WallComment]] = defaultdict(list)
+        self._top: defaultdict[int, list[WallComment]] = defaultdict(list)
+        self._replies: defaultdict[int, list[WallComment]] = defaultdict(list)
         self._ids = itertools.count(1)
         self.events: list[dict[str, Any]] = []
         self.lp_key = secrets.token_hex(8)
@@ -154,6 +161,8 @@ class FakeVk(FakeServer):
                 guid=guid,
             )
             self.comments[comment.id] = comment
+            self._of_post[post_id].append(comment)
+            (self._replies[root] if root else self._top[post_id]).append(comment)
             self._event("wall_reply_new", self._comment_event_json(comment))
             return comment
 
@@ -200,7 +209,7 @@ class FakeVk(FakeServer):
         )
 
     def _post_json(self, post: WallPost) -> dict[str, Any]:
-        count = sum(1 for c in self.comments.values() if c.post_id == post.id and not c.deleted)
+        count = sum(1 for c in self._of_post[post.id] if not c.deleted)
         return {
             "id": post.id,
             "owner_id": self.owner_id,
@@ -238,7 +247,7 @@ class FakeVk(FakeServer):
             data["reply_to_comment"] = c.reply_to_comment
             data["reply_to_user"] = self.comments[c.reply_to_comment].from_id
         if not c.root_id:
-            replies = sorted((r for r in self.comments.values() if r.root_id == c.id), key=lambda r: r.id)
+            replies = self._replies[c.id]
             data["thread"] = {
                 "count": len(replies),
                 "items": [self._comment_json(r) for r in replies[:thread_items]],
@@ -360,20 +369,17 @@ class FakeVk(FakeServer):
         offset, count = int(p.get("offset") or 0), min(int(p.get("count") or 10), self.page_limit)
         thread_items = min(int(p.get("thread_items_count") or 0), 10)
         parent = int(p.get("comment_id") or 0)
-        if parent:
-            level = [c for c in self.comments.values() if c.root_id == parent]
-        else:
-            level = [c for c in self.comments.values() if c.post_id == post.id and not c.root_id]
-        level.sort(key=lambda c: c.id, reverse=p.get("sort") == "desc")
+        level = self._replies[parent] if parent else self._top[post.id]  # in id order
         start = int(p.get("start_comment_id") or 0)
-        if start:
-            level = (
-                [c for c in level if c.id >= start] if p.get("sort") != "desc" else [c for c in level if c.id <= start]
-            )
+        if p.get("sort") == "desc":
+            level = level[: bisect_right([c.id for c in level], start)] if start else level
+            level = level[::-1]
+        elif start:
+            level = level[bisect_left([c.id for c in level], start) :]
         page = level[offset : offset + count]
         if fault and fault.kind == "partial":
             page = page[: max(0, len(page) // 2)]
-        total = sum(1 for c in self.comments.values() if c.post_id == post.id)
+        total = len(self._of_post[post.id])
         result: dict[str, Any] = {
             "count": total,
             "current_level_count": len(level),
@@ -385,7 +391,7 @@ class FakeVk(FakeServer):
         if p.get("extended") in ("1", "true"):
             ids = {c.from_id for c in page}
             for c in page:
-                ids.update(r.from_id for r in self.comments.values() if r.root_id == c.id)
+                ids.update(r.from_id for r in self._replies[c.id])
             result.update(self._profiles(ids))
         return result
 

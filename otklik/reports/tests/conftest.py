@@ -11,15 +11,20 @@ from otklik.cases.tests.helpers import msk
 
 # The channels' local fakes (a real SMTP sink, a fake Bot API over HTTP), as in the notify tests.
 from otklik.notify.tests.conftest import bot, smtp  # noqa: F401
+from otklik.regulation.services import calendar_for, clock_reading
 
 AS_OF = msk(2026, 6, 1, 9, 0)  # the first working day of June, when the report is generated
 
 
 def make(case, stage, org, user, started, due, closed=None, outcome="", limit=60, unit="working_minutes", point="11"):  # type: ignore[no-untyped-def]
+    """A deadline row as the actions leave it (with its clock readings), at any given moments."""
+    calendar = calendar_for(case.municipality)
+    outcome = outcome or ("met" if closed else "")
     return Deadline.objects.create(
-        case=case, stage=stage, point=point, organization=org, user=user, limit_value=limit, limit_unit=unit,
-        started_at=started, due_at=due, warn_at=due - dt.timedelta(minutes=15), closed_at=closed,
-        outcome=outcome or ("met" if closed else ""),
+        case=case, municipality_id=case.municipality_id, stage=stage, point=point, organization=org, user=user, limit_value=limit, limit_unit=unit,
+        started_at=started, due_at=due, warn_at=due - dt.timedelta(minutes=15), closed_at=closed, outcome=outcome,
+        start_clock=clock_reading(calendar, unit, started), due_clock=clock_reading(calendar, unit, due),
+        close_clock=clock_reading(calendar, unit, closed) if closed and outcome == "met" else None,
     )  # fmt: skip
 
 
@@ -64,3 +69,19 @@ def may(cast):  # type: ignore[no-untyped-def]
     # Another municipality's violation never shows.
     make(other, "draft", cast.other_org, cast.stranger, msk(2026, 5, 6, 10, 0), msk(2026, 5, 6, 11, 0))
     return ns
+
+
+@pytest.fixture
+def get_pdf(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """Ask a page for a §23 PDF, let the worker make it (huey runs tasks at once in tests), follow
+    the progress page and download the document: ``get_pdf(client, url)``."""
+
+    def get(client, url):  # type: ignore[no-untyped-def]
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.get(url)
+        assert response.status_code == 302, response.status_code
+        page = client.get(response["Location"])
+        assert "Документ готов" in page.content.decode()
+        return client.get(response["Location"] + "?download=1")
+
+    return get

@@ -169,7 +169,7 @@ def test_a_report_gone_from_the_archive_goes_as_a_link(cast, may, smtp):
     assert files_of(mail) == {} and "Файлы недоступны — откройте документ по ссылке ниже." in text_of(mail)
 
 
-def test_the_archive_page_gives_the_pdf_that_was_sent(cast, may, client, tmp_path):
+def test_the_archive_page_gives_the_pdf_that_was_sent(cast, may, client, tmp_path, get_pdf):
     """Downloaded later from /reports/violations/, the archived report is the sent document
     (its date is the day it was made), not a reprint dated today."""
     generate_due(AT)
@@ -178,20 +178,20 @@ def test_the_archive_page_gives_the_pdf_that_was_sent(cast, may, client, tmp_pat
     from unittest import mock
 
     with mock.patch("django.utils.timezone.now", return_value=later):
-        response = client.get("/reports/violations/2026-05/?format=pdf&municipality=georgievsk")
+        response = get_pdf(client, "/reports/violations/2026-05/?format=pdf&municipality=georgievsk")
     assert response.status_code == 200
     text = pdf_text(response.content, tmp_path)
     assert "«01» июня 2026 г." in text and "июля 2026" not in text
     assert response.content[:5] == b"%PDF-"
 
 
-def test_a_reprint_keeps_the_letterhead_it_was_sent_with(cast, may, client, tmp_path):
+def test_a_reprint_keeps_the_letterhead_it_was_sent_with(cast, may, client, tmp_path, get_pdf):
     generate_due(AT)
     cast.coordinator.last_name = "Новиков"  # the deputy head changed after the report was sent
     cast.coordinator.save()
     client.force_login(cast.head)
-    response = client.get("/reports/violations/2026-05/?format=pdf&municipality=georgievsk")
+    response = get_pdf(client, "/reports/violations/2026-05/?format=pdf&municipality=georgievsk")
     text = pdf_text(response.content, tmp_path)
     assert "Логинов" in text and "Новиков" not in text
-    live = client.get("/reports/violations/2026-05/?format=pdf&municipality=georgievsk&live=1")
+    live = get_pdf(client, "/reports/violations/2026-05/?format=pdf&municipality=georgievsk&live=1")
     assert "Новиков" in pdf_text(live.content, tmp_path)  # a live report is signed by today's official

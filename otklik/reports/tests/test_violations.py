@@ -89,8 +89,8 @@ def test_xlsx_opens_with_openpyxl(coordinator_client, may):
     assert totals[-1][:3] == ("Итого", 6, 3)
 
 
-def test_pdf_reads_like_an_official_document(coordinator_client, may, tmp_path):
-    response = coordinator_client.get("/reports/violations/2026-05/?format=pdf")
+def test_pdf_reads_like_an_official_document(coordinator_client, may, tmp_path, get_pdf):
+    response = get_pdf(coordinator_client, "/reports/violations/2026-05/?format=pdf")
     assert response["Content-Type"] == "application/pdf"
     path = tmp_path / "report.pdf"
     path.write_bytes(response.content)

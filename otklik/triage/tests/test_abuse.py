@@ -39,9 +39,46 @@ def test_it_flags_an_insult_aimed_at_a_person():
     assert categories("Уроды, когда уберёте мусор?") == ["insult"]
 
 
-def test_it_does_not_flag_insult_words_without_a_target():
-    assert categories("Какие-то уроды опять сломали скамейку во дворе") == []
+def test_it_flags_insults_of_groups_and_public_figures():
+    assert categories("Какие-то уроды опять сломали скамейку во дворе") == ["insult"]
+    assert categories("Путин дебил") == ["insult"]
+    assert categories("Латентная русня опять") == ["insult"]
+
+
+def test_it_counts_a_reply_to_a_mention_second_person_verbs_and_short_messages_as_aimed():
+    assert categories("[id1|Иван], баран упрямый") == ["insult"]
+    assert categories("Так что успокойся, шизик.") == ["insult"]
+    assert categories("шизоид") == ["insult"]
+
+
+def test_it_does_not_flag_words_with_an_ordinary_meaning_without_a_target():
     assert categories("Кондиционеры уродуют фасад") == []
+    assert categories("Крысы в 7 подъезде. Выходишь из подъезда, а они бегают!") == []
+    assert categories("У ивы сломан сук, висит на остатках волокон") == []
+    assert categories("Из колодца течёт вонючая жидкость, гнилые листья кругом") == []
+    assert categories("Протокол собрания признан судом ничтожным") == []
+
+
+@pytest.mark.parametrize("text", ["херня какая-то", "да похер им", "нахер такие ответы", "Хера себе"])
+def test_her_and_its_forms_are_not_obscenity(text):
+    assert categories(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "х%й тебе",
+        "пи/дец полный",
+        "бл..дь опять",
+        "х** вам",
+        "ослоеб",
+        "лахто-параша хуемразь",
+        "bлядь",
+        "долбоеб",
+    ],
+)
+def test_it_finds_masked_compound_and_lookalike_obscenity(text):
+    assert categories(text)[:1] == ["obscenity"]
 
 
 def test_it_flags_obfuscated_insults():
@@ -50,7 +87,18 @@ def test_it_flags_obfuscated_insults():
 
 
 @pytest.mark.parametrize(
-    "text", ["Я тебя убью", "Сожгу вашу машину", "мы вас всех перестреляем и закопаем", "тебе конец"]
+    "text",
+    [
+        "Я тебя убью",
+        "Сожгу вашу машину",
+        "мы вас всех перестреляем и закопаем",
+        "тебе конец",
+        "чтоб ты сдох",
+        "Чтобы вы все подохли",
+        "таких надо расстреливать",
+        "перестрелять бы их всех",
+        "сдохни",
+    ],
 )
 def test_it_flags_threats(text):
     assert "threat" in categories(text)
@@ -59,6 +107,8 @@ def test_it_flags_threats(text):
 def test_third_person_danger_is_not_a_threat():
     assert categories("Провод висит, кого-нибудь убьёт током") == []
     assert categories("Я не убью время в очереди") == []
+    assert categories("Нет сетки. Нужно повесить антивандальные") == []
+    assert categories("Дерево надо спилить, сухие ветки нужно сжечь") == []
 
 
 def test_a_message_can_carry_several_categories_with_evidence_spans():

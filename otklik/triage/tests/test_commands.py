@@ -37,6 +37,32 @@ def test_triage_evaluate_prints_json_without_any_database_rows(tmp_path):
     assert {"top3_accuracy", "macro_f1"} <= result.keys()
 
 
+def test_triage_evaluate_takes_date_and_source_columns_chooses_c_by_cv_and_reports_per_class(tmp_path):
+    import csv
+
+    def write(path, data, start_day):
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=["text", "org", "district", "date", "source"])
+            w.writeheader()
+            for i, r in enumerate(reversed(data)):  # out of order on purpose: the date orders them
+                day = start_day + (len(data) - i) // 10
+                w.writerow({**r, "date": f"2021-{1 + day // 28:02d}-{1 + day % 28:02d}", "source": f"club{i % 3}"})
+        return path
+
+    train = write(tmp_path / "train.csv", rows(40), 0)
+    test = write(tmp_path / "test.csv", rows(4, offset=50), 20)
+    args = ["--train", train, "--test", test, "--text-column", "text", "--label-column", "org"]
+    args += ["--date-column", "date", "--source-column", "source", "--half-life-days", "30", "--per-class"]
+    result = json.loads(run("triage_evaluate", *args, "--json"))
+    assert result["accuracy"] >= 0.9
+    assert set(result["cv_accuracy"]) == {"0.05", "0.1", "0.25", "0.5"}
+    assert result["c"] in (0.05, 0.1, 0.25, 0.5)
+    assert set(result["recall"]) == {"Дороги", "ЖКХ", "Водоканал"}
+    assert {"label", "others_sent_there", "its_own_sent_elsewhere"} <= result["catch_all"].keys()
+    text = run("triage_evaluate", *args)
+    assert "Регуляризация C" in text and "полнота" in text
+
+
 def test_triage_evaluate_names_a_missing_column(tmp_path):
     train = write_csv(tmp_path / "train.csv", rows(3))
     with pytest.raises(CommandError, match="нет столбцов: label"):

@@ -38,3 +38,18 @@ def test_it_marks_thanks_emoji_chatter_and_ads_irrelevant(text):
 def test_it_explains_itself():
     reasons = triage("Почему не вывозят мусор?").relevance.reasons
     assert "есть вопрос" in reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Продам гараж", "Сдам квартиру посуточно", "Отдам котят в добрые руки", "Требуется водитель, зарплата 50 тысяч"],
+)
+def test_offers_are_not_relevant_and_get_no_routing_suggestions(text):
+    from otklik.triage.pipeline import Triager
+    from otklik.triage.routing import KeywordRouter
+
+    router = KeywordRouter({"housing": ("квартира, гараж, водитель", []), "roads": ("дорога", [])})
+    out = Triager(keyword_router=router).run(text)
+    assert not out.relevance.relevant
+    assert any("объявлени" in r for r in out.relevance.reasons)
+    assert out.suggestions == []

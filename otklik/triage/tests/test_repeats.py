@@ -56,3 +56,42 @@ def test_the_window_is_configurable():
         window=timedelta(days=90),
     )
     assert [c.case_id for c in found] == [3]
+
+
+def test_the_same_text_from_the_same_author_says_so():
+    earlier = [prior(4, "vk:1", "Не вывозят мусор с площадки на Ленина 12", 3)]
+    found = find_repeats(
+        author_id="vk:1",
+        thread_key=None,
+        at=T0,
+        lemmas=lemmas("Не вывозят мусор с площадки на Ленина 12!"),
+        prior=earlier,
+    )
+    assert [(c.case_id, c.similarity, c.reason) for c in found] == [(4, 1.0, "тот же автор, тот же текст")]
+
+
+def test_a_nearly_identical_text_about_the_same_place_from_another_author_is_a_repeat():
+    text = "Не вывозят мусор с контейнерной площадки на улице Ленина 12 уже неделю"
+    earlier = [
+        PriorMessage(5, "vk:2", None, T0 - timedelta(days=2), frozenset(lemmas(text)), True, frozenset({"ленин 12"})),
+        PriorMessage(6, "vk:3", None, T0 - timedelta(days=2), frozenset(lemmas(text)), True, frozenset({"мир 3"})),
+        PriorMessage(
+            7,
+            "vk:4",
+            None,
+            T0 - timedelta(days=2),
+            frozenset(lemmas("Яма на улице Ленина 12")),
+            True,
+            frozenset({"ленин 12"}),
+        ),
+    ]
+    found = find_repeats(
+        author_id="vk:9",
+        thread_key=None,
+        at=T0,
+        lemmas=lemmas("Не вывозят мусор с контейнерной площадки на улице Ленина, 12, уже неделю!"),
+        prior=earlier,
+        places=["ленин 12"],
+    )
+    assert [c.case_id for c in found] == [5]
+    assert found[0].reason == "то же место (ленин 12), почти тот же текст"

@@ -58,3 +58,24 @@ def test_the_keyword_router_starts_cold_from_competence_keywords():
     assert top[0].label == "roads"
     assert "яма" in top[0].reasons and "тема: Дороги" in top[0].reasons
     assert router.predict(normalize("Спасибо").lemmas) == []
+
+
+def test_a_model_with_character_ngrams_uses_the_text_itself_and_explains_by_words(tmp_path):
+    data = rows(12)
+    texts = [r["text"] for r in data]
+    model = LinearModel.fit([feats(t) for t in texts], [r["org"] for r in data], texts=texts)
+    assert model.char_ngrams and any(f.startswith("#c:") for f in model.vocab)
+    text = "ямы на дорогах у дома 7"  # «ямы», «дорогах»: word forms the training rows did not have
+    top = model.predict(feats(text), text=text)
+    assert top[0].label == "Дороги"
+    assert top[0].reasons and not any(r.startswith("#") for r in top[0].reasons)
+    model.save(tmp_path / "m.npz")
+    again = LinearModel.load(tmp_path / "m.npz")
+    assert again.char_ngrams
+    assert again.predict(feats(text), text=text)[0].label == "Дороги"
+
+
+def test_numbers_that_matter_are_kept():
+    from otklik.triage.routing import number_features
+
+    assert number_features("Автобус маршрут № 45 не ходит, дом 12а") == ["маршрут 45", "дом 12а"]

@@ -123,6 +123,15 @@ def test_it_suggests_a_repeat_of_the_same_authors_earlier_case(cast):
     assert result.repeat_candidates[0]["case"] == first.case_id
 
 
+def test_it_suggests_a_copied_complaint_about_the_same_address_from_another_author(cast):
+    first = make_post(cast, "Не вывозят мусор с площадки на улице Ленина 12 уже неделю!", author="vk:1", minutes_ago=60)
+    make_post(cast, "Не вывозят мусор с площадки на улице Мира 3 уже неделю!", author="vk:2", minutes_ago=50)
+    post = make_post(cast, "Не вывозят мусор с площадки на улице Ленина, 12 уже неделю", author="vk:3")
+    result = triage_post(post.pk)
+    assert [r["case"] for r in result.repeat_candidates] == [first.case_id]
+    assert result.repeat_candidates[0]["reason"].startswith("то же место")
+
+
 def test_triage_train_versions_models_and_rolls_back(cast):
     for i in range(16):
         for org, text in ((cast.roads_org, "яма на дороге у дома {}"), (cast.water_org, "нет воды в доме {}")):

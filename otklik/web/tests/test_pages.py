@@ -210,7 +210,7 @@ def test_a_pending_publication_hides_the_publish_button(cast):
     case = actions.do_approve_draft(case.drafts.get(), acting_user=cast.specialist)
     actions.do_publish_answer(case, acting_user=cast.specialist)
     page = client_for(cast.roads).get(f"/cases/{case.pk}/").content.decode()
-    assert "размещается в соцсети" in page
+    assert "Ответ отправлен в соцсеть" in page
     assert 'data-action="publish"' not in page
 
 

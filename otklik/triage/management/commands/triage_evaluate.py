@@ -20,25 +20,52 @@ class Command(BaseCommand):
         parser.add_argument("--text-column", required=True)
         parser.add_argument("--label-column", required=True)
         parser.add_argument("--location-column", default=None, help="столбец с местом (район, посёлок)")
+        parser.add_argument("--date-column", default=None, help="столбец с датой: порядок строк и вес свежих")
+        parser.add_argument("--source-column", default=None, help="столбец с источником (аккаунт, сообщество)")
+        parser.add_argument(
+            "--half-life-days", type=float, default=None, help="свежие строки весомее: вес 1/2 через столько дней"
+        )
+        parser.add_argument("--c", type=float, default=None, help="регуляризация; по умолчанию — кросс-валидацией")
+        parser.add_argument("--no-char-ngrams", action="store_true", help="без символьных n-грамм")
+        parser.add_argument("--per-class", action="store_true", help="полнота по исполнителям и путаница с общим")
         parser.add_argument("--json", action="store_true", help="вывести один JSON-объект")
 
     def handle(self, *args, **opts):  # type: ignore[no-untyped-def]
         started = time.perf_counter()
         try:
-            train = load_labelled(opts["train"], opts["text_column"], opts["label_column"], opts["location_column"])
-            test = load_labelled(opts["test"], opts["text_column"], opts["label_column"], opts["location_column"])
+            columns = {"date_column": opts["date_column"], "source_column": opts["source_column"]}
+            train = load_labelled(
+                opts["train"], opts["text_column"], opts["label_column"], opts["location_column"], **columns
+            )
+            test = load_labelled(
+                opts["test"], opts["text_column"], opts["label_column"], opts["location_column"], **columns
+            )
         except (OSError, KeyError, UnicodeDecodeError) as exc:
             raise CommandError(str(exc)) from exc
         if len(set(train.labels)) < 2:
             raise CommandError("в обучающем файле меньше двух разных меток")
         if not test.labels:
             raise CommandError("в файле для оценки нет размеченных строк")
-        model = LinearModel.fit(train.docs, train.labels, calibrate=False)
-        metrics = evaluate(model, test)
+        ages = None
+        if train.dates and opts["half_life_days"]:
+            newest = max((d for d in train.dates if d), default=None)
+            ages = [float((newest - d).days) if newest and d else 0.0 for d in train.dates]
+        model = LinearModel.fit(
+            train.docs,
+            train.labels,
+            calibrate=False,
+            c=opts["c"],
+            texts=None if opts["no_char_ngrams"] else train.texts,
+            ages_days=ages,
+            half_life_days=opts["half_life_days"],
+        )
+        metrics = evaluate(model, test, per_class=opts["per_class"])
         result = {
             **metrics,
             "n_train": len(train.labels),
             "n_classes": len(model.classes),
+            "c": model.meta.get("c"),
+            "cv_accuracy": model.meta.get("cv_accuracy"),
             "seconds": round(time.perf_counter() - started, 2),
         }
         if opts["json"]:
@@ -48,5 +75,14 @@ class Command(BaseCommand):
             f"Точность: {result['accuracy']:.4f}\n"
             f"Точность в тройке: {result['top3_accuracy']:.4f}\n"
             f"Macro-F1: {result['macro_f1']:.4f}\n"
-            f"Обучение: {result['n_train']} строк, {result['n_classes']} исполнителей; оценка: {result['n_test']} строк"
+            f"Обучение: {result['n_train']} строк, {result['n_classes']} исполнителей; оценка: {result['n_test']} строк\n"
+            f"Регуляризация C = {result['c']} (кросс-валидация на обучающих строках: {result['cv_accuracy'] or '—'})"
         )
+        if "catch_all" in result:
+            ca = result["catch_all"]
+            self.stdout.write(
+                f"Общий исполнитель «{ca['label']}» ({ca['share_of_test']:.0%} оценки): туда ушло "
+                f"{ca['others_sent_there']:.1%} чужих сообщений, от него ушло {ca['its_own_sent_elsewhere']:.1%} своих"
+            )
+            for label, recall in result["recall"].items():
+                self.stdout.write(f"  полнота {recall:.3f}  {label}")
