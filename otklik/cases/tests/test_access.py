@@ -24,9 +24,10 @@ def test_specialist_head_and_observer_see_every_case_of_the_municipality(cast, c
         assert set(visible_cases(user)) == {water_case, feed}
 
 
-def test_executors_see_cases_of_their_organization_and_those_below(cast, water_case):
+def test_executors_see_their_organization_and_the_responsible_those_below(cast, water_case):
     assert list(visible_cases(cast.water)) == [water_case]
-    assert list(visible_cases(cast.housing)) == [water_case]  # Водоканал is under ЖКХ
+    assert list(visible_cases(cast.housing)) == []  # an ordinary executor: their own organization only
+    assert list(visible_cases(cast.housing_chief)) == [water_case]  # Водоканал is under ЖКХ (§7)
     assert list(visible_cases(cast.roads)) == []
     assert list(visible_cases(cast.stranger)) == []
     assert list(visible_cases(cast.outsider)) == []
