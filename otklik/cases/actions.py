@@ -50,6 +50,7 @@ from otklik.cases.coexec import (
 from otklik.cases.errors import CaseChanged, InvalidTransition, ValidationFailed
 from otklik.cases.intake import do_register_post, do_register_posts, do_update_post
 from otklik.cases.models import Assignment, Case, CaseOrganization, Deadline, Draft
+from otklik.cases.people import do_assign_person
 from otklik.cases.publishing import (
     choose_publication_account,
     do_confirm_publication,
@@ -64,6 +65,7 @@ __all__ = [
     "choose_publication_account",
     "do_approve_coexecutor_info",
     "do_approve_draft",
+    "do_assign_person",
     "do_confirm_publication",
     "do_detect_case",
     "do_dismiss_case",
@@ -392,7 +394,8 @@ def do_return_draft(draft: Draft, *, remarks: str, acting_user: Any, expected_ve
             started_at=t,
             assignment=main,
             organization_id=fresh.organization_id,
-            user_id=fresh.author_id,
+            # The person the part is assigned to fixes it; else whoever wrote the draft.
+            user_id=(main.assignee_id if main is not None and main.assignee_id else fresh.author_id),
         )
         fresh.outcome = Draft.Outcome.RETURNED
         fresh.reviewed_by = acting_user or None

@@ -42,6 +42,9 @@ ALL_STAGES = (
     COEXEC_REVISE,
 )
 
+# Stages whose clock runs for the administration's specialists rather than an executor.
+SPECIALIST_STAGES = frozenset({ROUTE, REVIEW, COEXEC_REVIEW})
+
 # A return window that passes without a return is not a violation: it lapses.
 NEVER_BREACHED = frozenset({RETURN_WINDOW})
 
@@ -64,8 +67,15 @@ def open_deadline(
     organization_id: int | None = None,
     user_id: int | None = None,
 ) -> Deadline:
-    """Start the clock of ``stage`` for ``case`` at ``started_at`` (per the active profile)."""
+    """Start the clock of ``stage`` for ``case`` at ``started_at`` (per the active profile).
+
+    The official who holds an executor's stage (``user``) is, unless given, the person the
+    part is assigned to, else the organization's responsible (§7, issue 18 §3); the §23
+    report names them. A specialist's stage gets its official when one closes it.
+    """
     spec = _compute(case, stage, started_at)
+    if user_id is None and assignment is not None and stage not in SPECIALIST_STAGES:
+        user_id = holder_id(assignment)
     limit_unit = spec.limit_unit
     return Deadline.objects.create(
         case=case,
@@ -81,6 +91,24 @@ def open_deadline(
         started_at=spec.started_at,
         due_at=spec.due_at,
         warn_at=spec.warn_at,
+    )
+
+
+def holder_id(assignment: Assignment) -> int | None:
+    if assignment.assignee_id is not None:
+        return assignment.assignee_id
+    from otklik.directory.people import organization_responsible
+
+    responsible = organization_responsible(assignment.organization_id)
+    return responsible.pk if responsible else None
+
+
+def reassign_open(assignment: Assignment, user_id: int | None) -> int:
+    """The part changed hands: its executor's clocks still running now belong to ``user_id``."""
+    return (
+        Deadline.objects.filter(assignment=assignment, closed_at__isnull=True)
+        .exclude(stage__in=SPECIALIST_STAGES)
+        .update(user_id=user_id)
     )
 
 
@@ -121,7 +149,11 @@ def close_deadlines(
         deadline.closed_at = at
         deadline.closed_by = by if getattr(by, "pk", None) else None
         deadline.outcome = deadline_outcome
-        deadline.save(update_fields=["closed_at", "closed_by", "outcome"])
+        fields = ["closed_at", "closed_by", "outcome"]
+        if deadline.user_id is None and deadline.stage in SPECIALIST_STAGES and deadline.closed_by is not None:
+            deadline.user = deadline.closed_by  # the specialist who routed or reviewed held the stage
+            fields.append("user")
+        deadline.save(update_fields=fields)
         closed.append(deadline)
     return closed
 

@@ -24,6 +24,7 @@ KINDS = frozenset(
         "post_updated",
         "case_detected",
         "case_routed",
+        "person_assigned",
         "assignment_returned",
         "coexec_info_submitted",
         "coexec_info_approved",
