@@ -200,3 +200,18 @@ def refresh_next_due(case_ids: Iterable[int]) -> None:
 def next_due(case: Case) -> dt.datetime | None:
     """The nearest open deadline of the case (return windows included: they are clocks people see)."""
     return Deadline.objects.filter(case=case, closed_at__isnull=True).aggregate(m=Min("due_at"))["m"]
+
+
+# Kept short: they sit in a narrow column of the §23 PDF.
+NOBODY_SPECIALIST = "— (решения не было)"  # a specialist's stage nobody closed
+NOBODY_EXECUTOR = "— (никто не назначен)"  # no person assigned and the organization has no responsible
+
+
+def official_label(deadline: Deadline) -> str:
+    """§23: the official who held the stage — the person it was assigned to (else the organization's
+    responsible, as set when it opened), the specialist who closed a specialist's stage, or whoever
+    closed it; «—» with the reason when nobody can be named."""
+    user = deadline.user or deadline.closed_by
+    if user is not None:
+        return user.get_full_name() or user.username
+    return NOBODY_SPECIALIST if deadline.stage in SPECIALIST_STAGES else NOBODY_EXECUTOR

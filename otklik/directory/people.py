@@ -15,6 +15,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from otklik.directory.models import Absence, Membership, Role
@@ -88,14 +89,17 @@ def present(users: Iterable[Any], *, at: dt.datetime | None = None, tz: Any = No
     return out
 
 
+def deputising_for_query(user: Any, *, at: dt.datetime | None = None, tz: Any = None) -> QuerySet[Any]:
+    """The ids of the people ``user`` stands in for today, as a subquery."""
+    day = _today(at, tz)
+    return Absence.objects.filter(
+        deputy_id=user.pk, cancelled_at__isnull=True, starts_on__lte=day, ends_on__gte=day
+    ).values("user_id")
+
+
 def deputising_for(user: Any, *, at: dt.datetime | None = None, tz: Any = None) -> list[int]:
     """Ids of the people ``user`` stands in for today."""
-    day = _today(at, tz)
-    return list(
-        Absence.objects.filter(deputy=user, cancelled_at__isnull=True, starts_on__lte=day, ends_on__gte=day)
-        .values_list("user_id", flat=True)
-        .order_by("user_id")
-    )
+    return sorted(deputising_for_query(user, at=at, tz=tz).values_list("user_id", flat=True))
 
 
 def _organizations(user: Any) -> set[int]:

@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
+from otklik.cases.deadlines import official_label
 from otklik.cases.models import Case, Deadline, Publication
 from otklik.directory.models import Municipality, Organization, Role, Topic
 from otklik.directory.roles import scope_of
@@ -221,7 +222,7 @@ def violation_report(
         report.rows.append(
             ViolationRow(
                 organization=org,
-                person=_person(d.user or d.closed_by),
+                person=official_label(d),
                 case_id=d.case_id,
                 case_url=f"/cases/{d.case_id}/",
                 stage=STAGE_NAMES.get(d.stage, d.stage),

@@ -29,6 +29,7 @@ from otklik.web.uploads import stored_names
 ACTION_FORMS: dict[str, tuple[type[f.ActionForm], str, str]] = {
     "detect": (f.EmptyForm, "Требует реакции (п. 9.1)", ""),
     "route": (f.RouteForm, "Направить (п. 9.2)", ""),
+    "assign_person": (f.AssignPersonForm, "Назначить исполнителя", "secondary"),
     "return_assignment": (f.AssignmentReasonForm, "Вернуть — не наша компетенция (п. 10)", "secondary"),
     "submit_info": (f.InfoForm, "Направить информацию (п. 18)", ""),
     "approve_info": (f.AssignmentForm, "Согласовать информацию", ""),
@@ -51,6 +52,7 @@ EVENT_LABELS: dict[str, str] = {
     "case_registered": "Сообщение собрано",
     "case_detected": "Выявлено как требующее реакции (п. 9.1)",
     "case_routed": "Направлено исполнителю (п. 9.2)",
+    "person_assigned": "Назначен исполнитель",
     "assignment_returned": "Возвращено исполнителем (п. 10)",
     "coexec_info_submitted": "Соисполнитель направил информацию (п. 18)",
     "coexec_info_approved": "Информация соисполнителя согласована",
@@ -136,7 +138,13 @@ def build_forms(user: Any, case: Case, allowed: set[str], ctx: dict[str, Any]) -
         if name not in ACTION_FORMS:
             continue
         cls = ACTION_FORMS[name][0]
-        if name == "return_assignment":
+        if name == "assign_person":
+            forms[name] = [
+                cls(case=case, initial={"assignment": a.pk, "person": a.assignee_id}, prefix=f"who{a.pk}")
+                for a in ctx["assignments"]
+                if a.is_active and a.organization_id in scope.responsible_org_ids
+            ]
+        elif name == "return_assignment":
             forms[name] = [
                 cls(case=case, initial={"assignment": a.pk}, prefix=f"ret{a.pk}")
                 for a in mine
@@ -201,7 +209,9 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
         .select_related("primary_post")
         .order_by("pk")
     )
-    assignments = list(case.assignments.select_related("organization", "assigned_by").order_by("-is_active", "pk"))
+    assignments = list(
+        case.assignments.select_related("organization", "assigned_by", "assignee").order_by("-is_active", "pk")
+    )
     drafts = list(case.drafts.select_related("author", "reviewed_by", "organization").order_by("version"))
     previous = None
     for d in drafts:
@@ -294,6 +304,7 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
 PANEL_ORDER = [
     "detect",
     "route",
+    "assign_person",
     "approve_info",
     "return_info",
     "proceed_without_co",

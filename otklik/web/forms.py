@@ -130,6 +130,38 @@ class AssignmentForm(_AssignmentForm):
     pass
 
 
+class AssignPersonForm(_AssignmentForm):
+    """§7: the organization's responsible names the executor of its part (empty: the whole organization)."""
+
+    person = forms.ModelChoiceField(label="Исполнитель", queryset=None, required=False)  # type: ignore[arg-type]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from django.contrib.auth import get_user_model
+
+        from otklik.directory.models import Membership, Role
+
+        super().__init__(*args, **kwargs)
+        assignment_id = self.initial.get("assignment") or self.data.get(self.add_prefix("assignment"))
+        org_id = (
+            Assignment.objects.filter(pk=assignment_id).values_list("organization_id", flat=True).first()
+            if str(assignment_id or "").isdigit()
+            else None
+        )
+        people = Membership.objects.filter(
+            organization_id=org_id, role__in=[Role.EXECUTOR, Role.ORG_RESPONSIBLE]
+        ).values("user_id")
+        field = self.fields["person"]
+        field.queryset = (
+            get_user_model()
+            .objects.filter(pk__in=people, is_active=True)
+            .order_by(  # type: ignore[attr-defined]
+                "last_name", "first_name"
+            )
+        )
+        field.label_from_instance = lambda u: u.get_full_name() or u.username  # type: ignore[attr-defined]
+        field.empty_label = "Вся организация (никто лично)"  # type: ignore[attr-defined]
+
+
 class AssignmentReasonForm(_AssignmentForm):
     reason = forms.CharField(label="Причина возврата", widget=TEXT, max_length=4000)
 

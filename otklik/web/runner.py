@@ -15,6 +15,7 @@ from otklik.web.uploads import attachments_with_files
 ACTION_DONE: dict[str, str] = {
     "detect": "Отмечено как требующее реакции",
     "route": "Направлено исполнителю",
+    "assign_person": "Исполнитель назначен",
     "return_assignment": "Возвращено ответственному специалисту",
     "submit_info": "Информация направлена на согласование",
     "approve_info": "Информация соисполнителя согласована",
@@ -41,6 +42,8 @@ def run_action(name: str, user: Any, case: Case, data: dict[str, Any]) -> Any:
     if name == "route":
         orgs = list(data["organizations"])
         return a.do_route_case(case, orgs, lead=data.get("lead"), **v)
+    if name == "assign_person":
+        return a.do_assign_person(data["assignment"], data.get("person"), **v)
     if name == "return_assignment":
         return a.do_return_assignment(data["assignment"], reason=data["reason"], **v)
     if name == "submit_info":

@@ -100,3 +100,18 @@ def test_an_executor_cannot_act_on_another_organizations_assignment_of_a_visible
         actions.do_return_assignment(lead, reason="Не наше", acting_user=cast.water)
     with pytest.raises(ActionForbidden):
         actions.do_submit_coexecutor_info(lead, text="Часть", acting_user=cast.water)
+
+
+def test_a_parent_organizations_executor_no_longer_acts_on_a_subordinates_case(cast, water_case):
+    with pytest.raises(NotVisible):
+        access_case(cast.housing, water_case, for_action="submit_draft")
+    with pytest.raises(NotVisible):
+        actions.do_return_assignment(water_case.assignments.get(), reason="Не наше", acting_user=cast.housing)
+
+
+def test_the_responsible_sees_and_assigns_a_subordinates_case(cast, water_case):
+    assert allowed_actions(cast.housing_chief, water_case) == {"return_assignment", "submit_draft", "assign_person"}
+    assert access_case(cast.housing_chief, water_case, for_action="assign_person") == water_case
+    for user in (cast.water, cast.housing, cast.specialist, cast.head, cast.roads):
+        with pytest.raises((NotVisible, ActionForbidden)):
+            access_case(user, water_case, for_action="assign_person")
