@@ -250,8 +250,8 @@ def allowed_actions(
             out |= {"approve_draft", "return_draft"}
         if status == Status.APPROVED and not _publication_in_flight(case, publication_statuses):
             out.add("publish")
-        if status in (Status.FEED, Status.NEW, Status.ASSIGNED):
-            out.add("exclude")
+        if status not in CLOSED_STATUSES and not _publication_in_flight(case, publication_statuses):
+            out.add("exclude")  # §22: at any stage before the final answer is published
         if status in (Status.FEED, Status.NEW):
             out.add("dismiss")
         if case.repeat_of_id is None:

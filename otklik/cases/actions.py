@@ -59,6 +59,7 @@ from otklik.cases.publishing import (
 )
 from otklik.cases.workflow import Status
 from otklik.directory.models import Organization, Topic
+from otklik.regulation.stages import AbuseCategory
 
 __all__ = [
     "EXCLUSION_REASONS",
@@ -88,7 +89,7 @@ __all__ = [
 ]
 
 # §22: messages with obscenity, insults or threats are not processed.
-EXCLUSION_REASONS = {"obscenity": "нецензурная брань", "insult": "оскорбления", "threat": "угрозы"}
+EXCLUSION_REASONS = {c.value: str(c.label) for c in AbuseCategory}
 
 CANCELLED = Deadline.Outcome.CANCELLED
 MET = Deadline.Outcome.MET
@@ -424,13 +425,16 @@ def do_exclude_case(
 ) -> Case:
     """§22: messages with obscenity, insults or threats are not processed."""
     if reason_code not in EXCLUSION_REASONS:
-        raise ValidationFailed("Основание исключения (п. 22): нецензурная брань, оскорбления или угрозы.")
+        raise ValidationFailed("Основание исключения (п. 22): обсценная лексика, оскорбление или угроза.")
     comment = (comment or "").strip()[:2000]
     seen = seen_version(case)
     t = now()
     with transaction.atomic():
         case = lock_case(case, expected_version=expected_version)
         require(acting_user, case, "exclude")
+        if case.publications.filter(status="pending").exists():
+            raise InvalidTransition("Ответ сейчас размещается: дождитесь результата, затем исключайте (п. 22).")
+        # Drafts, publications of an intermediate answer and the journal stay as evidence.
         before = _close_case(case, Status.EXCLUDED, acting_user, seen, t)
         case.excluded_reason = reason_code
         case.excluded_comment = comment

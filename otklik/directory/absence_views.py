@@ -75,7 +75,7 @@ def absences(request: HttpRequest) -> HttpResponse:
             )
             return redirect("absences")
     items = (
-        (Absence.objects.filter(user__in=_managed(user)) | Absence.objects.filter(deputy=user))
+        (Absence.objects.filter(user__in=_managed(user)) | Absence.objects.filter(deputy_id=user.pk))
         .select_related("user", "deputy")
         .distinct()
         .order_by("-starts_on", "-id")[:50]

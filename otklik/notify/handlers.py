@@ -46,8 +46,9 @@ def users_with_roles(municipality_id: int, roles: Iterable[str]) -> list[Any]:
 
 def part_people(assignment: Assignment) -> list[Any]:
     """Who works an organization's part: the person it is assigned to, else the organization's people."""
-    if assignment.assignee_id is not None and assignment.assignee.is_active:
-        return [assignment.assignee]
+    person = assignment.assignee if assignment.assignee_id is not None else None
+    if person is not None and person.is_active:
+        return [person]
     return organization_people([assignment.organization_id])
 
 

@@ -19,6 +19,7 @@ from otklik.cases.models import Assignment, Case, CaseEvent, Draft, Post
 from otklik.directory.models import Role
 from otklik.directory.roles import scope_of
 from otklik.ops.attachments import stored_name
+from otklik.regulation.stages import AbuseCategory
 from otklik.web import forms as f
 from otklik.web.deadlines import describe
 from otklik.web.models import AnswerTemplate
@@ -80,7 +81,7 @@ EVENT_LABELS: dict[str, str] = {
 }
 # Event data keys worth showing a person (everything is escaped by the template).
 EVENT_DETAIL_KEYS = ("reason", "remarks", "comment", "reason_code", "url", "error")
-REASON_CODES = dict(f.EXCLUDE_REASONS)
+REASON_CODES = {c.value: str(c.label) for c in AbuseCategory}
 
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:

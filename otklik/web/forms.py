@@ -9,17 +9,14 @@ from django import forms
 
 from otklik.cases.models import Assignment, Case, Draft
 from otklik.directory.models import OfficialAccount, Organization, Topic
+from otklik.regulation.stages import AbuseCategory
 from otklik.web.models import AnswerTemplate
 from otklik.web.uploads import FilesMixin
 
 TEXT = forms.Textarea(attrs={"rows": 3})
 LONG_TEXT = forms.Textarea(attrs={"rows": 8})
 
-EXCLUDE_REASONS = [
-    ("obscenity", "Нецензурная брань"),
-    ("insult", "Оскорбления"),
-    ("threat", "Угрозы"),
-]
+EXCLUDE_REASONS = [(c.value, str(c.label).capitalize()) for c in AbuseCategory]
 
 
 def safe_http_url(value: str) -> bool:
@@ -141,25 +138,21 @@ class AssignPersonForm(_AssignmentForm):
         from otklik.directory.models import Membership, Role
 
         super().__init__(*args, **kwargs)
-        assignment_id = self.initial.get("assignment") or self.data.get(self.add_prefix("assignment"))
+        raw = str(self.initial.get("assignment") or self.data.get(self.add_prefix("assignment")) or "")
         org_id = (
-            Assignment.objects.filter(pk=assignment_id).values_list("organization_id", flat=True).first()
-            if str(assignment_id or "").isdigit()
+            Assignment.objects.filter(pk=int(raw), case=self.case).values_list("organization_id", flat=True).first()
+            if raw.isdigit()
             else None
         )
         people = Membership.objects.filter(
-            organization_id=org_id, role__in=[Role.EXECUTOR, Role.ORG_RESPONSIBLE]
+            organization_id=org_id or 0, role__in=[Role.EXECUTOR, Role.ORG_RESPONSIBLE]
         ).values("user_id")
-        field = self.fields["person"]
+        field: Any = self.fields["person"]
         field.queryset = (
-            get_user_model()
-            .objects.filter(pk__in=people, is_active=True)
-            .order_by(  # type: ignore[attr-defined]
-                "last_name", "first_name"
-            )
+            get_user_model().objects.filter(pk__in=people, is_active=True).order_by("last_name", "first_name")
         )
-        field.label_from_instance = lambda u: u.get_full_name() or u.username  # type: ignore[attr-defined]
-        field.empty_label = "Вся организация (никто лично)"  # type: ignore[attr-defined]
+        field.label_from_instance = lambda u: u.get_full_name() or u.username
+        field.empty_label = "Вся организация (никто лично)"
 
 
 class AssignmentReasonForm(_AssignmentForm):
