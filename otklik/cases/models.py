@@ -329,6 +329,11 @@ class CaseEventQuerySet(models.QuerySet):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise TypeError("CaseEvent is append-only")
 
+    def redact(self, pk: int, data: dict[str, Any]) -> int:
+        """The one change an event allows: 152-ФЗ erasure removes an author's data from its payload
+        (``otklik.ops.personal_data.erase_author``). Who did what and when stays."""
+        return models.QuerySet.update(self.filter(pk=pk), data=data)
+
 
 class CaseEvent(models.Model):
     """Append-only audit log: who did what to a case, with before/after."""
