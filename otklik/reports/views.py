@@ -8,10 +8,12 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from otklik.directory.models import Municipality, Organization
+from otklik.directory.models import Municipality, Organization, Role
+from otklik.directory.roles import scope_of
 from otklik.reports import charts, exports, queries, services
 from otklik.reports.models import MonthlyReport
 from otklik.web.context_processors import NavItem
@@ -78,10 +80,36 @@ def violations_month(request: HttpRequest, key: str) -> HttpResponse:
     fmt = request.GET.get("format", "html")
     if fmt in ("xlsx", "pdf"):
         return exports.download(*services.violations_file(municipality, report, row, fmt))
+    archived = services.archived_row(municipality, year, month)
+    error = ""
+    if request.method == "POST" and archived is not None:
+        try:
+            services.sign_report(archived, user=request.user, comment=request.POST.get("comment", ""))
+        except services.SignOffError as exc:
+            error = exc.message
+        else:
+            messages.success(request, "Отчёт подписан и направлен Главе.")
+            return redirect(f"{request.path}?municipality={municipality.slug}")
+    may_sign = (
+        archived is not None
+        and archived.sent_at is None
+        and scope_of(request.user).has_role(municipality.pk, Role.COORDINATOR)
+    )
     return render(
         request,
         "reports/violations.html",
-        {"report": report, "frozen": frozen, "municipality": municipality, "municipalities": allowed},
+        {
+            "report": report,
+            "frozen": frozen,
+            "municipality": municipality,
+            "municipalities": allowed,
+            "row": archived,
+            "send_by": services.send_by(archived) if archived is not None else None,
+            "may_sign": may_sign,
+            "comment": request.POST.get("comment", "") if error else (archived.comment if archived else ""),
+            "error": error,
+        },
+        status=400 if error else 200,
     )
 
 
