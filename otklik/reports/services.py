@@ -23,7 +23,7 @@ from otklik.directory.models import Membership, Municipality, Role
 from otklik.notify import attachments
 from otklik.reports import exports
 from otklik.reports.models import MonthlyReport
-from otklik.reports.queries import ViolationReport, calendar_for, violation_report
+from otklik.reports.queries import ViolationReport, violation_report
 
 ATTACHMENT_SOURCE = "monthly_report"
 
