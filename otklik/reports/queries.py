@@ -21,6 +21,7 @@ from otklik.cases.deadlines import official_label
 from otklik.cases.models import Case, Deadline, Publication
 from otklik.directory.models import Municipality, Organization, Role, Topic
 from otklik.directory.roles import scope_of
+from otklik.reports import feedwait
 
 EXCLUDED_OUTCOMES = (Deadline.Outcome.CANCELLED, Deadline.Outcome.LAPSED)
 REPORT_ROLES = (Role.COORDINATOR, Role.HEAD, Role.OBSERVER)
@@ -134,6 +135,8 @@ class ViolationReport:
     as_of: str
     rows: list[ViolationRow] = field(default_factory=list)
     totals: list[OrganizationTotal] = field(default_factory=list)
+    # Appendix (§9.2): time messages waited in the feed before detection, per specialist.
+    feed_wait: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def period(self) -> str:
@@ -193,6 +196,7 @@ def violation_report(
     start, end = month_bounds(municipality, year, month)
     tz = municipality.tzinfo
     report = ViolationReport(municipality.name, municipality.slug, year, month, _local(as_of, tz))
+    report.feed_wait = feedwait.as_json(feedwait.per_specialist([municipality], start, min(end, as_of)))
     deadlines = list(
         month_deadlines(municipality, start, end, as_of)
         .select_related("organization", "user", "closed_by")
