@@ -41,8 +41,12 @@ ACTIONS = frozenset(
         "mark_repeat",
         "flag_significant",
         "set_topic",
+        "mark_unsatisfactory",
     }
 )
+
+# §3: what the regional centre (observer) may do — nothing else.
+OBSERVER_ACTIONS = frozenset({"mark_unsatisfactory"})
 
 # What the administration's people (§8–9, 12–13, 17–18, 22, 24) may do on their municipality's cases.
 SPECIALIST_ACTIONS = frozenset(
@@ -180,6 +184,8 @@ def has_right(user: Any, case: Case, action: str, *, assignment: Assignment | No
         return True
     if action == "assign_person":
         return _may_assign(scope, case, assignment)
+    if action in OBSERVER_ACTIONS:
+        return scope.has_role(case.municipality_id, Role.OBSERVER)
     roles_for = EXECUTOR_ACTIONS.get(action)
     if roles_for is None or not scope.organization_ids:
         return False
@@ -260,6 +266,9 @@ def allowed_actions(
             out.add("flag_significant")
         if status not in CLOSED_STATUSES:
             out.add("set_topic")
+
+    if status == Status.ANSWERED and scope.has_role(case.municipality_id, Role.OBSERVER):
+        out.add("mark_unsatisfactory")
 
     if scope.organization_ids and scope.has_role(case.municipality_id, *EXECUTOR_ROLES):
         mine = [a for a in active if a.organization_id in scope.organization_ids]

@@ -48,6 +48,7 @@ from otklik.cases.coexec import (
     do_submit_coexecutor_info,
 )
 from otklik.cases.errors import CaseChanged, InvalidTransition, ValidationFailed
+from otklik.cases.feedback import do_mark_unsatisfactory
 from otklik.cases.intake import do_register_post, do_register_posts, do_update_post
 from otklik.cases.models import Assignment, Case, CaseOrganization, Deadline, Draft
 from otklik.cases.people import do_assign_person
@@ -74,6 +75,7 @@ __all__ = [
     "do_fail_publication",
     "do_flag_significant",
     "do_mark_repeat",
+    "do_mark_unsatisfactory",
     "do_proceed_without_coexecutors",
     "do_publish_answer",
     "do_register_post",

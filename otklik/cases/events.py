@@ -36,6 +36,7 @@ KINDS = frozenset(
         "publication_pending",
         "publication_failed",
         "case_answered",
+        "answer_unsatisfactory",
         "case_intermediate",
         "case_excluded",
         "case_dismissed",

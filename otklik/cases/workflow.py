@@ -32,7 +32,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.REVISION: frozenset({Status.REVIEW, Status.EXCLUDED}),
     Status.APPROVED: frozenset({Status.ANSWERED, Status.INTERMEDIATE, Status.EXCLUDED}),
     Status.INTERMEDIATE: frozenset({Status.REVIEW, Status.EXCLUDED}),
-    Status.ANSWERED: frozenset(),
+    # §3: the regional centre finds a published answer unsatisfactory: a corrected one is prepared.
+    Status.ANSWERED: frozenset({Status.REVISION}),
     Status.DISMISSED: frozenset(),
     Status.EXCLUDED: frozenset(),
 }

@@ -282,6 +282,32 @@ def on_case_marked_repeat(payload: dict[str, Any]) -> None:
     _notify(earlier, users, "case_marked_repeat", f"case_marked_repeat:{repeat.pk}", title, body)
 
 
+def on_answer_unsatisfactory(payload: dict[str, Any]) -> None:
+    """§3: the regional centre found the answer unsatisfactory — the executor corrects it, specialists know."""
+    case = _case(payload)
+    deadline = Deadline.objects.filter(pk=payload.get("deadline_id") or 0).first()
+    main = (
+        Assignment.objects.filter(case=case, is_active=True)
+        .exclude(role=Assignment.Role.CO)
+        .select_related("assignee")
+        .first()
+        if case
+        else None
+    )
+    if case is None or deadline is None or main is None:
+        return
+    from otklik.cases.models import CaseEvent
+
+    event = CaseEvent.objects.filter(case=case, kind="answer_unsatisfactory").order_by("-id").first()
+    title = (
+        f"Ответ по обращению №{case.pk} признан неудовлетворительным — "
+        f"исправленный ответ до {_due(case, deadline.due_at)}"
+    )
+    body = f"Комментарий ЦУР: {(event.data or {}).get('comment', '')}" if event else ""
+    users = [*part_people(main), *users_with_roles(case.municipality_id, [Role.SPECIALIST])]
+    _notify(case, users, "answer_unsatisfactory", f"answer_unsatisfactory:{deadline.pk}", title, body)
+
+
 def on_case_answered(payload: dict[str, Any]) -> None:
     case = _case(payload)
     if case is None:
@@ -368,6 +394,7 @@ HANDLERS = {
     "coexec_info_approved": on_coexec_info_approved,
     "coexec_info_returned": on_coexec_info_returned,
     "publication_failed": on_publication_failed,
+    "answer_unsatisfactory": on_answer_unsatisfactory,
     "case_marked_repeat": on_case_marked_repeat,
     "draft_submitted": on_draft_submitted,
     "draft_returned": on_draft_returned,

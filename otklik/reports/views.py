@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from otklik.directory.models import Municipality, Organization, Role
 from otklik.directory.roles import scope_of
-from otklik.reports import charts, exports, feedwait, queries, services
+from otklik.reports import charts, exports, feedwait, quality, queries, services
 from otklik.reports.models import MonthlyReport
 from otklik.web.context_processors import NavItem
 
@@ -185,6 +185,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         topic_chart=charts.hbars(data["topics"], title="Темы"),
         network_chart=charts.hbars(data["networks"], title="Соцсети"),
         weekly_chart=charts.weekly_bars(data["weekly"]),
+        unsatisfactory=quality.unsatisfactory_count(f.municipalities, f.start, f.end),
         feed_wait_people=feedwait.per_specialist(f.municipalities, f.start, f.end),
         feed_wait_months=feedwait.per_month(f.municipalities, f.start, f.end),
         query=request.GET.urlencode(),

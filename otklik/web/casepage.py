@@ -45,6 +45,7 @@ ACTION_FORMS: dict[str, tuple[type[f.ActionForm], str, str]] = {
     "mark_repeat": (f.RepeatForm, "Отметить как повторное (п. 19)", "secondary"),
     "flag_significant": (f.ReasonForm, "Социально значимое (п. 24)", "secondary"),
     "set_topic": (f.TopicForm, "Сохранить тему", "secondary"),
+    "mark_unsatisfactory": (f.ReasonForm, "Ответ неудовлетворителен (п. 3)", "danger"),
 }
 
 EVENT_LABELS: dict[str, str] = {
@@ -73,6 +74,7 @@ EVENT_LABELS: dict[str, str] = {
     "case_marked_repeat": "Отмечено как повторное (п. 19)",
     "case_flagged_significant": "Социально значимое (п. 24)",
     "topic_set": "Изменена тема",
+    "answer_unsatisfactory": "Ответ признан неудовлетворительным (ЦУР, п. 3)",
     "coexec_skipped": "Продолжено без соисполнителей (п. 18)",
     "repeat_linked": "Связано с повторным обращением (п. 19)",
     "post_updated": "Сообщение изменено в источнике",
@@ -176,7 +178,7 @@ def build_forms(user: Any, case: Case, allowed: set[str], ctx: dict[str, Any]) -
             forms[name] = cls(case=case, initial=ctx.get("draft_initial") or {}, keep_initial=ctx.get("draft_keep"))
         elif name == "dismiss":
             forms[name] = cls(case=case, initial={"reason": "Не требует реакции органов власти"}, prefix="dismiss")
-        elif name in ("flag_significant", "proceed_without_co"):
+        elif name in ("flag_significant", "proceed_without_co", "mark_unsatisfactory"):
             forms[name] = cls(case=case, prefix=name)
         elif name == "set_topic":
             forms[name] = cls(case=case, initial={"topic": case.topic_id})
@@ -315,6 +317,7 @@ PANEL_ORDER = [
     "return_draft",
     "publish",
     "return_assignment",
+    "mark_unsatisfactory",
     "set_topic",
     "flag_significant",
     "mark_repeat",

@@ -30,6 +30,7 @@ ACTION_DONE: dict[str, str] = {
     "mark_repeat": "Отмечено как повторное",
     "flag_significant": "Отмечено как социально значимое, Главе направлено сообщение",
     "set_topic": "Тема сохранена",
+    "mark_unsatisfactory": "Ответ отмечен как неудовлетворительный, обращение возвращено на доработку",
 }
 
 
@@ -77,6 +78,8 @@ def run_action(name: str, user: Any, case: Case, data: dict[str, Any]) -> Any:
         return a.do_mark_repeat(case, earlier_case=earlier, **v)
     if name == "flag_significant":
         return a.do_flag_significant(case, reason=data["reason"], **v)
+    if name == "mark_unsatisfactory":
+        return a.do_mark_unsatisfactory(case, comment=data["reason"], **v)
     if name == "set_topic":
         return a.do_set_topic(case, topic=data["topic"], **v)
     raise ValueError(f"unknown action {name}")
