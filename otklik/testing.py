@@ -4,6 +4,7 @@ specialist  — Светлана, ответственный специалис�
 coordinator — Константин, заместитель главы
 roads       — executor of «Управление дорожного хозяйства» (roads_org)
 housing     — executor of «Управление ЖКХ» (housing_org), whose child is «Водоканал» (water_org)
+housing_chief — org_responsible of «Управление ЖКХ»: sees and assigns «Водоканал»'s cases too (§7)
 water       — executor of «Водоканал»
 head        — the Head (read-only)
 observer    — the regional centre's observer (all municipalities, read-only)
@@ -89,6 +90,7 @@ def make_cast(obj: object) -> None:
     obj.coordinator = person("coordinator", "Константин", "Логинов", Role.COORDINATOR, admin_org)  # type: ignore[attr-defined]
     obj.roads = person("roads", "Роман", "Дорохов", Role.EXECUTOR, roads_org)  # type: ignore[attr-defined]
     obj.housing = person("housing", "Жанна", "Коммунарова", Role.EXECUTOR, housing_org)  # type: ignore[attr-defined]
+    obj.housing_chief = person("housing_chief", "Игорь", "Петренко", Role.ORG_RESPONSIBLE, housing_org)  # type: ignore[attr-defined]
     obj.water = person("water", "Вадим", "Водянов", Role.EXECUTOR, water_org)  # type: ignore[attr-defined]
     obj.head = person("head", "Анатолий", "Главов", Role.HEAD, admin_org)  # type: ignore[attr-defined]
     obj.observer = person("observer", "Ольга", "Наблюдаева", Role.OBSERVER, None, None)  # type: ignore[attr-defined]

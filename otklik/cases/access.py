@@ -1,8 +1,9 @@
 """One door for access to cases (CONVENTIONS.md "One door for access").
 
 - Specialists and coordinators see and act on every case of their municipality.
-- Executors and org_responsible see the cases with an assignment (active or past) of their
-  organizations and of the organizations below them, and act only on their own part.
+- Executors see the cases with an assignment (active or past) of their own organizations;
+  org_responsible also those of the organizations below theirs (§7). Both act only on their
+  own organizations' parts; org_responsible alone assigns a part to a named executor.
 - Head and observer (per municipality, or everywhere) read only.
 - Superusers see everything but act only through the roles they hold.
 
@@ -26,6 +27,7 @@ ACTIONS = frozenset(
     {
         "detect",
         "route",
+        "assign_person",
         "return_assignment",
         "submit_info",
         "approve_info",
@@ -41,8 +43,12 @@ ACTIONS = frozenset(
         "mark_repeat",
         "flag_significant",
         "set_topic",
+        "mark_unsatisfactory",
     }
 )
+
+# §3: what the regional centre (observer) may do — nothing else.
+OBSERVER_ACTIONS = frozenset({"mark_unsatisfactory"})
 
 # What the administration's people (§8–9, 12–13, 17–18, 22, 24) may do on their municipality's cases.
 SPECIALIST_ACTIONS = frozenset(
@@ -179,6 +185,10 @@ def has_right(user: Any, case: Case, action: str, *, assignment: Assignment | No
     scope = scope_of(user)
     if action in SPECIALIST_ACTIONS and scope.has_role(case.municipality_id, *SPECIALIST_ROLES):
         return True
+    if action == "assign_person":
+        return _may_assign(scope, case, assignment)
+    if action in OBSERVER_ACTIONS:
+        return scope.has_role(case.municipality_id, Role.OBSERVER)
     roles_for = EXECUTOR_ACTIONS.get(action)
     if roles_for is None or not scope.organization_ids:
         return False
@@ -193,6 +203,21 @@ def has_right(user: Any, case: Case, action: str, *, assignment: Assignment | No
         )
     return Assignment.objects.filter(
         case_id=case.pk, is_active=True, role__in=roles_for, organization_id__in=scope.organization_ids
+    ).exists()
+
+
+def _may_assign(scope: UserScope, case: Case, assignment: Assignment | None) -> bool:
+    """§7: the organization's responsible gives its part of a case to a named executor."""
+    if not scope.responsible_org_ids or not scope.has_role(case.municipality_id, Role.ORG_RESPONSIBLE):
+        return False
+    if assignment is not None:
+        return (
+            assignment.case_id == case.pk
+            and assignment.is_active
+            and assignment.organization_id in scope.responsible_org_ids
+        )
+    return Assignment.objects.filter(
+        case_id=case.pk, is_active=True, organization_id__in=scope.responsible_org_ids
     ).exists()
 
 
@@ -234,8 +259,8 @@ def allowed_actions(
             out |= {"approve_draft", "return_draft"}
         if status == Status.APPROVED and not _publication_in_flight(case, publication_statuses):
             out.add("publish")
-        if status in (Status.FEED, Status.NEW, Status.ASSIGNED):
-            out.add("exclude")
+        if status not in CLOSED_STATUSES and not _publication_in_flight(case, publication_statuses):
+            out.add("exclude")  # §22: at any stage before the final answer is published
         if status in (Status.FEED, Status.NEW):
             out.add("dismiss")
         if case.repeat_of_id is None:
@@ -244,6 +269,9 @@ def allowed_actions(
             out.add("flag_significant")
         if status not in CLOSED_STATUSES:
             out.add("set_topic")
+
+    if status == Status.ANSWERED and scope.has_role(case.municipality_id, Role.OBSERVER):
+        out.add("mark_unsatisfactory")
 
     if scope.organization_ids and scope.has_role(case.municipality_id, *EXECUTOR_ROLES):
         mine = [a for a in active if a.organization_id in scope.organization_ids]
@@ -263,6 +291,8 @@ def allowed_actions(
             out.add("submit_draft")
         if status == Status.APPROVED and main_mine and not _publication_in_flight(case, publication_statuses):
             out.add("publish")
+        if status not in CLOSED_STATUSES and any(a.organization_id in scope.responsible_org_ids for a in active):
+            out.add("assign_person")
     return out
 
 

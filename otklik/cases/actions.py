@@ -15,6 +15,7 @@ publication in ``publishing.py``; all are re-exported here.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -48,8 +49,10 @@ from otklik.cases.coexec import (
     do_submit_coexecutor_info,
 )
 from otklik.cases.errors import CaseChanged, InvalidTransition, ValidationFailed
+from otklik.cases.feedback import do_mark_unsatisfactory
 from otklik.cases.intake import do_register_post, do_register_posts, do_update_post
 from otklik.cases.models import Assignment, Case, CaseOrganization, Deadline, Draft
+from otklik.cases.people import do_assign_person
 from otklik.cases.publishing import (
     choose_publication_account,
     do_confirm_publication,
@@ -58,12 +61,14 @@ from otklik.cases.publishing import (
 )
 from otklik.cases.workflow import Status
 from otklik.directory.models import Organization, Topic
+from otklik.regulation.stages import AbuseCategory
 
 __all__ = [
     "EXCLUSION_REASONS",
     "choose_publication_account",
     "do_approve_coexecutor_info",
     "do_approve_draft",
+    "do_assign_person",
     "do_confirm_publication",
     "do_detect_case",
     "do_dismiss_case",
@@ -71,6 +76,7 @@ __all__ = [
     "do_fail_publication",
     "do_flag_significant",
     "do_mark_repeat",
+    "do_mark_unsatisfactory",
     "do_proceed_without_coexecutors",
     "do_publish_answer",
     "do_register_post",
@@ -86,7 +92,7 @@ __all__ = [
 ]
 
 # §22: messages with obscenity, insults or threats are not processed.
-EXCLUSION_REASONS = {"obscenity": "нецензурная брань", "insult": "оскорбления", "threat": "угрозы"}
+EXCLUSION_REASONS = {c.value: str(c.label) for c in AbuseCategory}
 
 CANCELLED = Deadline.Outcome.CANCELLED
 MET = Deadline.Outcome.MET
@@ -392,7 +398,8 @@ def do_return_draft(draft: Draft, *, remarks: str, acting_user: Any, expected_ve
             started_at=t,
             assignment=main,
             organization_id=fresh.organization_id,
-            user_id=fresh.author_id,
+            # The person the part is assigned to fixes it; else whoever wrote the draft.
+            user_id=(main.assignee_id if main is not None and main.assignee_id else fresh.author_id),
         )
         fresh.outcome = Draft.Outcome.RETURNED
         fresh.reviewed_by = acting_user or None
@@ -421,13 +428,16 @@ def do_exclude_case(
 ) -> Case:
     """§22: messages with obscenity, insults or threats are not processed."""
     if reason_code not in EXCLUSION_REASONS:
-        raise ValidationFailed("Основание исключения (п. 22): нецензурная брань, оскорбления или угрозы.")
+        raise ValidationFailed("Основание исключения (п. 22): обсценная лексика, оскорбление или угроза.")
     comment = (comment or "").strip()[:2000]
     seen = seen_version(case)
     t = now()
     with transaction.atomic():
         case = lock_case(case, expected_version=expected_version)
         require(acting_user, case, "exclude")
+        if case.publications.filter(status="pending").exists():
+            raise InvalidTransition("Ответ сейчас размещается: дождитесь результата, затем исключайте (п. 22).")
+        # Drafts, publications of an intermediate answer and the journal stay as evidence.
         before = _close_case(case, Status.EXCLUDED, acting_user, seen, t)
         case.excluded_reason = reason_code
         case.excluded_comment = comment
@@ -456,8 +466,65 @@ def do_dismiss_case(case: Case, *, reason: str, acting_user: Any, expected_versi
 # --- §19 repeats, §24 significance, topic ----------------------------------------------------
 
 
+# §19: a repeat of a case answered this long ago or less still goes to that case's executors.
+REPEAT_RECENT = dt.timedelta(days=30)
+
+
+def _route_as_repeat(target: Case, earlier: Case, acting_user: Any, t: dt.datetime) -> list[Assignment]:
+    """§19 «в порядке, предусмотренном пунктами 11–18»: a detected repeat of an open or recently
+    answered case goes straight to that case's executor — its §11 draft clock starts, and the
+    §9.2 route clock it had is cancelled (no second routing)."""
+    if target.status != Status.NEW:
+        return []
+    if earlier.status in (Status.FEED, Status.NEW, Status.DISMISSED, Status.EXCLUDED):
+        return []
+    if earlier.status == Status.ANSWERED and (earlier.answered_at is None or t - earlier.answered_at > REPEAT_RECENT):
+        return []
+    main = (
+        Assignment.objects.filter(case=earlier, is_active=True)
+        .exclude(role=Assignment.Role.CO)
+        .select_related("organization")
+        .first()
+    )
+    if main is None or not main.organization.is_active:
+        return []
+    move(target, Status.ASSIGNED, seen=None)
+    dl.close_deadlines(target, [dl.ROUTE], outcome=CANCELLED, at=t, by=acting_user)
+    part = Assignment.objects.create(
+        case=target,
+        organization=main.organization,
+        role=Assignment.Role.SOLE,
+        assigned_at=t,
+        assigned_by=acting_user or None,
+        assignee_id=main.assignee_id,
+    )
+    CaseOrganization.objects.bulk_create(
+        [CaseOrganization(case=target, organization=main.organization)], ignore_conflicts=True
+    )
+    dl.open_deadline(target, dl.RETURN_WINDOW, started_at=t, assignment=part)
+    dl.open_deadline(target, dl.PUBLISH_TOTAL, started_at=t, assignment=part)
+    dl.open_deadline(target, dl.DRAFT, started_at=t, assignment=part)
+    target.routed_at = t
+    record(
+        target,
+        "case_routed",
+        acting_user,
+        before=Status.NEW,
+        at=t,
+        reroute=False,
+        organizations=[main.organization_id],
+        lead=None,
+        assignments=[part.pk],
+        repeat_of=earlier.pk,
+    )
+    return [part]
+
+
 def do_mark_repeat(case: Case, *, earlier_case: Case, acting_user: Any, expected_version: int | None = None) -> Case:
-    """§19: link a repeated message to the earlier case (both ways); it runs the same procedure."""
+    """§19: link a repeated message to the earlier case (both ways); it runs the same procedure.
+
+    A detected repeat of an open or recently answered case goes straight to that case's executor.
+    """
     if earlier_case is None or earlier_case.pk is None:
         raise ValidationFailed("Укажите более раннее обращение.")
     if earlier_case.pk == case.pk:
@@ -485,9 +552,12 @@ def do_mark_repeat(case: Case, *, earlier_case: Case, acting_user: Any, expected
         target.repeat_of = earlier
         record(target, "case_marked_repeat", acting_user, before=target.status, at=t, earlier_case_id=earlier.pk)
         record(earlier, "repeat_linked", acting_user, before=earlier.status, at=t, repeat_case_id=target.pk)
-        finish(target, ["repeat_of"])
+        parts = _route_as_repeat(target, earlier, acting_user, t)
+        finish(target, ["repeat_of", "status", "routed_at"] if parts else ["repeat_of"])
         finish(earlier, [])
         emit("case_marked_repeat", target, acting_user, earlier_case_id=earlier.pk)
+        if parts:
+            emit("case_routed", target, acting_user, assignment_ids=[a.pk for a in parts])
     return target
 
 

@@ -42,6 +42,9 @@ ALL_STAGES = (
     COEXEC_REVISE,
 )
 
+# Stages whose clock runs for the administration's specialists rather than an executor.
+SPECIALIST_STAGES = frozenset({ROUTE, REVIEW, COEXEC_REVIEW})
+
 # A return window that passes without a return is not a violation: it lapses.
 NEVER_BREACHED = frozenset({RETURN_WINDOW})
 
@@ -82,8 +85,15 @@ def open_deadline(
     organization_id: int | None = None,
     user_id: int | None = None,
 ) -> Deadline:
-    """Start the clock of ``stage`` for ``case`` at ``started_at`` (per the active profile)."""
+    """Start the clock of ``stage`` for ``case`` at ``started_at`` (per the active profile).
+
+    The official who holds an executor's stage (``user``) is, unless given, the person the
+    part is assigned to, else the organization's responsible (§7, issue 18 §3); the §23
+    report names them. A specialist's stage gets its official when one closes it.
+    """
     spec = _compute(case, stage, started_at)
+    if user_id is None and assignment is not None and stage not in SPECIALIST_STAGES:
+        user_id = holder_id(assignment)
     deadline = _row(
         case,
         spec,
@@ -95,6 +105,24 @@ def open_deadline(
     )
     deadline.save(force_insert=True)
     return deadline
+
+
+def holder_id(assignment: Assignment) -> int | None:
+    if assignment.assignee_id is not None:
+        return assignment.assignee_id
+    from otklik.directory.people import organization_responsible
+
+    responsible = organization_responsible(assignment.organization_id)
+    return responsible.pk if responsible else None
+
+
+def reassign_open(assignment: Assignment, user_id: int | None) -> int:
+    """The part changed hands: its executor's clocks still running now belong to ``user_id``."""
+    return (
+        Deadline.objects.filter(assignment=assignment, closed_at__isnull=True)
+        .exclude(stage__in=SPECIALIST_STAGES)
+        .update(user_id=user_id)
+    )
 
 
 def open_deadlines(
@@ -133,7 +161,15 @@ def _met(deadlines: list[Deadline], case: Case, at: dt.datetime, by: Any) -> Non
         deadline.closed_by = by if getattr(by, "pk", None) else None
         deadline.outcome = Deadline.Outcome.MET
         deadline.close_clock = clock_reading(calendar, deadline.limit_unit, at)
-        deadline.save(update_fields=["closed_at", "closed_by", "outcome", "close_clock"])
+        deadline.save(update_fields=["closed_at", "closed_by", "outcome", "close_clock", *_name_holder(deadline)])
+
+
+def _name_holder(deadline: Deadline) -> list[str]:
+    """A specialist's stage is held by the specialist who closed it (routed or reviewed): the §23 report names them."""
+    if deadline.user_id is None and deadline.stage in SPECIALIST_STAGES and deadline.closed_by is not None:
+        deadline.user = deadline.closed_by
+        return ["user"]
+    return []
 
 
 def close_deadlines(
@@ -163,7 +199,7 @@ def close_deadlines(
         deadline.closed_at = at
         deadline.closed_by = by if getattr(by, "pk", None) else None
         deadline.outcome = deadline_outcome
-        deadline.save(update_fields=["closed_at", "closed_by", "outcome"])
+        deadline.save(update_fields=["closed_at", "closed_by", "outcome", *_name_holder(deadline)])
     if met:
         _met(met, case, at, by)
     return closed
@@ -208,3 +244,18 @@ def refresh_next_due(case_ids: Iterable[int]) -> None:
 def next_due(case: Case) -> dt.datetime | None:
     """The nearest open deadline of the case (return windows included: they are clocks people see)."""
     return Deadline.objects.filter(case=case, closed_at__isnull=True).aggregate(m=Min("due_at"))["m"]
+
+
+# Kept short: they sit in a narrow column of the §23 PDF.
+NOBODY_SPECIALIST = "— (решения не было)"  # a specialist's stage nobody closed
+NOBODY_EXECUTOR = "— (никто не назначен)"  # no person assigned and the organization has no responsible
+
+
+def official_label(deadline: Deadline) -> str:
+    """§23: the official who held the stage — the person it was assigned to (else the organization's
+    responsible, as set when it opened), the specialist who closed a specialist's stage, or whoever
+    closed it; «—» with the reason when nobody can be named."""
+    user = deadline.user or deadline.closed_by
+    if user is not None:
+        return user.get_full_name() or user.username
+    return NOBODY_SPECIALIST if deadline.stage in SPECIALIST_STAGES else NOBODY_EXECUTOR

@@ -125,6 +125,16 @@ class Assignment(models.Model):
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # §7, issue 18: the named executor the organization's responsible gave the case to (or nobody:
+    # then the whole organization holds it and its responsible answers for it).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_parts",
+        verbose_name=_("исполнитель (лично)"),
+    )
     return_reason = models.TextField(blank=True)
     returned_at = models.DateTimeField(null=True, blank=True)
     # §18: the co-executor's part
@@ -138,7 +148,13 @@ class Assignment(models.Model):
     class Meta:
         verbose_name = _("назначение")
         verbose_name_plural = _("назначения")
-        indexes = [models.Index(fields=["organization", "is_active"], name="assignment_org_idx")]
+        indexes = [
+            models.Index(fields=["organization", "is_active"], name="assignment_org_idx"),
+            # «Мне»: a person's own active parts.
+            models.Index(
+                fields=["assignee"], condition=Q(assignee__isnull=False, is_active=True), name="assignment_assignee_idx"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "organization"], condition=Q(is_active=True), name="assignment_unique_active"
@@ -398,8 +414,9 @@ class Deadline(models.Model):
             # record_return() looks a window up by its assignment; deleting a case cascades through
             # its assignments. Route and review clocks have none.
             models.Index(fields=["assignment"], condition=Q(assignment__isnull=False), name="deadline_assignment_idx"),
-            # Only for deleting a user (SET NULL and the foreign-key check): `user` is not set by any
-            # action today and `closed_by` is empty on every open row, so neither index costs the sweep.
+            # For deleting a user (SET NULL and the foreign-key check). `closed_by` is empty on every
+            # open row; `user` (the official holding the stage, issue 18 §3) is set on most executor
+            # rows now, so the sweep's marks write into deadline_user_idx too (kept: small, one column).
             models.Index(fields=["user"], condition=Q(user__isnull=False), name="deadline_user_idx"),
             models.Index(fields=["closed_by"], condition=Q(closed_by__isnull=False), name="deadline_closed_by_idx"),
             # Reports and the dashboard: a municipality's deadlines falling due in a period. Its
@@ -428,6 +445,11 @@ class CaseEventQuerySet(models.QuerySet):
 
     def delete(self) -> tuple[int, dict[str, int]]:
         raise TypeError("CaseEvent is append-only")
+
+    def redact(self, pk: int, data: dict[str, Any]) -> int:
+        """The one change an event allows: 152-ФЗ erasure removes an author's data from its payload
+        (``otklik.ops.personal_data.erase_author``). Who did what and when stays."""
+        return models.QuerySet.update(self.filter(pk=pk), data=data)
 
 
 class CaseEvent(models.Model):

@@ -27,11 +27,13 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.FEED: frozenset({Status.NEW, Status.DISMISSED, Status.EXCLUDED}),
     Status.NEW: frozenset({Status.ASSIGNED, Status.DISMISSED, Status.EXCLUDED}),
     Status.ASSIGNED: frozenset({Status.REVIEW, Status.NEW, Status.EXCLUDED}),
-    Status.REVIEW: frozenset({Status.APPROVED, Status.REVISION}),
-    Status.REVISION: frozenset({Status.REVIEW}),
-    Status.APPROVED: frozenset({Status.ANSWERED, Status.INTERMEDIATE}),
-    Status.INTERMEDIATE: frozenset({Status.REVIEW}),
-    Status.ANSWERED: frozenset(),
+    # §22: a message may be excluded at any stage before the final answer is published.
+    Status.REVIEW: frozenset({Status.APPROVED, Status.REVISION, Status.EXCLUDED}),
+    Status.REVISION: frozenset({Status.REVIEW, Status.EXCLUDED}),
+    Status.APPROVED: frozenset({Status.ANSWERED, Status.INTERMEDIATE, Status.EXCLUDED}),
+    Status.INTERMEDIATE: frozenset({Status.REVIEW, Status.EXCLUDED}),
+    # §3: the regional centre finds a published answer unsatisfactory: a corrected one is prepared.
+    Status.ANSWERED: frozenset({Status.REVISION}),
     Status.DISMISSED: frozenset(),
     Status.EXCLUDED: frozenset(),
 }

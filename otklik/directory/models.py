@@ -234,6 +234,38 @@ class Membership(models.Model):
         super().save(*args, **kwargs)
 
 
+class Absence(models.Model):
+    """A person is away (leave, sick leave, a trip) from ``starts_on`` to ``ends_on`` inclusive;
+    their cases and notifications go to ``deputy`` meanwhile (issue 18 §3). Set and cancelled
+    through ``otklik.directory.absences``, journalled in the security log."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="absences", verbose_name=_("кто отсутствует")
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deputising", verbose_name=_("замещающий")
+    )
+    starts_on = models.DateField(_("с"))
+    ends_on = models.DateField(_("по"))
+    comment = models.CharField(_("причина"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("создано"))
+    cancelled_at = models.DateTimeField(_("отменено"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("отсутствие")
+        verbose_name_plural = _("отсутствия и замещения")
+        ordering = ["-starts_on", "-id"]
+        indexes = [
+            models.Index(fields=["user", "ends_on"], condition=Q(cancelled_at__isnull=True), name="absence_user_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.starts_on:%d.%m.%Y}–{self.ends_on:%d.%m.%Y} → {self.deputy}"
+
+
 class Network(models.TextChoices):
     VK = "vk", _("ВКонтакте")
     OK = "ok", _("Одноклассники")

@@ -24,8 +24,12 @@ class UserScope:
     """Everything access checks need to know about one user, read in two queries."""
 
     roles_by_municipality: dict[int, set[str]] = field(default_factory=dict)
-    # Organizations the user is executor/org_responsible in, with everything below them.
+    # Organizations whose cases the user sees and works on: an executor's own organizations;
+    # an org_responsible's organizations with everything below them (§7).
     organization_ids: set[int] = field(default_factory=set)
+    # Organizations where the user is org_responsible, with everything below them: whose cases
+    # they assign to a named executor.
+    responsible_org_ids: set[int] = field(default_factory=set)
     global_observer: bool = False
     is_superuser: bool = False
 
@@ -71,7 +75,7 @@ def scope_of(user, *, generation: Any = None) -> UserScope:  # type: ignore[no-u
     if not getattr(user, "is_authenticated", False):
         return scope
     ttl = int(getattr(settings, "OTKLIK_SCOPE_CACHE_SECONDS", 0))
-    key = f"otklik:scope:{user.pk}"
+    key = f"otklik:scope2:{user.pk}"
     state: Any = None
     if ttl > 0:
         local = _local.get(user.pk)
@@ -91,19 +95,22 @@ def scope_of(user, *, generation: Any = None) -> UserScope:  # type: ignore[no-u
         if len(_local) >= _LOCAL_SIZE:
             _local.clear()
         _local[user.pk] = (generation, state)
-    roles, org_ids, observer = state
+    roles, org_ids, responsible_ids, observer = state
     # Copies: the state may be kept and shared by other requests.
     scope.roles_by_municipality = {m: set(r) for m, r in roles.items()}
     scope.organization_ids, scope.global_observer = set(org_ids), observer
+    scope.responsible_org_ids = set(responsible_ids)
     user._otklik_scope = scope
     return scope
 
 
-def _read(user: Any) -> tuple[dict[int, set[str]], set[int], bool]:
-    """A user's roles by municipality, organizations (with those below them) and whether a
+def _read(user: Any) -> tuple[dict[int, set[str]], set[int], set[int], bool]:
+    """A user's roles by municipality, the organizations whose cases they see (an executor's own;
+    an org_responsible's with those below them), those they are responsible for, and whether a
     global observer, from the memberships."""
     roles: dict[int, set[str]] = {}
-    direct_org_ids: set[int] = set()
+    executor_org_ids: set[int] = set()
+    responsible_org_ids: set[int] = set()
     observer = False
     for role, org_id, muni_id in Membership.objects.filter(user=user).values_list(
         "role", "organization_id", "municipality_id"
@@ -113,9 +120,12 @@ def _read(user: Any) -> tuple[dict[int, set[str]], set[int], bool]:
             continue
         if muni_id is not None:
             roles.setdefault(muni_id, set()).add(role)
-        if role in (Role.EXECUTOR, Role.ORG_RESPONSIBLE) and org_id is not None:
-            direct_org_ids.add(org_id)
-    return roles, descendants_of(direct_org_ids) if direct_org_ids else set(), observer
+        if role == Role.EXECUTOR and org_id is not None:
+            executor_org_ids.add(org_id)
+        elif role == Role.ORG_RESPONSIBLE and org_id is not None:
+            responsible_org_ids.add(org_id)
+    below = descendants_of(responsible_org_ids) if responsible_org_ids else set()
+    return roles, executor_org_ids | below, below, observer
 
 
 def directory_changed(**_: Any) -> None:

@@ -42,6 +42,8 @@ class AuditEntry(models.Model):
         KEYS_ROTATED = "keys_rotated", _("Перешифрование секретов")
         BACKUP = "backup", _("Резервная копия")
         RESTORE = "restore", _("Восстановление из копии")
+        ABSENCE_SET = "absence_set", _("Отмечено отсутствие и замещающий")
+        ABSENCE_CANCELLED = "absence_cancelled", _("Отменено отсутствие")
 
     created_at = models.DateTimeField(_("время"), db_index=True)
     kind = models.CharField(_("событие"), max_length=32, choices=Kind.choices)

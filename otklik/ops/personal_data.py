@@ -7,7 +7,9 @@ link, the post's link, the network's raw payload and the author's attachments ar
 phone numbers and e-mail addresses in the text are masked (retention) or the whole text is
 replaced (erasure). Triage's extracted addresses and evidence quotes go too. The post keeps
 its network and ``source_key`` so collection does not fetch it again, and cases, deadlines
-and events stay (the §23 reports are built from them; events hold no author data).
+and events stay (the §23 reports are built from them). Erasure also scrubs the author's
+data where it was copied: the journal's payloads (an edited post's old and new text, drafts
+quoting the author) and the notifications' titles and bodies (excerpts of the message).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from otklik.cases.models import Case, Draft, Post, Publication
+from otklik.cases.models import Case, CaseEvent, Draft, Post, Publication
 from otklik.cases.workflow import Status
 from otklik.directory.models import Municipality
 from otklik.ops.audit import record
@@ -141,12 +143,69 @@ def export_author(network: str, author_id: str, *, actor: Any = None, reason: st
     return data
 
 
+EXCERPT = 299  # notifications quote the first characters of a message (notify.handlers._excerpt)
+
+
+def _scrubber(posts: list[Post], names: set[str]) -> Any:
+    """A function that removes the author's texts (whole or quoted), names and contacts from a value."""
+    texts: set[str] = set()
+    for p in posts:
+        text = (p.text or "").strip()
+        if len(text) >= 3:
+            texts |= {text, text[:EXCERPT]}
+    for e in CaseEvent.objects.filter(data__post_id__in=[p.pk for p in posts]).only("data"):
+        for key in ("text_before", "text_after"):
+            old = str((e.data or {}).get(key) or "").strip()
+            if len(old) >= 3:
+                texts |= {old, old[:EXCERPT]}
+    ordered = sorted(texts, key=len, reverse=True)  # a whole text before its own excerpt
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            for t in ordered:
+                value = value.replace(t, ERASED_TEXT)
+            for name in names:
+                value = value.replace(name, "[имя скрыто]")
+            return mask_contacts(value)
+        if isinstance(value, list):
+            return [scrub(v) for v in value]
+        if isinstance(value, dict):
+            return {k: scrub(v) for k, v in value.items()}
+        return value
+
+    return scrub
+
+
+def _scrub_copies(posts: list[Post], names: set[str], case_ids: list[int]) -> dict[str, int]:
+    """The journal's payloads and the notifications of the author's cases (and their §19 links)."""
+    scrub = _scrubber(posts, names)
+    events = 0
+    for e in CaseEvent.objects.filter(case_id__in=case_ids).only("pk", "data"):
+        data = scrub(e.data)
+        if data != e.data:
+            CaseEvent.objects.redact(e.pk, data)
+            events += 1
+    notifications = 0
+    Notification = apps.get_model("notify", "Notification") if apps.is_installed("otklik.notify") else None
+    if Notification is not None:
+        linked = set(case_ids) | set(
+            Case.objects.filter(Q(repeat_of_id__in=case_ids) | Q(repeats__in=case_ids)).values_list("pk", flat=True)
+        )
+        for n in Notification.objects.filter(case_id__in=linked).only("pk", "title", "body"):
+            title, body = scrub(n.title), scrub(n.body)
+            if (title, body) != (n.title, n.body):
+                Notification.objects.filter(pk=n.pk).update(title=title, body=body)
+                notifications += 1
+    return {"events_scrubbed": events, "notifications_scrubbed": notifications}
+
+
 def erase_author(network: str, author_id: str, *, actor: Any = None, reason: str = "") -> dict[str, Any]:
     """Erase an author's personal data on request; our answers lose the author's name too."""
     with transaction.atomic():
         posts = list(author_posts(network, author_id).select_for_update())
         names = {p.author_name.strip() for p in posts if len(p.author_name.strip()) >= 3}
         case_ids = sorted({p.case_id for p in posts if p.case_id})
+        copies = _scrub_copies(posts, names, case_ids)
         drafts = 0
         for draft in Draft.objects.filter(case_id__in=case_ids).only("pk", "text"):
             text = draft.text
@@ -156,7 +215,7 @@ def erase_author(network: str, author_id: str, *, actor: Any = None, reason: str
                 Draft.objects.filter(pk=draft.pk).update(text=text)
                 drafts += 1
         count = _anonymise(posts, erase_text=True)
-    result: dict[str, Any] = {"posts": count, "cases": case_ids, "drafts_masked": drafts}
+    result: dict[str, Any] = {"posts": count, "cases": case_ids, "drafts_masked": drafts, **copies}
     record(
         "pd_erasure", actor=actor, subject=subject_hash(network, author_id), network=network, reason=reason, **result
     )

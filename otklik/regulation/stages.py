@@ -21,6 +21,22 @@ class Stage(models.TextChoices):
     COEXEC_REVISE = "coexec_revise", _("Доработка информации соисполнителя")
 
 
+class AbuseCategory(models.TextChoices):
+    """§22: what makes a message not processed — the one home of the codes and their Russian names."""
+
+    OBSCENITY = "obscenity", _("обсценная лексика")
+    INSULT = "insult", _("оскорбление")
+    THREAT = "threat", _("угроза")
+
+
+def abuse_label(code: str) -> str:
+    """The Russian name of a §22 category (the code itself if unknown)."""
+    try:
+        return str(AbuseCategory(code).label)
+    except ValueError:
+        return code
+
+
 class LimitUnit(models.TextChoices):
     """The unit of a limit; the values are those of :class:`otklik.worktime.DurationUnit`."""
 

@@ -18,7 +18,16 @@ class MonthlyReport(models.Model):
     # archive names the same administration and official even after people change.
     letterhead = models.JSONField(_("реквизиты документа"), default=dict, blank=True)
     violations = models.PositiveIntegerField(_("нарушений"), default=0)
-    sent_at = models.DateTimeField(_("направлен"), null=True, blank=True)
+    # §23 «не позднее 5 числа»: made on the 1st, the coordinator comments and signs, then it goes to
+    # the Head; on the 5th it goes unsigned, marked so (``sent_automatically``).
+    comment = models.TextField(_("комментарий координатора"), blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("подписал"),
+    )  # fmt: skip
+    signed_at = models.DateTimeField(_("подписан"), null=True, blank=True)
+    sent_automatically = models.BooleanField(_("направлен автоматически"), default=False)
+    sent_at = models.DateTimeField(_("направлен Главе"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("отчёт о нарушениях (п. 23)")

@@ -17,11 +17,13 @@ from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subqu
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from otklik.cases.deadlines import NOBODY_EXECUTOR, NOBODY_SPECIALIST, SPECIALIST_STAGES
 from otklik.cases.models import Assignment, Case, Deadline, DeadlineQuerySet
 from otklik.directory.models import Municipality, Organization, Role, Topic
 from otklik.directory.roles import scope_of
 from otklik.regulation.services import now_clocks
 from otklik.regulation.stages import Stage
+from otklik.reports import feedwait
 
 REPORT_ROLES = (Role.COORDINATOR, Role.HEAD, Role.OBSERVER)
 
@@ -75,6 +77,14 @@ def _person(row: dict[str, Any], prefix: str) -> str | None:
     return full or row[f"{prefix}__username"]
 
 
+def _official(row: dict[str, Any]) -> str:
+    """§23: the official who held the stage (see ``cases.deadlines.official_label``), from a values() row."""
+    named = _person(row, "user") or _person(row, "closed_by")
+    if named:
+        return named
+    return NOBODY_SPECIALIST if row["stage"] in SPECIALIST_STAGES else NOBODY_EXECUTOR
+
+
 # --- §23 violations report -------------------------------------------------------------------
 
 
@@ -122,6 +132,8 @@ class ViolationReport:
     as_of: str
     rows: list[ViolationRow] = field(default_factory=list)
     totals: list[OrganizationTotal] = field(default_factory=list)
+    # Appendix (§9.2): time messages waited in the feed before detection, per specialist.
+    feed_wait: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def period(self) -> str:
@@ -186,6 +198,7 @@ def violation_report(
     start, end = month_bounds(municipality, year, month)
     tz = municipality.tzinfo
     report = ViolationReport(municipality.name, municipality.slug, year, month, _local(as_of, tz))
+    report.feed_wait = feedwait.as_json(feedwait.per_specialist([municipality], start, min(end, as_of)))
     deadlines = month_deadlines(municipality, start, end, as_of)
     late = Deadline.objects.late_q(as_of)
     totals = (
@@ -233,7 +246,7 @@ def violation_report(
         report.rows.append(
             ViolationRow(
                 organization=d["organization__name"] or "Без организации",
-                person=_person(d, "user") or _person(d, "closed_by") or "—",
+                person=_official(d),
                 case_id=d["case_id"],
                 case_url=f"/cases/{d['case_id']}/",
                 stage=STAGE_NAMES.get(d["stage"], d["stage"]),

@@ -1,4 +1,8 @@
-"""Generating the §23 monthly report: frozen in the archive, sent to the coordinator and the Head.
+"""Generating the §23 monthly report: frozen in the archive, signed by the coordinator, sent to the Head.
+
+§23 «не позднее 5 числа»: the report of a month is made on the 1st (calendar day) and goes to
+the coordinator (the official who organizes the work) for a comment and sign-off; signing
+sends it to the Head. On the 5th a report nobody signed goes to the Head by itself, marked so.
 
 The notification carries the link (the bell) and, by e-mail and Telegram, the document itself:
 :func:`report_files` rebuilds the PDF and XLSX from the frozen archive row at every delivery
@@ -30,14 +34,6 @@ log = logging.getLogger(__name__)
 
 def previous_month(day: dt.date) -> tuple[int, int]:
     return (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
-
-
-def first_working_day(municipality: Municipality, year: int, month: int) -> dt.date:
-    calendar = calendar_for(municipality)
-    day = dt.date(year, month, 1)
-    while not calendar.is_working_day(day):
-        day += dt.timedelta(days=1)
-    return day
 
 
 def signer(municipality: Municipality) -> dict[str, str]:
@@ -147,10 +143,26 @@ def report_files(key: str) -> list[attachments.Attachment]:
     ]
 
 
+SEND_BY_DAY = 5  # §23: to the Head no later than the 5th
+AUTO_NOTE = "Направлен автоматически {day}: координатор не подписал отчёт до 5-го числа (п. 23)."
+
+
+class SignOffError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def send_by(row: MonthlyReport) -> dt.date:
+    """The 5th of the month after the report's month (January's report of December included)."""
+    year, month = (row.month.year + 1, 1) if row.month.month == 12 else (row.month.year, row.month.month + 1)
+    return dt.date(year, month, SEND_BY_DAY)
+
+
 def generate(
     municipality: Municipality, year: int, month: int, *, now: dt.datetime | None = None
 ) -> MonthlyReport | None:
-    """Freeze the report of ``year-month`` and notify the coordinator and the Head (once)."""
+    """Freeze the report of ``year-month`` and send it to the coordinator to sign (once)."""
     now = now or timezone.now()
     if MonthlyReport.objects.filter(municipality=municipality, month=dt.date(year, month, 1)).exists():
         return None
@@ -171,51 +183,125 @@ def generate(
             )
     except IntegrityError:  # another consumer was first
         return None
-    _send(municipality, row, report, now)
+    by = send_by(row).strftime("%d.%m.%Y")
+    _notify(
+        row,
+        report,
+        [Role.COORDINATOR],
+        kind="monthly_report_review",
+        title=f"Отчёт о нарушениях за {report.period} (п. 23): прокомментируйте и подпишите до {by}",
+        note=f"Подписанный отчёт будет направлен Главе; не подписанный — {by} автоматически.",
+        now=now,
+    )
     return row
 
 
-def _send(municipality: Municipality, row: MonthlyReport, report: ViolationReport, now: dt.datetime) -> None:
+def _summary(report: ViolationReport) -> str:
+    total = report.total
+    return (
+        f"Сроков за месяц: {total.total}; нарушено: {total.violations} "
+        f"(выполнено с опозданием: {total.late_met}, не выполнено: {total.never_met}); "
+        f"в срок: {total.on_time_percent}."
+    )
+
+
+def _notify(
+    row: MonthlyReport, report: ViolationReport, roles: list[str], *, kind: str, title: str, note: str, now: dt.datetime
+) -> None:
     from otklik.notify import services as notify
     from otklik.notify.handlers import users_with_roles
 
-    users = users_with_roles(municipality.pk, [Role.COORDINATOR, Role.HEAD])
-    total = report.total
-    body = (
-        f"Сроков за месяц: {total.total}; нарушено: {total.violations} "
-        f"(выполнено с опозданием: {total.late_met}, не выполнено: {total.never_met}); "
-        f"в срок: {total.on_time_percent}.\nВыгрузка: PDF и XLSX на странице отчёта."
-    )
+    municipality = row.municipality
     # The bell keeps the link; e-mail and Telegram also carry the document, rebuilt from this
     # frozen row at every attempt (nothing recomputed, nothing held in the queue).
     notify.notify(
-        users,
-        kind="monthly_report",
-        title=f"Отчёт о нарушениях за {report.period} (п. 23)",
-        body=body,
+        users_with_roles(municipality.pk, roles),
+        kind=kind,
+        title=title,
+        body="\n".join(p for p in (_summary(report), note, "Выгрузка: PDF и XLSX на странице отчёта.") if p),
         url=f"/reports/violations/{row.key}/?municipality={municipality.slug}",
-        dedupe_key=f"monthly_report:{municipality.pk}:{row.key}",
+        dedupe_key=f"{kind}:{municipality.pk}:{row.key}",
         municipality=municipality,
         attachment_ref=attachments.ref(ATTACHMENT_SOURCE, row.pk),
         now=now,
     )
+
+
+def _send_to_head(row: MonthlyReport, now: dt.datetime, *, auto: bool) -> None:
+    report = ViolationReport.from_json(row.data)
+    day = timezone.localtime(now, row.municipality.tzinfo).strftime("%d.%m.%Y")
+    signer_block = dict((row.letterhead or {}).get("signer") or signer(row.municipality))
+    if row.comment:
+        signer_block["comment"] = row.comment
+    if auto:
+        signer_block["auto"] = AUTO_NOTE.format(day=day)
+    row.letterhead = {**(row.letterhead or {}), "signer": signer_block}
     row.sent_at = now
-    row.save(update_fields=["sent_at"])
+    row.sent_automatically = auto
+    row.save(update_fields=["letterhead", "sent_at", "sent_automatically"])
+    if auto:
+        note = AUTO_NOTE.format(day=day)
+    else:
+        who = row.signed_by.get_full_name() or row.signed_by.username if row.signed_by else ""
+        note = f"Подписал: {who}, {timezone.localtime(row.signed_at or now, row.municipality.tzinfo):%d.%m.%Y %H:%M}."
+    if row.comment:
+        note += f"\nКомментарий координатора: {row.comment}"
+    _notify(
+        row, report, [Role.HEAD], kind="monthly_report", title=f"Отчёт о нарушениях за {report.period} (п. 23)",
+        note=note, now=now,
+    )  # fmt: skip
+
+
+def sign_report(row: MonthlyReport, *, user: Any, comment: str = "", now: dt.datetime | None = None) -> MonthlyReport:
+    """The coordinator comments and signs; the report goes to the Head at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        fresh = MonthlyReport.objects.select_for_update().select_related("municipality").get(pk=row.pk)
+        is_coordinator = Membership.objects.filter(
+            user_id=getattr(user, "pk", None), municipality_id=fresh.municipality_id, role=Role.COORDINATOR
+        ).exists()
+        if not is_coordinator:
+            raise SignOffError("Подписывает отчёт координатор (заместитель главы) этого муниципального образования.")
+        if fresh.sent_at is not None:
+            raise SignOffError("Отчёт уже направлен Главе.")
+        fresh.comment = (comment or "").strip()[:4000]
+        fresh.signed_by = user
+        fresh.signed_at = now
+        fresh.save(update_fields=["comment", "signed_by", "signed_at"])
+        _send_to_head(fresh, now, auto=False)
+    return fresh
+
+
+def send_overdue(now: dt.datetime | None = None) -> list[MonthlyReport]:
+    """On the 5th: every report nobody signed goes to the Head, marked as sent automatically."""
+    now = now or timezone.now()
+    sent = []
+    for row in MonthlyReport.objects.filter(sent_at__isnull=True).select_related("municipality"):
+        if timezone.localtime(now, row.municipality.tzinfo).date() < send_by(row):
+            continue
+        with transaction.atomic():
+            fresh = MonthlyReport.objects.select_for_update().select_related("municipality").get(pk=row.pk)
+            if fresh.sent_at is not None:
+                continue
+            _send_to_head(fresh, now, auto=True)
+        sent.append(fresh)
+    return sent
 
 
 def generate_due(now: dt.datetime | None = None) -> list[MonthlyReport]:
-    """For each municipality: on (or after) the first working day of a month, last month's report."""
+    """For each municipality: from the 1st of a month (a calendar day, holiday or not), last month's
+    report; then whatever is still unsigned on the 5th goes to the Head (:func:`send_overdue`)."""
     now = now or timezone.now()
     made = []
     for municipality in Municipality.objects.filter(is_active=True):
         today = timezone.localtime(now, municipality.tzinfo).date()
-        if today < first_working_day(municipality, today.year, today.month):
-            continue
         year, month = previous_month(today)
         row = generate(municipality, year, month, now=now)
         if row is not None:
             log.info("monthly report %s %s: %s violations", municipality.slug, row.key, row.violations)
             made.append(row)
+    for row in send_overdue(now):
+        log.info("monthly report %s %s sent to the Head unsigned", row.municipality.slug, row.key)
     return made
 
 

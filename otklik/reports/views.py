@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,8 +14,9 @@ from django.utils import timezone
 
 from otklik.cases import params
 from otklik.cases.errors import ValidationFailed
-from otklik.directory.models import Municipality, Organization
-from otklik.reports import charts, exports, queries, services
+from otklik.directory.models import Municipality, Organization, Role
+from otklik.directory.roles import scope_of
+from otklik.reports import charts, exports, feedwait, quality, queries, services
 from otklik.reports.models import MonthlyReport, ReportDocument
 from otklik.web.context_processors import NavItem
 from otklik.web.responses import bad_request
@@ -84,10 +86,36 @@ def violations_month(request: HttpRequest, key: str) -> HttpResponse:
         return redirect(reverse("violations_document", args=[doc.key, doc.pk]))
     if fmt == "xlsx":
         return exports.download(*services.violations_file(municipality, report, row, fmt))
+    archived = services.archived_row(municipality, year, month)
+    error = ""
+    if request.method == "POST" and archived is not None:
+        try:
+            services.sign_report(archived, user=request.user, comment=request.POST.get("comment", ""))
+        except services.SignOffError as exc:
+            error = exc.message
+        else:
+            messages.success(request, "Отчёт подписан и направлен Главе.")
+            return redirect(f"{request.path}?municipality={municipality.slug}")
+    may_sign = (
+        archived is not None
+        and archived.sent_at is None
+        and scope_of(request.user).has_role(municipality.pk, Role.COORDINATOR)
+    )
     return render(
         request,
         "reports/violations.html",
-        {"report": report, "frozen": frozen, "municipality": municipality, "municipalities": allowed},
+        {
+            "report": report,
+            "frozen": frozen,
+            "municipality": municipality,
+            "municipalities": allowed,
+            "row": archived,
+            "send_by": services.send_by(archived) if archived is not None else None,
+            "may_sign": may_sign,
+            "comment": request.POST.get("comment", "") if error else (archived.comment if archived else ""),
+            "error": error,
+        },
+        status=400 if error else 200,
     )
 
 
@@ -187,6 +215,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         topic_chart=charts.hbars(data["topics"], title="Темы"),
         network_chart=charts.hbars(data["networks"], title="Соцсети"),
         weekly_chart=charts.weekly_bars(data["weekly"]),
+        unsatisfactory=quality.unsatisfactory_count(f.municipalities, f.start, f.end),
+        feed_wait_people=feedwait.per_specialist(f.municipalities, f.start, f.end),
+        feed_wait_months=feedwait.per_month(f.municipalities, f.start, f.end),
         query=request.GET.urlencode(),
     )
     return render(request, "reports/dashboard.html", context)

@@ -19,6 +19,7 @@ from otklik.cases.models import Assignment, Case, CaseEvent, Draft, Post, Public
 from otklik.directory.models import Role
 from otklik.directory.roles import scope_of
 from otklik.ops.attachments import stored_name
+from otklik.regulation.stages import AbuseCategory
 from otklik.web import forms as f
 from otklik.web.deadlines import describe
 from otklik.web.models import AnswerTemplate
@@ -29,6 +30,7 @@ from otklik.web.uploads import stored_names
 ACTION_FORMS: dict[str, tuple[type[f.ActionForm], str, str]] = {
     "detect": (f.EmptyForm, "Требует реакции (п. 9.1)", ""),
     "route": (f.RouteForm, "Направить (п. 9.2)", ""),
+    "assign_person": (f.AssignPersonForm, "Назначить исполнителя", "secondary"),
     "return_assignment": (f.AssignmentReasonForm, "Вернуть — не наша компетенция (п. 10)", "secondary"),
     "submit_info": (f.InfoForm, "Направить информацию (п. 18)", ""),
     "approve_info": (f.AssignmentForm, "Согласовать информацию", ""),
@@ -43,6 +45,7 @@ ACTION_FORMS: dict[str, tuple[type[f.ActionForm], str, str]] = {
     "mark_repeat": (f.RepeatForm, "Отметить как повторное (п. 19)", "secondary"),
     "flag_significant": (f.ReasonForm, "Социально значимое (п. 24)", "secondary"),
     "set_topic": (f.TopicForm, "Сохранить тему", "secondary"),
+    "mark_unsatisfactory": (f.ReasonForm, "Ответ неудовлетворителен (п. 3)", "danger"),
 }
 
 EVENT_LABELS: dict[str, str] = {
@@ -51,6 +54,7 @@ EVENT_LABELS: dict[str, str] = {
     "case_registered": "Сообщение собрано",
     "case_detected": "Выявлено как требующее реакции (п. 9.1)",
     "case_routed": "Направлено исполнителю (п. 9.2)",
+    "person_assigned": "Назначен исполнитель",
     "assignment_returned": "Возвращено исполнителем (п. 10)",
     "coexec_info_submitted": "Соисполнитель направил информацию (п. 18)",
     "coexec_info_approved": "Информация соисполнителя согласована",
@@ -70,6 +74,7 @@ EVENT_LABELS: dict[str, str] = {
     "case_marked_repeat": "Отмечено как повторное (п. 19)",
     "case_flagged_significant": "Социально значимое (п. 24)",
     "topic_set": "Изменена тема",
+    "answer_unsatisfactory": "Ответ признан неудовлетворительным (ЦУР, п. 3)",
     "coexec_skipped": "Продолжено без соисполнителей (п. 18)",
     "repeat_linked": "Связано с повторным обращением (п. 19)",
     "post_updated": "Сообщение изменено в источнике",
@@ -78,7 +83,7 @@ EVENT_LABELS: dict[str, str] = {
 }
 # Event data keys worth showing a person (everything is escaped by the template).
 EVENT_DETAIL_KEYS = ("reason", "remarks", "comment", "reason_code", "url", "error")
-REASON_CODES = dict(f.EXCLUDE_REASONS)
+REASON_CODES = {c.value: str(c.label) for c in AbuseCategory}
 
 
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
@@ -136,7 +141,13 @@ def build_forms(user: Any, case: Case, allowed: set[str], ctx: dict[str, Any]) -
         if name not in ACTION_FORMS:
             continue
         cls = ACTION_FORMS[name][0]
-        if name == "return_assignment":
+        if name == "assign_person":
+            forms[name] = [
+                cls(case=case, initial={"assignment": a.pk, "person": a.assignee_id}, prefix=f"who{a.pk}")
+                for a in ctx["assignments"]
+                if a.is_active and a.organization_id in scope.responsible_org_ids
+            ]
+        elif name == "return_assignment":
             forms[name] = [
                 cls(case=case, initial={"assignment": a.pk}, prefix=f"ret{a.pk}")
                 for a in mine
@@ -167,7 +178,7 @@ def build_forms(user: Any, case: Case, allowed: set[str], ctx: dict[str, Any]) -
             forms[name] = cls(case=case, initial=ctx.get("draft_initial") or {}, keep_initial=ctx.get("draft_keep"))
         elif name == "dismiss":
             forms[name] = cls(case=case, initial={"reason": "Не требует реакции органов власти"}, prefix="dismiss")
-        elif name in ("flag_significant", "proceed_without_co"):
+        elif name in ("flag_significant", "proceed_without_co", "mark_unsatisfactory"):
             forms[name] = cls(case=case, prefix=name)
         elif name == "set_topic":
             forms[name] = cls(case=case, initial={"topic": case.topic_id})
@@ -234,7 +245,9 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
         .select_related("primary_post")
         .order_by("pk")
     )
-    assignments = list(case.assignments.select_related("organization", "assigned_by").order_by("-is_active", "pk"))
+    assignments = list(
+        case.assignments.select_related("organization", "assigned_by", "assignee").order_by("-is_active", "pk")
+    )
     drafts = list(case.drafts.select_related("author", "reviewed_by", "organization").order_by("version"))
     previous = None
     for d in drafts:
@@ -328,6 +341,7 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
 PANEL_ORDER = [
     "detect",
     "route",
+    "assign_person",
     "approve_info",
     "return_info",
     "proceed_without_co",
@@ -337,6 +351,7 @@ PANEL_ORDER = [
     "return_draft",
     "publish",
     "return_assignment",
+    "mark_unsatisfactory",
     "set_topic",
     "flag_significant",
     "mark_repeat",

@@ -9,17 +9,14 @@ from django import forms
 
 from otklik.cases.models import Assignment, Case, Draft
 from otklik.directory.models import OfficialAccount, Organization, Topic
+from otklik.regulation.stages import AbuseCategory
 from otklik.web.models import AnswerTemplate
 from otklik.web.uploads import FilesMixin
 
 TEXT = forms.Textarea(attrs={"rows": 3})
 LONG_TEXT = forms.Textarea(attrs={"rows": 8})
 
-EXCLUDE_REASONS = [
-    ("obscenity", "Нецензурная брань"),
-    ("insult", "Оскорбления"),
-    ("threat", "Угрозы"),
-]
+EXCLUDE_REASONS = [(c.value, str(c.label).capitalize()) for c in AbuseCategory]
 
 
 def safe_http_url(value: str) -> bool:
@@ -128,6 +125,34 @@ class _AssignmentForm(ActionForm):
 
 class AssignmentForm(_AssignmentForm):
     pass
+
+
+class AssignPersonForm(_AssignmentForm):
+    """§7: the organization's responsible names the executor of its part (empty: the whole organization)."""
+
+    person = forms.ModelChoiceField(label="Исполнитель", queryset=None, required=False)  # type: ignore[arg-type]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from django.contrib.auth import get_user_model
+
+        from otklik.directory.models import Membership, Role
+
+        super().__init__(*args, **kwargs)
+        raw = str(self.initial.get("assignment") or self.data.get(self.add_prefix("assignment")) or "")
+        org_id = (
+            Assignment.objects.filter(pk=int(raw), case=self.case).values_list("organization_id", flat=True).first()
+            if raw.isdigit()
+            else None
+        )
+        people = Membership.objects.filter(
+            organization_id=org_id or 0, role__in=[Role.EXECUTOR, Role.ORG_RESPONSIBLE]
+        ).values("user_id")
+        field: Any = self.fields["person"]
+        field.queryset = (
+            get_user_model().objects.filter(pk__in=people, is_active=True).order_by("last_name", "first_name")
+        )
+        field.label_from_instance = lambda u: u.get_full_name() or u.username
+        field.empty_label = "Вся организация (никто лично)"
 
 
 class AssignmentReasonForm(_AssignmentForm):

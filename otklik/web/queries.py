@@ -43,6 +43,7 @@ SPECIALIST_VIEWS = [
 ]
 EXECUTOR_VIEWS = [
     InboxView("assigned", "Направлены нам", True),
+    InboxView("mine", "Мне", True),
     InboxView("revision", "На доработку", True),
     InboxView("approved", "Согласованы, разместить", True),
     InboxView("intermediate", "Ждут окончательного ответа"),
@@ -78,7 +79,21 @@ def _mine(user: Any, **extra: Any) -> Exists:
     )
 
 
+def _assigned_to_me(user: Any, now: dt.datetime) -> Exists:
+    """«Мне»: open parts assigned to the user, or to someone the user stands in for today (§3)."""
+    from otklik.directory.people import deputising_for_query
+
+    stood_in_for = deputising_for_query(user, at=now)
+    return Exists(
+        Assignment.objects.filter(case=OuterRef("pk"), is_active=True).filter(
+            Q(assignee_id=user.pk) | Q(assignee_id__in=stood_in_for)
+        )
+    )
+
+
 def view_filter(user: Any, key: str, now: dt.datetime) -> Q | Exists:
+    if key == "mine":
+        return Q(status__in=OPEN_STATUSES) & Q(_assigned_to_me(user, now))
     returned = Exists(Assignment.objects.filter(case=OuterRef("pk"), status=Assignment.AssignmentStatus.RETURNED))
     filters: dict[str, Any] = {
         "route": Q(status=Status.NEW),

@@ -15,6 +15,7 @@ from otklik.web.uploads import attachments_with_files
 ACTION_DONE: dict[str, str] = {
     "detect": "Отмечено как требующее реакции",
     "route": "Направлено исполнителю",
+    "assign_person": "Исполнитель назначен",
     "return_assignment": "Возвращено ответственному специалисту",
     "submit_info": "Информация направлена на согласование",
     "approve_info": "Информация соисполнителя согласована",
@@ -29,6 +30,7 @@ ACTION_DONE: dict[str, str] = {
     "mark_repeat": "Отмечено как повторное",
     "flag_significant": "Отмечено как социально значимое, Главе направлено сообщение",
     "set_topic": "Тема сохранена",
+    "mark_unsatisfactory": "Ответ отмечен как неудовлетворительный, обращение возвращено на доработку",
 }
 
 
@@ -41,6 +43,8 @@ def run_action(name: str, user: Any, case: Case, data: dict[str, Any]) -> Any:
     if name == "route":
         orgs = list(data["organizations"])
         return a.do_route_case(case, orgs, lead=data.get("lead"), **v)
+    if name == "assign_person":
+        return a.do_assign_person(data["assignment"], data.get("person"), **v)
     if name == "return_assignment":
         return a.do_return_assignment(data["assignment"], reason=data["reason"], **v)
     if name == "submit_info":
@@ -74,6 +78,8 @@ def run_action(name: str, user: Any, case: Case, data: dict[str, Any]) -> Any:
         return a.do_mark_repeat(case, earlier_case=earlier, **v)
     if name == "flag_significant":
         return a.do_flag_significant(case, reason=data["reason"], **v)
+    if name == "mark_unsatisfactory":
+        return a.do_mark_unsatisfactory(case, comment=data["reason"], **v)
     if name == "set_topic":
         return a.do_set_topic(case, topic=data["topic"], **v)
     raise ValueError(f"unknown action {name}")

@@ -24,9 +24,10 @@ def test_specialist_head_and_observer_see_every_case_of_the_municipality(cast, c
         assert set(visible_cases(user)) == {water_case, feed}
 
 
-def test_executors_see_cases_of_their_organization_and_those_below(cast, water_case):
+def test_executors_see_their_organization_and_the_responsible_those_below(cast, water_case):
     assert list(visible_cases(cast.water)) == [water_case]
-    assert list(visible_cases(cast.housing)) == [water_case]  # Водоканал is under ЖКХ
+    assert list(visible_cases(cast.housing)) == []  # an ordinary executor: their own organization only
+    assert list(visible_cases(cast.housing_chief)) == [water_case]  # Водоканал is under ЖКХ (§7)
     assert list(visible_cases(cast.roads)) == []
     assert list(visible_cases(cast.stranger)) == []
     assert list(visible_cases(cast.outsider)) == []
@@ -99,3 +100,18 @@ def test_an_executor_cannot_act_on_another_organizations_assignment_of_a_visible
         actions.do_return_assignment(lead, reason="Не наше", acting_user=cast.water)
     with pytest.raises(ActionForbidden):
         actions.do_submit_coexecutor_info(lead, text="Часть", acting_user=cast.water)
+
+
+def test_a_parent_organizations_executor_no_longer_acts_on_a_subordinates_case(cast, water_case):
+    with pytest.raises(NotVisible):
+        access_case(cast.housing, water_case, for_action="submit_draft")
+    with pytest.raises(NotVisible):
+        actions.do_return_assignment(water_case.assignments.get(), reason="Не наше", acting_user=cast.housing)
+
+
+def test_the_responsible_sees_and_assigns_a_subordinates_case(cast, water_case):
+    assert allowed_actions(cast.housing_chief, water_case) == {"return_assignment", "submit_draft", "assign_person"}
+    assert access_case(cast.housing_chief, water_case, for_action="assign_person") == water_case
+    for user in (cast.water, cast.housing, cast.specialist, cast.head, cast.roads):
+        with pytest.raises((NotVisible, ActionForbidden)):
+            access_case(user, water_case, for_action="assign_person")

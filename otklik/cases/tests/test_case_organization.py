@@ -55,7 +55,8 @@ def test_links_follow_route_reroute_return_and_the_sweep(cast, clock):
 
 def test_single_organization_is_only_for_one_organization_without_wider_rights(cast):
     assert single_organization(cast.roads) == cast.roads_org.pk
-    assert single_organization(cast.housing) is None  # Водоканал is under ЖКХ: two organizations
+    assert single_organization(cast.housing) == cast.housing_org.pk  # an executor: their own organization
+    assert single_organization(cast.housing_chief) is None  # Водоканал is under ЖКХ: two organizations
     assert single_organization(cast.specialist) is None
     assert single_organization(cast.head) is None
     assert single_organization(cast.stranger) == cast.other_org.pk

@@ -68,7 +68,9 @@ STEP_MOVES: dict[str, set[tuple[str, str]]] = {
     "draft_returned": {("review", "revision")},
     "case_answered": {("approved", "answered")},
     "case_intermediate": {("approved", "intermediate")},
-    "case_excluded": {("feed", "excluded"), ("new", "excluded"), ("assigned", "excluded")},
+    "case_excluded": {
+        (s, "excluded") for s in ("feed", "new", "assigned", "review", "revision", "approved", "intermediate")
+    },
     "case_dismissed": {("feed", "dismissed"), ("new", "dismissed")},
 }
 SPECIALIST_STEPS = {"detect", "route", "approve_info", "return_info", "proceed", "approve_draft", "return_draft"}

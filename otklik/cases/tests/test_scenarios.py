@@ -335,10 +335,20 @@ def test_a_repeat_is_linked_both_ways_and_runs_the_same_procedure(cast, clock):
     assert repeat.repeat_of == earlier
     assert list(earlier.repeats.all()) == [repeat]
     assert earlier.events.filter(kind="repeat_linked").get().data["repeat_case_id"] == repeat.pk
-    assert deadline(repeat, "route").due_at == msk(2025, 3, 4, 12, 0)
-    clock.set(msk(2025, 3, 4, 11, 30))
-    repeat = actions.do_route_case(repeat, [cast.roads_org], acting_user=cast.specialist)
-    assert deadline(repeat, "draft").due_at == msk(2025, 3, 4, 12, 30)
+    # §19 «в порядке пп. 11–18»: straight to the earlier case's executor, no second routing clock.
+    assert repeat.status == "assigned"
+    assert deadline(repeat, "route").outcome == "cancelled"
+    assert [a.organization for a in repeat.assignments.all()] == [cast.roads_org]
+    assert deadline(repeat, "draft").due_at == msk(2025, 3, 4, 12, 0)
+
+
+def test_a_repeat_of_a_long_answered_or_closed_case_is_routed_as_usual(cast, clock):
+    dismissed = actions.do_dismiss_case(
+        detected_case(cast, clock, msk(2025, 3, 3, 10, 0)), reason="не требует", acting_user=cast.specialist
+    )
+    repeat = detected_case(cast, clock, msk(2025, 3, 4, 11, 0), text="Опять про яму")
+    repeat = actions.do_mark_repeat(repeat, earlier_case=dismissed, acting_user=cast.specialist)
+    assert repeat.status == "new" and deadline(repeat, "route").closed_at is None
 
 
 def test_exclusion_cancels_every_clock_and_leaves_no_violation(cast, clock):

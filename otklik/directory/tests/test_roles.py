@@ -2,9 +2,16 @@ from otklik.directory.models import Role
 from otklik.directory.roles import scope_of
 
 
-def test_executor_scope_covers_organizations_below(cast):
+def test_executor_scope_is_their_own_organization(cast):
     scope = scope_of(cast.housing)
+    assert scope.organization_ids == {cast.housing_org.pk}
+    assert scope.responsible_org_ids == set()
+
+
+def test_org_responsible_scope_covers_organizations_below(cast):
+    scope = scope_of(cast.housing_chief)
     assert scope.organization_ids == {cast.housing_org.pk, cast.water_org.pk}
+    assert scope.responsible_org_ids == {cast.housing_org.pk, cast.water_org.pk}
 
 
 def test_specialist_sees_the_whole_municipality(cast):

@@ -28,9 +28,9 @@ def fresh(user: User) -> User:
 
 
 def test_a_second_request_reads_no_memberships(cast, cached):
-    first = scope_of(fresh(cast.housing))
+    first = scope_of(fresh(cast.housing_chief))
     with CaptureQueriesContext(connection) as ctx:
-        again = scope_of(fresh(cast.housing))
+        again = scope_of(fresh(cast.housing_chief))
     assert [q for q in ctx.captured_queries if "directory_" in q["sql"]] == []
     assert again.organization_ids == first.organization_ids == {cast.housing_org.pk, cast.water_org.pk}
 
@@ -50,11 +50,11 @@ def test_a_removed_membership_applies_at_once(cast, cached):
 
 
 def test_a_moved_organization_applies_at_once(cast, cached):
-    assert cast.water_org.pk in scope_of(fresh(cast.housing)).organization_ids
+    assert cast.water_org.pk in scope_of(fresh(cast.housing_chief)).organization_ids
     water = Organization.objects.get(pk=cast.water_org.pk)
     water.parent = cast.admin_org
     water.save()
-    assert scope_of(fresh(cast.housing)).organization_ids == {cast.housing_org.pk}
+    assert scope_of(fresh(cast.housing_chief)).organization_ids == {cast.housing_org.pk}
 
 
 def test_without_a_shared_cache_nothing_is_kept(cast, settings):

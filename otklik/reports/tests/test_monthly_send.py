@@ -1,4 +1,4 @@
-"""§23: the Head gets the document itself — PDF and XLSX by e-mail, the PDF in Telegram — over real SMTP and HTTP."""
+"""§23: the coordinator signs, the Head gets the document itself — PDF and XLSX by e-mail, the PDF in Telegram — over real SMTP and HTTP."""
 
 from __future__ import annotations
 
@@ -16,13 +16,19 @@ from otklik.notify import services, telegram
 from otklik.notify.models import MAX_ATTEMPTS, Delivery, Notification
 from otklik.notify.tests.conftest import link
 from otklik.reports.models import MonthlyReport
-from otklik.reports.services import generate_due
+from otklik.reports.services import generate_due, sign_report
 
 AT = msk(2026, 6, 1, 9, 0)  # Monday, the first working day of June
 LINK = "/reports/violations/2026-05/?municipality=georgievsk"
 PDF_NAME = "narusheniya-2026-05-georgievsk.pdf"
 XLSX_NAME = "narusheniya-2026-05-georgievsk.xlsx"
 HEADER = "АДМИНИСТРАЦИЯ ГЕОРГИЕВСКОГО ГОРОДСКОГО ОКРУГА"
+
+
+def made_and_signed(cast, t):  # type: ignore[no-untyped-def]
+    """Made on the 1st and signed by the coordinator at once: it goes to the Head (§23)."""
+    generate_due(t)
+    sign_report(MonthlyReport.objects.get(municipality=cast.municipality), user=cast.coordinator, now=t)
 
 
 def pdf_text(content: bytes, tmp_path) -> str:  # type: ignore[no-untyped-def]
@@ -47,7 +53,7 @@ def text_of(mail: EmailMessage) -> str:
 
 
 def test_the_head_gets_the_frozen_report_as_pdf_and_xlsx_by_email(cast, may, smtp, tmp_path):
-    generate_due(AT)
+    made_and_signed(cast, AT)
     # The month changes after the report was made: what is sent is the archived report, as made.
     Deadline.objects.filter(pk=may.r3.pk).update(closed_at=msk(2026, 6, 1, 9, 0), outcome="met")
     assert services.send_due(AT)["sent"] == 2
@@ -68,7 +74,7 @@ def test_the_head_gets_the_frozen_report_as_pdf_and_xlsx_by_email(cast, may, smt
 
 def test_the_head_gets_the_pdf_in_telegram_after_the_text(cast, may, bot, tmp_path):
     link(cast.head, "7001")
-    generate_due(AT)
+    made_and_signed(cast, AT)
     services.send_due(AT)
     [message] = [m for m in bot.sent if m["chat"]["id"] == "7001"]
     assert settings.SITE_URL + LINK in message["text"] and f"Следующим сообщением: {PDF_NAME}." in message["text"]
@@ -81,7 +87,7 @@ def test_the_head_gets_the_pdf_in_telegram_after_the_text(cast, may, bot, tmp_pa
 
 
 def test_a_failing_smtp_then_succeeding_still_delivers_the_attachment(cast, may, smtp, tmp_path):
-    generate_due(AT)
+    made_and_signed(cast, AT)
     smtp.fail_next(2)  # the coordinator's and the Head's e-mails
     assert services.send_due(AT) == {"sent": 0, "retry": 2, "failed": 0}
     waiting = Delivery.objects.filter(notification__kind="monthly_report")
@@ -96,7 +102,7 @@ def test_a_failing_smtp_then_succeeding_still_delivers_the_attachment(cast, may,
 def test_a_failed_upload_is_retried_without_repeating_the_text(cast, may, bot):
     link(cast.head, "7002")
     bot.faults.schedule("http_500", op="sendDocument")
-    generate_due(AT)
+    made_and_signed(cast, AT)
     services.send_due(AT)
     tg = Delivery.objects.get(channel="telegram")
     assert (tg.status, tg.attempts, tg.parts_sent) == ("pending", 1, 1) and bot.documents == []
@@ -108,7 +114,7 @@ def test_a_failed_upload_is_retried_without_repeating_the_text(cast, may, bot):
 def test_a_blocked_bot_is_recorded_as_failed_not_dropped(cast, may, bot, admin_client):
     link(cast.head, "7003")
     bot.block("7003")
-    generate_due(AT)
+    made_and_signed(cast, AT)
     t = AT
     for _ in range(MAX_ATTEMPTS):
         services.send_due(t)
@@ -123,7 +129,7 @@ def test_a_blocked_bot_is_recorded_as_failed_not_dropped(cast, may, bot, admin_c
 
 def test_too_large_for_an_email_it_sends_the_link_only(cast, may, smtp, settings):
     settings.OTKLIK_MAIL_MAX_ATTACHMENT_BYTES = 1000
-    generate_due(AT)
+    made_and_signed(cast, AT)
     services.send_due(AT)
     mail = mail_to(smtp, "head@example.org")
     body = text_of(mail)
@@ -135,7 +141,7 @@ def test_too_large_for_an_email_it_sends_the_link_only(cast, may, smtp, settings
 def test_too_large_for_telegram_it_sends_the_link_only(cast, may, bot, monkeypatch):
     monkeypatch.setattr(telegram, "MAX_DOCUMENT_BYTES", 1000)
     link(cast.head, "7004")
-    generate_due(AT)
+    made_and_signed(cast, AT)
     services.send_due(AT)
     [message] = bot.sent
     assert f"Файл {PDF_NAME} (" in message["text"] and "больше предела Telegram для ботов (1 КБ)" in message["text"]
@@ -145,7 +151,7 @@ def test_too_large_for_telegram_it_sends_the_link_only(cast, may, bot, monkeypat
 
 def test_at_night_it_waits_for_the_morning_and_goes_apart_from_the_digest(cast, may, smtp):
     night = msk(2026, 6, 1, 0, 7)  # the hourly job runs on the first working day before working time
-    generate_due(night)
+    made_and_signed(cast, night)
     for key in ("a", "b"):
         services.notify([cast.head], kind="case_routed", title=f"Новое обращение {key}", url="/cases/1/",
                         dedupe_key=key, municipality=cast.municipality, now=night)  # fmt: skip
@@ -162,7 +168,7 @@ def test_at_night_it_waits_for_the_morning_and_goes_apart_from_the_digest(cast, 
 
 
 def test_a_report_gone_from_the_archive_goes_as_a_link(cast, may, smtp):
-    generate_due(AT)
+    made_and_signed(cast, AT)
     MonthlyReport.objects.all().delete()
     assert services.send_due(AT)["sent"] == 2
     mail = mail_to(smtp, "head@example.org")
@@ -172,7 +178,7 @@ def test_a_report_gone_from_the_archive_goes_as_a_link(cast, may, smtp):
 def test_the_archive_page_gives_the_pdf_that_was_sent(cast, may, client, tmp_path, get_pdf):
     """Downloaded later from /reports/violations/, the archived report is the sent document
     (its date is the day it was made), not a reprint dated today."""
-    generate_due(AT)
+    made_and_signed(cast, AT)
     client.force_login(cast.coordinator)
     later = msk(2026, 7, 15, 12, 0)
     from unittest import mock
@@ -186,7 +192,7 @@ def test_the_archive_page_gives_the_pdf_that_was_sent(cast, may, client, tmp_pat
 
 
 def test_a_reprint_keeps_the_letterhead_it_was_sent_with(cast, may, client, tmp_path, get_pdf):
-    generate_due(AT)
+    made_and_signed(cast, AT)
     cast.coordinator.last_name = "Новиков"  # the deputy head changed after the report was sent
     cast.coordinator.save()
     client.force_login(cast.head)

@@ -20,6 +20,14 @@ def http_url(value: Any) -> str:
 
 
 @register.filter
+def abuse_label(value: str) -> str:
+    """§22 category code → its Russian name."""
+    from otklik.regulation.stages import abuse_label as label
+
+    return label(str(value))
+
+
+@register.filter
 def network_label(value: str) -> str:
     from otklik.directory.models import Network
 

@@ -249,4 +249,4 @@ def test_an_excluded_case_names_its_reason_in_russian(cast):
     case = feed_case(cast, "Оскорбительный текст")
     actions.do_exclude_case(case, reason_code="insult", comment="мат", acting_user=cast.specialist)
     page = client_for(cast.specialist).get(f"/cases/{case.pk}/").content.decode()
-    assert "основание: оскорбления — мат" in page
+    assert "основание: оскорбление — мат" in page
