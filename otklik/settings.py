@@ -149,6 +149,7 @@ LOGOUT_REDIRECT_URL = "/login/"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
 
 LANGUAGE_CODE = "ru"
+CSRF_FAILURE_VIEW = "otklik.web.errors.csrf_failure"
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "otklik" / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Moscow")

@@ -19,12 +19,16 @@ from otklik.web.context_processors import NavItem
 
 def nav(request: HttpRequest) -> list[NavItem]:
     """Dashboard and reports in the navigation, for those who may read them."""
-    if not queries.reportable_municipalities(request.user).exists():
+    municipalities = queries.reportable_municipalities(request.user)
+    if not municipalities.exists():
         return []
-    return [
+    items = [
         NavItem("Показатели", "/dashboard/", key="dashboard"),
         NavItem("Отчёты (п. 23)", "/reports/violations/", key="reports"),
     ]
+    if municipalities[:2].count() > 1:  # the regional centre (ЦУР) compares municipalities
+        items.append(NavItem("По муниципалитетам", "/reports/region/", key="regional"))
+    return items
 
 
 def _municipalities(request: HttpRequest) -> list[Municipality]:

@@ -50,7 +50,9 @@ class People:
             page.on(
                 "console",
                 lambda m: (
-                    self.problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None
+                    self.problems.append(f"console {m.type}: {m.text} ({m.location.get('url')})")
+                    if m.type in ("error", "warning")
+                    else None
                 ),
             )
             if not self.pages:
