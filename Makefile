@@ -20,11 +20,15 @@ $(STAMP): requirements.txt
 venv: $(STAMP)
 
 # Run the system locally: SQLite in ./data, demo data, web server + job consumer.
+# E-mail goes to files in data/mail/ (a local sink), not to an SMTP server. ADDR=127.0.0.1:8001 for another port.
+ADDR ?= 127.0.0.1:8000
+DEMO_ENV := DEBUG=1 EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
 run: $(STAMP)
-	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py seed_demo
-	DEBUG=1 $(PY) manage.py seed_demo_cases
-	DEBUG=1 $(PY) manage.py run_demo
+	@$(DEMO_ENV) $(PY) manage.py run_demo --check-ports $(ADDR)
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+	$(DEMO_ENV) $(PY) manage.py seed_demo_cases
+	$(DEMO_ENV) $(PY) manage.py run_demo $(ADDR)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -207,6 +207,8 @@ EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "otklik@localhost")
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (the demo's mail sink).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 # Files attached to one notification e-mail (the §23 report's PDF and XLSX), together; larger
 # files are left out and the e-mail says so (the link to the report is always there).
 OTKLIK_MAIL_MAX_ATTACHMENT_BYTES = env_int("OTKLIK_MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
@@ -314,6 +316,9 @@ LOGGING = {
         # One access line per request comes from otklik.ops (with the request id); quiet in tests.
         "otklik.access": {"level": "WARNING" if TESTING else env_str("ACCESS_LOG_LEVEL", "INFO")},
         "django.server": {"level": "WARNING"},
+        # One line per outgoing HTTP request (connectors, Telegram) is noise at INFO.
+        "httpx": {"level": env_str("HTTPX_LOG_LEVEL", "WARNING")},
+        "httpcore": {"level": "WARNING"},
         # The job consumer adds its own plain-text handler unless "huey" already has one.
         "huey": {"handlers": ["console"], "level": env_str("HUEY_LOG_LEVEL", "INFO"), "propagate": False},
     },
