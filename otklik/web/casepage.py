@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from otklik.cases.access import allowed_actions, visible_cases
 from otklik.cases.models import Assignment, Case, CaseEvent, Draft, Post
+from otklik.cases.workflow import Status
 from otklik.directory.models import Role
 from otklik.directory.roles import scope_of
 from otklik.ops.attachments import stored_name
@@ -93,6 +94,8 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
         if i2 > i1:
             out.append(("del", "".join(a[i1:i2])))
         if j2 > j1:
+            if i2 > i1 and not a[i2 - 1].isspace() and not b[j1].isspace():
+                out.append(("eq", " "))  # «old new», not «oldnew», when a word was replaced
             out.append(("ins", "".join(b[j1:j2])))
     return out
 
@@ -263,7 +266,11 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
             .order_by("-topic_id", "title")
         )
         source = returned_draft or (drafts[-1] if drafts else None)
-        if source is not None:
+        if case.status == Status.INTERMEDIATE and source is not None and source.kind == Draft.Kind.INTERMEDIATE:
+            # §15: the final answer is a new text; the intermediate one is offered as a quote.
+            ctx["intermediate_quote"] = source.text
+            ctx["draft_initial"] = {"kind": Draft.Kind.FINAL, "text": ""}
+        elif source is not None:
             # The next version starts from the last one: its text, its links, its stored files ticked.
             links = [a["url"] for a in source.attachments or () if isinstance(a, dict) and a.get("url")]
             ctx["draft_keep"] = stored_names(source.attachments)

@@ -163,6 +163,17 @@
     area.setSelectionRange(pos, pos);
   });
 
+  // «Вставить в ответ»: a quote of the intermediate answer into the final draft.
+  document.addEventListener("click", function (ev) {
+    var button = ev.target.closest ? ev.target.closest("button[data-insert-text]") : null;
+    if (!button) return;
+    var area = document.getElementById(button.dataset.insertInto);
+    if (!area) return;
+    var quote = button.dataset.insertText.split("\n").map(function (l) { return "> " + l; }).join("\n");
+    area.value = area.value ? area.value.replace(/\s*$/, "\n\n") + quote : quote + "\n\n";
+    area.focus();
+  });
+
   // The organization picker: type to narrow a long list (the list works without it).
   function initOrgFilters(root) {
     root.querySelectorAll(".org-filter[hidden]").forEach(function (input) {
