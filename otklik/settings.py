@@ -150,6 +150,8 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
 
 LANGUAGE_CODE = "ru"
 CSRF_FAILURE_VIEW = "otklik.web.errors.csrf_failure"
+# The user guide served at /help/ (docs/guide in a checkout; set it when installed from a wheel).
+OTKLIK_GUIDE_DIR = env_str("OTKLIK_GUIDE_DIR", str(BASE_DIR / "docs" / "guide"))
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "otklik" / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Moscow")

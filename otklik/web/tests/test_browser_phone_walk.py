@@ -15,7 +15,7 @@ LINKED = {
     "specialist": ["/sources/manual/", "/sources/import/", "/answer-templates/new/", "/notifications/settings/"],
     "admin": ["/admin/", "/admin/directory/organization/"],
 }
-COMMON = ["/password/change/", "/account/2fa/"]
+COMMON = ["/password/change/", "/account/2fa/", "/help/"]
 
 # The widest element that sticks out, to make a failure say where to look.
 OVERFLOW = """(width) => {
@@ -42,7 +42,7 @@ def test_every_page_of_every_role_fits_a_phone(demo):
     wide: dict[str, object] = {}
     for who in ROLES:
         page = demo.open(who, "/")
-        paths = [a.get_attribute("href") for a in page.locator("#nav a").all()]
+        paths = [a.get_attribute("href") for a in page.locator("#nav a, a[data-nav=help]").all()]
         page.goto(f"{demo.base}/inbox/?view=all")
         first_case = page.locator("a.case-link").first
         if first_case.count():
