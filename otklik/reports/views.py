@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from otklik.directory.models import Municipality, Organization
+from otklik.directory.roles import scope_of
 from otklik.reports import charts, exports, queries, services
 from otklik.reports.models import MonthlyReport
 from otklik.web.context_processors import NavItem
@@ -26,7 +27,8 @@ def nav(request: HttpRequest) -> list[NavItem]:
         NavItem("Показатели", "/dashboard/", key="dashboard"),
         NavItem("Отчёты (п. 23)", "/reports/violations/", key="reports"),
     ]
-    if municipalities[:2].count() > 1:  # the regional centre (ЦУР) compares municipalities
+    # The regional centre (ЦУР) compares municipalities: an observer of all of them, or anyone reading several.
+    if scope_of(request.user).global_observer or municipalities[:2].count() > 1:
         items.append(NavItem("По муниципалитетам", "/reports/region/", key="regional"))
     return items
 

@@ -83,7 +83,7 @@ def _anchors(md: MarkdownIt) -> None:
 
 def _images(md: MarkdownIt) -> None:
     """Images of the guide (``img/x.jpg``) are served by ``guide_image``."""
-    default = md.renderer.rules.get("image")
+    default = md.renderer.rules.get("image")  # type: ignore[attr-defined]
 
     def image(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         src = tokens[idx].attrGet("src") or ""
