@@ -7,6 +7,7 @@ replaces docs/guide/img/*.jpg, so the pictures follow the pages when they change
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from pathlib import Path
@@ -25,6 +26,14 @@ DESKTOP = {"width": 1280, "height": 860}
 PHONE = {"width": 375, "height": 800}
 
 
+def _photo() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (320, 240), (150, 165, 180)).save(buf, "PNG")
+    return buf.getvalue()
+
+
 def first_case(**filters: object) -> str:
     return f"/cases/{Case.objects.filter(**filters).order_by('pk').values_list('pk', flat=True)[0]}/"
 
@@ -34,6 +43,7 @@ def scenes() -> list[tuple[str, str, str, dict[str, int]]]:
     return [
         ("specialist-feed", "specialist", "/feed/", DESKTOP),
         ("specialist-inbox", "specialist", "/inbox/?view=all", DESKTOP),
+        ("specialist-route", "specialist", first_case(status="new"), DESKTOP),
         ("specialist-case", "specialist", first_case(status="review"), DESKTOP),
         (
             "executor-case-phone",
@@ -56,10 +66,11 @@ def test_it_makes_the_guide_screenshots_from_the_demo(live_server, browser, arti
     out.mkdir(exist_ok=True)
     write = os.environ.get("OTKLIK_GUIDE_IMAGES") == "write"
     people = People(browser, live_server.url, viewport=DESKTOP)
-    # The demo posts' photos live on the networks' servers: a grey square stands in for them.
+    # The demo posts' photos live on the networks' servers: a grey picture stands in for them.
+    photo = _photo()
     for name, who, path, viewport in scenes():
         page = people.page(who)
-        page.context.route("https://**", lambda route: route.fulfill(status=204))
+        page.context.route("https://**", lambda route: route.fulfill(status=200, content_type="image/png", body=photo))
         page.set_viewport_size(viewport)
         page.goto(f"{live_server.url}{path}")
         expect(page.locator("h1").first).to_be_visible()
