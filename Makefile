@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | md5sum | cut -c1-12)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/otklik_ci
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint audit test-sqlite test-postgres services browser venv clean
+.PHONY: run test lint audit test-sqlite test-postgres services browser venv clean guide-images
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,11 +20,15 @@ $(STAMP): requirements.txt
 venv: $(STAMP)
 
 # Run the system locally: SQLite in ./data, demo data, web server + job consumer.
+# E-mail goes to files in data/mail/ (a local sink), not to an SMTP server. ADDR=127.0.0.1:8001 for another port.
+ADDR ?= 127.0.0.1:8000
+DEMO_ENV := DEBUG=1 EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
 run: $(STAMP)
-	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py seed_demo
-	DEBUG=1 $(PY) manage.py seed_demo_cases
-	DEBUG=1 $(PY) manage.py run_demo
+	@$(DEMO_ENV) $(PY) manage.py run_demo --check-ports $(ADDR)
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+	$(DEMO_ENV) $(PY) manage.py seed_demo_cases
+	$(DEMO_ENV) $(PY) manage.py run_demo $(ADDR)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -49,6 +53,10 @@ test-postgres: $(STAMP)
 
 # The whole suite: lint, the fast suite on SQLite, everything on PostgreSQL.
 test: $(STAMP) services lint audit test-sqlite test-postgres
+
+# The user guide's screenshots (docs/guide/img) made anew from the demo by the browser test.
+guide-images: $(STAMP)
+	OTKLIK_GUIDE_IMAGES=write $(VENV)/bin/pytest -q -p no:randomly otklik/web/tests/test_browser_guide_images.py
 
 clean:
 	rm -rf $(VENV) artifacts

@@ -149,6 +149,9 @@ LOGOUT_REDIRECT_URL = "/login/"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
 
 LANGUAGE_CODE = "ru"
+CSRF_FAILURE_VIEW = "otklik.web.errors.csrf_failure"
+# The user guide served at /help/ (docs/guide in a checkout; set it when installed from a wheel).
+OTKLIK_GUIDE_DIR = env_str("OTKLIK_GUIDE_DIR", str(BASE_DIR / "docs" / "guide"))
 LANGUAGES = [("ru", "Русский"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "otklik" / "locale"]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Moscow")
@@ -206,6 +209,8 @@ EMAIL_HOST_PASSWORD = env_secret("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "otklik@localhost")
+# For EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend (the demo's mail sink).
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 # Files attached to one notification e-mail (the §23 report's PDF and XLSX), together; larger
 # files are left out and the e-mail says so (the link to the report is always there).
 OTKLIK_MAIL_MAX_ATTACHMENT_BYTES = env_int("OTKLIK_MAIL_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
@@ -322,6 +327,9 @@ LOGGING = {
         # One access line per request comes from otklik.ops (with the request id); quiet in tests.
         "otklik.access": {"level": "WARNING" if TESTING else env_str("ACCESS_LOG_LEVEL", "INFO")},
         "django.server": {"level": "WARNING"},
+        # One line per outgoing HTTP request (connectors, Telegram) is noise at INFO.
+        "httpx": {"level": env_str("HTTPX_LOG_LEVEL", "WARNING")},
+        "httpcore": {"level": "WARNING"},
         # The job consumer adds its own plain-text handler unless "huey" already has one.
         "huey": {"handlers": ["console"], "level": env_str("HUEY_LOG_LEVEL", "INFO"), "propagate": False},
     },

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpResponse
 from django.urls import include, path
 
 from otklik.ops.auth_views import login_view
@@ -8,6 +9,8 @@ admin.site.site_title = "Отклик"
 admin.site.index_title = "Справочники и настройки"
 
 urlpatterns = [
+    # Pages that do not carry our icon link (the admin's) ask for it: an empty answer, not a 404.
+    path("favicon.ico", lambda request: HttpResponse(status=204)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("otklik.api.urls")),
     path("reports/", include("otklik.reports.urls")),
@@ -20,3 +23,8 @@ urlpatterns = [
     path("", include("otklik.ops.urls")),
     path("", include("otklik.web.urls")),
 ]
+
+handler400 = "otklik.web.errors.bad_request"
+handler403 = "otklik.web.errors.forbidden"
+handler404 = "otklik.web.errors.not_found"
+handler500 = "otklik.web.errors.server_error"

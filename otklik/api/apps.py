@@ -15,6 +15,7 @@ def _install_list_rows(using: str = "default", **_: Any) -> None:
 class ApiConfig(AppConfig):
     name = "otklik.api"
     label = "api"
+    verbose_name = "Программный доступ (API)"
 
     def ready(self) -> None:
         # After every migrate: the list rows' triggers as the current code writes them (listrows.py).

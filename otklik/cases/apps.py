@@ -5,6 +5,7 @@ from django.db.models.signals import post_migrate
 class CasesConfig(AppConfig):
     name = "otklik.cases"
     label = "cases"
+    verbose_name = "Обращения"
 
     def ready(self) -> None:
         from otklik.cases.statistics import analyze_after_migrate

@@ -24,12 +24,17 @@ from otklik.web.responses import bad_request
 
 def nav(request: HttpRequest) -> list[NavItem]:
     """Dashboard and reports in the navigation, for those who may read them."""
-    if not queries.reportable_municipalities(request.user).exists():
+    municipalities = queries.reportable_municipalities(request.user)
+    if not municipalities.exists():
         return []
-    return [
+    items = [
         NavItem("Показатели", "/dashboard/", key="dashboard"),
         NavItem("Отчёты (п. 23)", "/reports/violations/", key="reports"),
     ]
+    # The regional centre (ЦУР) compares municipalities: an observer of all of them, or anyone reading several.
+    if scope_of(request.user).global_observer or municipalities[:2].count() > 1:
+        items.append(NavItem("По муниципалитетам", "/reports/region/", key="regional"))
+    return items
 
 
 def _municipalities(request: HttpRequest) -> list[Municipality]:

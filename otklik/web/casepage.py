@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from otklik.cases.access import allowed_actions, visible_cases
 from otklik.cases.models import Assignment, Case, CaseEvent, Draft, Post, Publication
+from otklik.cases.workflow import Status
 from otklik.directory.models import Role
 from otklik.directory.roles import scope_of
 from otklik.ops.attachments import stored_name
@@ -98,6 +99,8 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
         if i2 > i1:
             out.append(("del", "".join(a[i1:i2])))
         if j2 > j1:
+            if i2 > i1 and not a[i2 - 1].isspace() and not b[j1].isspace():
+                out.append(("eq", " "))  # «old new», not «oldnew», when a word was replaced
             out.append(("ins", "".join(b[j1:j2])))
     return out
 
@@ -176,6 +179,10 @@ def build_forms(user: Any, case: Case, allowed: set[str], ctx: dict[str, Any]) -
             forms[name] = cls(case=case, initial={"draft": pending.pk if pending else None})
         elif name == "submit_draft":
             forms[name] = cls(case=case, initial=ctx.get("draft_initial") or {}, keep_initial=ctx.get("draft_keep"))
+        elif name == "route":
+            current = [a for a in ctx["assignments"] if a.is_active]
+            lead = next((a.organization_id for a in current if a.role == Assignment.Role.LEAD), None)
+            forms[name] = cls(case=case, initial={"organizations": [a.organization_id for a in current], "lead": lead})
         elif name == "dismiss":
             forms[name] = cls(case=case, initial={"reason": "Не требует реакции органов власти"}, prefix="dismiss")
         elif name in ("flag_significant", "proceed_without_co", "mark_unsatisfactory"):
@@ -276,6 +283,8 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
     closed_deadlines = [d for d in deadlines if d.closed_at is not None]
     events = _event_rows(list(case.events.select_related("actor").order_by("created_at", "pk")))
     allowed = allowed_actions(user, case)
+    if case.status == Status.EXCLUDED:
+        allowed = set()  # §22: an excluded message is not processed; the page shows its history only
     card = publication_card(case, publications, allowed, now=now)
     if card["pub_current"] is not None and card["pub_current"].status != "published":
         # In flight, failed or stuck: the publication card shows the outcome and offers the way out.
@@ -310,7 +319,11 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
             .order_by("-topic_id", "title")
         )
         source = returned_draft or (drafts[-1] if drafts else None)
-        if source is not None:
+        if case.status == Status.INTERMEDIATE and source is not None and source.kind == Draft.Kind.INTERMEDIATE:
+            # §15: the final answer is a new text; the intermediate one is offered as a quote.
+            ctx["intermediate_quote"] = source.text
+            ctx["draft_initial"] = {"kind": Draft.Kind.FINAL, "text": ""}
+        elif source is not None:
             # The next version starts from the last one: its text, its links, its stored files ticked.
             links = [a["url"] for a in source.attachments or () if isinstance(a, dict) and a.get("url")]
             ctx["draft_keep"] = stored_names(source.attachments)
@@ -333,23 +346,26 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
         else:
             ctx["forms"][name] = form
     ctx["panels"] = _panels(ctx["forms"], ctx["assignments"])
+    ctx["rerouting"] = any(a.is_active for a in assignments)
+    ctx["waiting_note"] = _lead_waiting_note(user, case, assignments, deadlines)
     if "route" in ctx["forms"]:
         ctx["route_orgs"] = _route_orgs(ctx["forms"]["route"], ctx["triage"])
     return ctx
 
 
+# What waits for this person comes first: approvals before (re-)routing.
 PANEL_ORDER = [
+    "approve_draft",
+    "return_draft",
+    "approve_info",
+    "return_info",
+    "publish",
     "detect",
     "route",
     "assign_person",
-    "approve_info",
-    "return_info",
     "proceed_without_co",
     "submit_info",
     "submit_draft",
-    "approve_draft",
-    "return_draft",
-    "publish",
     "return_assignment",
     "mark_unsatisfactory",
     "set_topic",
@@ -400,8 +416,12 @@ def _route_orgs(form: Any, triage: Any) -> list[dict[str, Any]]:
     for rank, s in enumerate((getattr(triage, "suggestions", None) or [])[:3]):
         if isinstance(s, dict) and s.get("organization_id"):
             suggestions[s["organization_id"]] = (rank, s)
-    checked = {str(v) for v in (form.data.getlist(form.add_prefix("organizations")) if form.is_bound else [])}
-    lead = str(form.data.get(form.add_prefix("lead"), "")) if form.is_bound else ""
+    if form.is_bound:
+        checked = {str(v) for v in form.data.getlist(form.add_prefix("organizations"))}
+        lead = str(form.data.get(form.add_prefix("lead"), ""))
+    else:  # a re-route starts from the current executors
+        checked = {str(v) for v in form.initial.get("organizations") or ()}
+        lead = str(form.initial.get("lead") or "")
     rows = []
     for org in form.fields["organizations"].queryset:
         rank, s = suggestions.get(org.pk, (99, None))
@@ -416,3 +436,22 @@ def _route_orgs(form: Any, triage: Any) -> list[dict[str, Any]]:
         )
     rows.sort(key=lambda r: r["rank"])
     return rows
+
+
+COEXEC_STAGES = ("coexec_info", "coexec_review", "coexec_revise")
+
+
+def _lead_waiting_note(user: Any, case: Case, assignments: list[Assignment], deadlines: list[Any]) -> str:
+    """§18: the lead's draft clock waits for the co-executors' parts; say so and until when."""
+    if case.status != Status.ASSIGNED:
+        return ""
+    org_ids = scope_of(user).organization_ids
+    if not any(a.is_active and a.role == Assignment.Role.LEAD and a.organization_id in org_ids for a in assignments):
+        return ""
+    waiting = [d for d in deadlines if d.closed_at is None and d.stage in COEXEC_STAGES]
+    if not waiting:
+        return ""
+    due = timezone.localtime(max(d.due_at for d in waiting), case.municipality.tzinfo)
+    today = timezone.localtime(timezone.now(), case.municipality.tzinfo).date()
+    when = due.strftime("%H:%M") if due.date() == today else due.strftime("%d.%m %H:%M")
+    return f"Ожидается информация соисполнителя до {when}; срок проекта ответа начнётся после неё."

@@ -27,8 +27,10 @@ NAV_PROVIDERS: list[Callable[[HttpRequest], list[NavItem]]] = []
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "help_url": "/help/"}
+    from otklik.web.guide import page_of
+
     items: list[NavItem] = []
     for provider in NAV_PROVIDERS:
         items.extend(provider(request))
-    return {"nav_items": items}
+    return {"nav_items": items, "help_url": f"/help/{page_of(user)}/"}

@@ -170,7 +170,11 @@ class InfoForm(FilesMixin, _AssignmentForm):
 
 
 class DraftForm(FilesMixin, ActionForm):
-    kind = forms.ChoiceField(label="Вид ответа", choices=Draft.Kind.choices, initial=Draft.Kind.FINAL)
+    kind = forms.ChoiceField(
+        label="Вид ответа",
+        choices=[(Draft.Kind.FINAL, "Окончательный ответ"), (Draft.Kind.INTERMEDIATE, "Промежуточный ответ (п. 15)")],
+        initial=Draft.Kind.FINAL,
+    )
     text = forms.CharField(label="Текст ответа", widget=LONG_TEXT, max_length=20000)
     attachments = AttachmentsField()
     field_order = ["kind", "text", "attachments", "keep_files", "new_files"]

@@ -19,6 +19,16 @@ def has_any_role(user) -> bool:  # type: ignore[no-untyped-def]
     return scope.is_superuser or bool(scope.all_roles)
 
 
+# Inbox views whose cases are already counted in another view (returned cases wait for routing).
+PART_OF_ANOTHER_VIEW = frozenset({"returned"})
+
+
+def writes_answers(user) -> bool:  # type: ignore[no-untyped-def]
+    """Who works with answer templates: not the Head and the regional centre, who only read."""
+    writers = {Role.SPECIALIST, Role.COORDINATOR, Role.EXECUTOR, Role.ORG_RESPONSIBLE}
+    return bool(scope_of(user).all_roles & writers)
+
+
 def case_sections(request: HttpRequest) -> list[NavItem]:
     from otklik.web import queries
 
@@ -26,8 +36,16 @@ def case_sections(request: HttpRequest) -> list[NavItem]:
     if not has_any_role(user):
         return []
     counts = queries.nav_counts(user)
-    items = [NavItem("Входящие", "/inbox/", min(sum(counts.values()), queries.COUNT_CAP + 1), key="inbox")]
+    total = sum(n for key, n in counts.items() if key not in PART_OF_ANOTHER_VIEW)
+    items = [NavItem("Входящие", "/inbox/", min(total, queries.COUNT_CAP + 1), key="inbox")]
     if works_feed(user):
         items.append(NavItem("Лента", "/feed/", queries.feed_count(user), key="feed"))
-    items.append(NavItem("Шаблоны ответов", "/answer-templates/", None, key="answer_templates"))
+    if writes_answers(user):
+        items.append(NavItem("Шаблоны ответов", "/answer-templates/", None, key="answer_templates"))
     return items
+
+
+def admin_section(request: HttpRequest) -> list[NavItem]:
+    """«Администрирование» for those who may enter the admin (last in the navigation)."""
+    user = request.user
+    return [NavItem("Администрирование", "/admin/", key="admin")] if user.is_active and user.is_staff else []

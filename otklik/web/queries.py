@@ -35,7 +35,7 @@ class InboxView:
 
 SPECIALIST_VIEWS = [
     InboxView("route", "Направить исполнителю", True),
-    InboxView("returned", "Возвращены исполнителями"),
+    InboxView("returned", "Возвращены исполнителями", True),  # a part of «Направить исполнителю»
     InboxView("review", "Проекты на согласовании", True),
     InboxView("coinfo", "Информация соисполнителей", True),
     InboxView("overdue", "Просроченные"),
@@ -60,7 +60,7 @@ READER_VIEWS = [
 def role_kind(user: Any) -> str:
     """Which set of inbox views this user gets: ``specialist``, ``executor`` or ``reader``."""
     roles = scope_of(user).all_roles
-    if Role.SPECIALIST in roles:
+    if roles & {Role.SPECIALIST, Role.COORDINATOR}:  # the coordinator may do all a specialist does
         return "specialist"
     if roles & {Role.EXECUTOR, Role.ORG_RESPONSIBLE}:
         return "executor"

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from otklik.web import views
+from otklik.web import guide, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,6 +15,9 @@ urlpatterns = [
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/act/<slug:action>/", views.case_act, name="case_act"),
     path("cases/<int:pk>/publication/", views.case_publication, name="case_publication"),
+    path("help/", guide.help_index, name="help"),
+    path("help/img/<str:name>", guide.guide_image, name="help_image"),
+    path("help/<slug:slug>/", guide.help_page, name="help_page"),
     path("answer-templates/", views.answer_templates, name="answer_templates"),
     path("answer-templates/new/", views.answer_template_edit, name="answer_template_new"),
     path("answer-templates/<int:pk>/", views.answer_template_edit, name="answer_template_edit"),

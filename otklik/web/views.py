@@ -131,6 +131,23 @@ def feed(request: HttpRequest) -> HttpResponse:
     )
 
 
+NOTHING_TICKED = "Ничего не отмечено: поставьте галочки у сообщений (или клавиша x), затем нажмите кнопку."
+BULK_DONE = {
+    "detect": "Взято в работу {n} {cases}",
+    "dismiss": "Оставлено без реакции {n} {cases}",
+    "exclude": "Исключено {n} {cases} (п. 22)",
+}
+
+
+def cases_word(n: int) -> str:
+    """«обращение», «обращения» or «обращений» to go with the number ``n``."""
+    if n % 10 == 1 and n % 100 != 11:
+        return "обращение"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return "обращения"
+    return "обращений"
+
+
 @login_required
 @require_POST
 def feed_bulk(request: HttpRequest) -> HttpResponse:
@@ -143,6 +160,9 @@ def feed_bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Выберите действие.")
         return redirect("feed")
     ids = [int(x) for x in request.POST.getlist("case") if x.isdigit()][:200]
+    if not ids:
+        messages.error(request, NOTHING_TICKED)
+        return redirect("feed")
     done, failed = 0, []
     for case in visible_cases(user).filter(pk__in=ids, status=Status.FEED).select_related("primary_post"):
         if action not in allowed_actions(user, case):
@@ -164,7 +184,7 @@ def feed_bulk(request: HttpRequest) -> HttpResponse:
         except ActionError as exc:
             failed.append(f"№{case.pk}: {exc.message}")
     if done:
-        messages.success(request, f"{ACTION_DONE[action]}: {done}.")
+        messages.success(request, BULK_DONE[action].format(n=done, cases=cases_word(done)))
     for line in failed[:10]:
         messages.error(request, line)
     return redirect("feed")

@@ -34,6 +34,17 @@ class People:
         self.viewport = viewport or {"width": 1280, "height": 900}
         self.pages: dict[str, Page] = {}
         self.problems: list[str] = []
+        # None: an unexpected dialog is a problem (and dismissed); True/False: accept/dismiss it.
+        self.confirm: bool | None = None
+        self.dialogs: list[str] = []
+
+    def _dialog(self, dialog: Any) -> None:
+        if self.confirm is None:
+            self.problems.append(f"dialog: {dialog.message}")
+            dialog.dismiss()
+        else:
+            self.dialogs.append(dialog.message)
+            dialog.accept() if self.confirm else dialog.dismiss()
 
     def page(self, username: str) -> Page:
         if username not in self.pages:
@@ -41,7 +52,7 @@ class People:
                 self.browser.new_context(viewport=self.viewport, locale="ru-RU", timezone_id="Europe/Moscow")
             )
             page = context.new_page()
-            page.on("dialog", lambda d: (self.problems.append(f"dialog: {d.message}"), d.dismiss()))
+            page.on("dialog", self._dialog)
             page.on("pageerror", lambda e: self.problems.append(f"pageerror: {e}"))
             page.on(
                 "response",
@@ -50,7 +61,9 @@ class People:
             page.on(
                 "console",
                 lambda m: (
-                    self.problems.append(f"console {m.type}: {m.text}") if m.type in ("error", "warning") else None
+                    self.problems.append(f"console {m.type}: {m.text} ({m.location.get('url')})")
+                    if m.type in ("error", "warning")
+                    else None
                 ),
             )
             if not self.pages:

@@ -49,6 +49,7 @@ def test_specialist_lead_and_coexecutor_walk_the_regulation(demo):
     expect(page.locator(f"#feed-{case.pk}")).to_contain_text("яма и упавшее дерево")
     page.keyboard.press("j")
     page.keyboard.press("d")
+    page.click(f"#feed-{case.pk} .undo-now")  # a key waits 10 s for «Отменить»; do it now
     expect(page.locator(f"#feed-{case.pk}")).to_have_count(0)
     assert status_of(case) == "new"
 

@@ -51,13 +51,88 @@
       if (box) { box.checked = !box.checked; ev.preventDefault(); }
       return;
     }
+    if (key === "u" || key === "г" || key === "Escape") {
+      if (undoLast()) ev.preventDefault();
+      return;
+    }
     var button = item.querySelector('[data-key="' + key + '"]');
     if (button) {
-      lastIndex = i;
       ev.preventDefault();
-      button.click();
+      if (item.querySelector(".undo-bar")) return; // already waiting
+      lastIndex = i;
+      later(item, button);
+      focusAt(list, i + 1); // go on with the next one while this one waits
     }
   });
+
+  // A key press is easy to make by mistake: the step waits UNDO_SECONDS with «Отменить»
+  // (or the key u) before it is sent. A click on the button itself is deliberate and goes at once.
+  var UNDO_SECONDS = 10;
+  var pending = [];
+
+  function later(item, button) {
+    var bar = document.createElement("div");
+    bar.className = "undo-bar";
+    bar.setAttribute("role", "status");
+    var text = document.createElement("span");
+    var cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "secondary undo";
+    cancel.textContent = "Отменить";
+    var now = document.createElement("button");
+    now.type = "button";
+    now.className = "secondary undo-now";
+    now.textContent = "Выполнить сейчас";
+    bar.appendChild(text);
+    bar.appendChild(cancel);
+    bar.appendChild(now);
+    item.appendChild(bar);
+    item.classList.add("is-pending");
+    var left = UNDO_SECONDS;
+    var entry = { item: item, bar: bar };
+    function show() { text.textContent = "«" + button.textContent.trim() + "» через " + left + " с "; }
+    function finish(run) {
+      clearInterval(entry.timer);
+      pending = pending.filter(function (p) { return p !== entry; });
+      bar.remove();
+      item.classList.remove("is-pending");
+      if (run) button.click();
+    }
+    entry.cancel = function () { finish(false); };
+    entry.timer = setInterval(function () { left -= 1; if (left <= 0) finish(true); else show(); }, 1000);
+    cancel.addEventListener("click", function () { entry.cancel(); });
+    now.addEventListener("click", function () { finish(true); });
+    show();
+    pending.push(entry);
+  }
+
+  function undoLast() {
+    var entry = pending[pending.length - 1];
+    if (!entry) return false;
+    entry.cancel();
+    entry.item.focus();
+    return true;
+  }
+
+  // Bulk buttons of the feed: nothing ticked says so; exclusion (п. 22) asks first. Runs in the
+  // capture phase, before htmx sends the form.
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (!form.id || form.id !== "bulk") return;
+    var ticked = document.querySelectorAll('input[type=checkbox][name=case][form=bulk]:checked').length;
+    var note = form.querySelector(".bulk-note");
+    var stop = function (message) {
+      ev.preventDefault();
+      ev.stopPropagation();
+      if (note && message) { note.textContent = message; note.hidden = false; }
+    };
+    if (!ticked) return stop("Ничего не отмечено: поставьте галочки у сообщений (или клавиша x), затем нажмите кнопку.");
+    var action = ev.submitter ? ev.submitter.value : "";
+    if (action === "exclude" && !window.confirm("Исключить отмеченные сообщения (" + ticked + ") по п. 22? Вернуть их в работу будет нельзя.")) {
+      return stop("");
+    }
+    if (note) note.hidden = true;
+  }, true);
 
   // After a feed row is done and removed in place, keep the keyboard position.
   document.addEventListener("htmx:afterSettle", function () {
@@ -86,6 +161,17 @@
     var pos = (before + glue + text).length;
     area.focus();
     area.setSelectionRange(pos, pos);
+  });
+
+  // «Вставить в ответ»: a quote of the intermediate answer into the final draft.
+  document.addEventListener("click", function (ev) {
+    var button = ev.target.closest ? ev.target.closest("button[data-insert-text]") : null;
+    if (!button) return;
+    var area = document.getElementById(button.dataset.insertInto);
+    if (!area) return;
+    var quote = button.dataset.insertText.split("\n").map(function (l) { return "> " + l; }).join("\n");
+    area.value = area.value ? area.value.replace(/\s*$/, "\n\n") + quote : quote + "\n\n";
+    area.focus();
   });
 
   // The organization picker: type to narrow a long list (the list works without it).
