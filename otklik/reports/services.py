@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from otklik.directory.models import Membership, Municipality, Role
 from otklik.notify import attachments
-from otklik.regulation.services import calendar_for
 from otklik.reports import exports
 from otklik.reports.models import MonthlyReport, ReportDocument
 from otklik.reports.queries import ViolationReport, violation_report
