@@ -17,8 +17,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from otklik.connectors.base import IncomingMessage
-from otklik.connectors.collect import account_ref, ensure_state
+from otklik.connectors.base import ConnectorError, IncomingMessage, RetryPolicy
+from otklik.connectors.collect import account_ref, base_url_for, ensure_state
 from otklik.connectors.importing import ImportFileError, parse_file
 from otklik.connectors.manual import parse_link
 from otklik.connectors.models import CollectionState, ImportJob
@@ -30,6 +30,7 @@ from otklik.web.context_processors import NavItem
 log = logging.getLogger(__name__)
 MANAGERS = ("specialist", "coordinator")
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+CALLBACK_POLICY = RetryPolicy(attempts=2, base_delay=0.2, max_delay=0.5)  # VK expects "ok" within seconds
 
 
 def _municipalities(user: Any, roles: tuple[str, ...] = MANAGERS) -> list[Municipality]:
@@ -271,8 +272,14 @@ def vk_callback(request: HttpRequest, pk: int) -> HttpResponse:
     secret = str(creds.get("callback_secret") or "")
     if not secret or body.get("secret") != secret:
         return HttpResponseForbidden("bad secret", content_type="text/plain")
-    connector = VkConnector(account_ref(account))
+    ref = account_ref(account)
+    connector = VkConnector(ref, base_url=base_url_for("vk", ref.credentials), policy=CALLBACK_POLICY)
     messages, changes = connector.event_to_items(body)
+    if messages:
+        try:
+            messages = connector.resolve_authors(messages)
+        except ConnectorError as exc:  # VK waits for "ok": store the message now, without the name
+            log.warning("VK callback %s: author names not resolved: %s", account.pk, exc.message)
     if messages or changes:
         from otklik.connectors.base import Batch
 

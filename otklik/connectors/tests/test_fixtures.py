@@ -58,6 +58,11 @@ def test_vk_fake_matches_recorded_shapes():
         assert missing_keys(load("vk", "groups.getLongPollServer.json"), got) == []
         got = call("wall.getComment", owner_id=fake.owner_id, comment_id=root.id, access_token="vk-group-token")
         assert missing_keys(load("vk", "error.json"), got) == [] and got["error"]["error_code"] == 27
+        got = call("users.get", user_ids="501", fields="screen_name", access_token="vk-group-token")
+        assert missing_keys(load("vk", "users.get.json"), got) == []
+        fake.add_group(2002, "Подслушано", screen_name="podslushano_geo", members_count=48210)
+        got = call("groups.getById", group_ids="podslushano_geo", fields="members_count", access_token="vk-service-key")
+        assert missing_keys(load("vk", "groups.getById.json"), got) == []
     finally:
         fake.stop()
 

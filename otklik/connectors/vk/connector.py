@@ -14,7 +14,9 @@ Keys: a post is ``wall-<group>_<post>``, a comment ``wall-<group>_<post>_<commen
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import logging
 import re
 import time
 from collections.abc import Generator, Iterator
@@ -34,7 +36,10 @@ from otklik.connectors.base import (
 )
 from otklik.connectors.vk.client import VkClient
 
+log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.vk.com/method"
+USERS_PER_CALL = 1000  # users.get: up to 1000 user_ids
+GROUPS_PER_CALL = 500  # groups.getById: up to 500 group_ids
 RATES = {"user": 3.0, "service": 3.0, "group": 20.0}  # requests/s per key (VK's published limits)
 KEY_RE = re.compile(r"^wall(-?\d+)_(\d+)(?:_(\d+))?$")
 
@@ -167,6 +172,7 @@ class VkConnector(Connector):
                 messages += messages_
                 changes += changes_
             if messages or changes or before != count:
+                messages = self.resolve_authors(messages)
                 known[pid] = count
                 yield Batch(messages, {**cursor, "posts": dict(known)}, changes)
         # Posts that fell out of the window are forgotten.
@@ -270,7 +276,7 @@ class VkConnector(Connector):
             m, c = self.event_to_items(event)
             messages += m
             changes += c
-        return messages, changes
+        return self.resolve_authors(messages), changes
 
     def event_to_items(self, event: dict[str, Any]) -> tuple[list[IncomingMessage], list[Change]]:
         """One Long Poll / Callback API event -> messages and changes (unknown types are ignored)."""
@@ -297,11 +303,54 @@ class VkConnector(Connector):
     # -- conversion -------------------------------------------------------------------
 
     def _remember_names(self, data: dict[str, Any]) -> None:
+        """Keep the authors an ``extended=1`` answer (or users.get / groups.getById) brought."""
         for profile in data.get("profiles") or []:
             self._names[int(profile["id"])] = (
                 f"{profile.get('first_name', '')} {profile.get('last_name', '')}".strip(),
                 str(profile.get("screen_name") or ""),
             )
+        for group in data.get("groups") or []:
+            self._names[-int(group["id"])] = (str(group.get("name") or ""), str(group.get("screen_name") or ""))
+
+    def _lookup_kind(self) -> str:
+        # users.get and groups.getById take any key; the community key has the larger budget.
+        return "group" if self.community_token else "service"
+
+    def resolve_authors(self, messages: list[IncomingMessage]) -> list[IncomingMessage]:
+        """Fill in author names and profile links that events do not carry.
+
+        Long Poll and Callback events give only ``from_id``; the names are asked for in
+        batches (users.get: 1000 ids, groups.getById: 500) and kept for the rest of the
+        run. A permanent refusal leaves the names empty rather than losing messages; a
+        transient one is raised, so the batch is read again.
+        """
+        unknown = {int(m.author_id) for m in messages if m.author_id.lstrip("-").isdigit() and not m.author_name}
+        unknown = {i for i in unknown if i and i not in self._names}
+        users = sorted(i for i in unknown if i > 0)
+        groups = sorted(-i for i in unknown if i < 0)
+        try:
+            for i in range(0, len(users), USERS_PER_CALL):
+                chunk = users[i : i + USERS_PER_CALL]
+                found = self.api("users.get", self._lookup_kind(), user_ids=chunk, fields="screen_name")
+                self._remember_names({"profiles": found or []})
+            for i in range(0, len(groups), GROUPS_PER_CALL):
+                chunk = groups[i : i + GROUPS_PER_CALL]
+                found = self.api("groups.getById", self._lookup_kind(), group_ids=chunk)
+                self._remember_names(found if isinstance(found, dict) else {"groups": found or []})
+        except ConnectorError as exc:
+            if not exc.permanent:
+                raise
+            log.warning("VK %s: author names not resolved: %s", self.account.key, exc.message)
+        for i in unknown:
+            self._names.setdefault(i, ("", ""))  # asked once per run, even when VK did not know it
+        result = []
+        for message in messages:
+            if message.author_name or not message.author_id.lstrip("-").isdigit():
+                result.append(message)
+                continue
+            _, name, url = self._author(int(message.author_id))
+            result.append(dataclasses.replace(message, author_name=name, author_url=url))
+        return result
 
     def _author(self, from_id: int) -> tuple[str, str, str]:
         name, screen = self._names.get(from_id, ("", ""))

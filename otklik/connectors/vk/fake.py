@@ -34,6 +34,9 @@ TOKEN_TYPES: dict[str, tuple[str, ...]] = {
     "photos.getWallUploadServer": ("user",),
     "photos.saveWallPhoto": ("user",),
     "users.get": ("user", "group", "service"),
+    "messages.send": ("user", "group"),
+    "messages.getHistory": ("user", "group"),
+    "messages.isMessagesFromGroupAllowed": ("user", "group"),
 }
 
 ERROR_MESSAGES = {
@@ -49,6 +52,8 @@ ERROR_MESSAGES = {
     104: "Not found",
     212: "Access to post comments denied",
     213: "Access to status replies denied",
+    222: "Hyperlinks are forbidden",
+    901: "Can't send messages for users without permission",
     3: "Unknown method passed",
 }
 
@@ -94,6 +99,11 @@ class FakeVk(FakeServer):
         self.clock = Clock()
         self.tokens: dict[str, Token] = {}
         self.users: dict[int, tuple[str, str]] = {}
+        self.screen_names: dict[int, str] = {}  # user or -group id -> short name, when it has one
+        self.groups: dict[int, dict[str, Any]] = {
+            group_id: {"id": group_id, "name": "Администрация", "screen_name": f"club{group_id}", "is_closed": 0,
+                       "type": "group", "members_count": 1200}
+        }  # fmt: skip
         self.posts: dict[int, WallPost] = {}
         self.comments: dict[int, WallComment] = {}
         self._ids = itertools.count(1)
@@ -116,8 +126,19 @@ class FakeVk(FakeServer):
     def revoke(self, token: str) -> None:
         self.tokens[token].revoked = True
 
-    def add_user(self, user_id: int, first_name: str, last_name: str) -> None:
+    def add_user(self, user_id: int, first_name: str, last_name: str, *, screen_name: str = "") -> None:
         self.users[user_id] = (first_name, last_name)
+        if screen_name:
+            self.screen_names[user_id] = screen_name
+
+    def add_group(
+        self, group_id: int, name: str, *, screen_name: str = "", is_closed: int = 0, members_count: int = 100
+    ) -> dict[str, Any]:
+        """Another community (an author of comments, or a community a municipality watches)."""
+        group = {"id": group_id, "name": name, "screen_name": screen_name or f"club{group_id}",
+                 "is_closed": is_closed, "type": "group" if is_closed else "page", "members_count": members_count}  # fmt: skip
+        self.groups[group_id] = group
+        return group
 
     def add_post(self, text: str, *, from_id: int | None = None, date: int | None = None) -> WallPost:
         with self.lock:
@@ -260,13 +281,12 @@ class FakeVk(FakeServer):
                 "id": uid,
                 "first_name": self.users.get(uid, ("Пользователь", str(uid)))[0],
                 "last_name": self.users.get(uid, ("", ""))[1],
-                "screen_name": f"id{uid}",
+                "screen_name": self.screen_names.get(uid, f"id{uid}"),
             }
             for uid in sorted(i for i in from_ids if i > 0)
         ]
-        groups = [
-            {"id": self.group_id, "name": "Администрация", "screen_name": f"club{self.group_id}", "type": "group"}
-        ]
+        group_ids = {self.group_id} | {-i for i in from_ids if i < 0 and -i in self.groups}
+        groups = [self._group_json(self.groups[g], set()) for g in sorted(group_ids)]
         return {"profiles": profiles, "groups": groups}
 
     # -- HTTP -------------------------------------------------------------------
@@ -430,17 +450,53 @@ class FakeVk(FakeServer):
         self.published.append(comment)
         return {"comment_id": comment.id, "parents_stack": [comment.root_id] if comment.root_id else []}
 
+    def _group_json(self, group: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+        data = {k: group[k] for k in ("id", "name", "screen_name", "is_closed", "type")}
+        data.update(photo_50=f"https://sun.userapi.com/g{group['id']}_50.jpg")
+        if "members_count" in fields:
+            data["members_count"] = group["members_count"]
+        return data
+
     def _m_groups_getById(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
-        return {
-            "groups": [
-                {"id": self.group_id, "name": "Администрация", "screen_name": f"club{self.group_id}", "type": "group"}
-            ],
-            "profiles": [],
-        }
+        """``group_ids`` (ids or short names, up to 500) or ``group_id``; 5.199 answers ``{groups, profiles}``."""
+        wanted = [x.strip() for x in (p.get("group_ids") or p.get("group_id") or "").split(",") if x.strip()]
+        if not wanted:
+            wanted = [str(token.group_id or self.group_id)]
+        if len(wanted) > 500:
+            raise VkFakeError(100)
+        fields = set(filter(None, (p.get("fields") or "").split(",")))
+        by_name = {g["screen_name"]: g for g in self.groups.values()}
+        found = []
+        for item in wanted:
+            group = by_name.get(item)
+            digits = item.removeprefix("-").removeprefix("club").removeprefix("public")
+            if group is None and digits.isdigit():
+                group = self.groups.get(int(digits))
+            if group is not None:
+                found.append(self._group_json(group, fields))
+        if not found:
+            raise VkFakeError(100)
+        return {"groups": found, "profiles": []}
 
     def _m_users_get(self, p: dict[str, str], token: Token, fault: Fault | None) -> list[dict[str, Any]]:
-        ids = [int(x) for x in (p.get("user_ids") or "").split(",") if x.strip().lstrip("-").isdigit()]
-        return self._profiles(set(ids))["profiles"]
+        """``user_ids`` up to 1000; ``screen_name`` only when asked for in ``fields``."""
+        raw = [x.strip() for x in (p.get("user_ids") or "").split(",") if x.strip()]
+        if len(raw) > 1000:
+            raise VkFakeError(100)
+        ids = [int(x) for x in raw if x.isdigit()]
+        if raw and not ids:
+            raise VkFakeError(113)
+        fields = set(filter(None, (p.get("fields") or "").split(",")))
+        result = []
+        for uid in ids:
+            first, last = self.users.get(uid, ("Пользователь", str(uid)))
+            user: dict[str, Any] = {
+                "id": uid, "first_name": first, "last_name": last, "can_access_closed": True, "is_closed": False,
+            }  # fmt: skip
+            if "screen_name" in fields:
+                user["screen_name"] = self.screen_names.get(uid, f"id{uid}")
+            result.append(user)
+        return result
 
     def _m_groups_getLongPollServer(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
         if int(p.get("group_id") or 0) != token.group_id:
