@@ -63,6 +63,8 @@ def test_vk_fake_matches_recorded_shapes():
         fake.add_group(2002, "Подслушано", screen_name="podslushano_geo", members_count=48210)
         got = call("groups.getById", group_ids="podslushano_geo", fields="members_count", access_token="vk-service-key")
         assert missing_keys(load("vk", "groups.getById.json"), got) == []
+        fake.write_message(501, "Здравствуйте")
+        assert missing_keys(load("vk", "message_new.json"), fake.events[-1]) == []
     finally:
         fake.stop()
 

@@ -9,13 +9,16 @@ Credentials (``OfficialAccount.get_credentials()``):
                      ``wall`` (scan the wall) or ``callback`` (events pushed to us)
 ``callback_secret``, ``confirmation_code``  for the Callback API
 
-Keys: a post is ``wall-<group>_<post>``, a comment ``wall-<group>_<post>_<comment>``.
+Keys: a post is ``wall-<group>_<post>``, a comment ``wall-<group>_<post>_<comment>``, a
+private message to the community ``msg-<group>_<person>_<message>`` (Bots Long Poll /
+Callback ``message_new``; answered with ``messages.send`` from the community).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import logging
 import re
 import time
@@ -42,6 +45,22 @@ USERS_PER_CALL = 1000  # users.get: up to 1000 user_ids
 GROUPS_PER_CALL = 500  # groups.getById: up to 500 group_ids
 RATES = {"user": 3.0, "service": 3.0, "group": 20.0}  # requests/s per key (VK's published limits)
 KEY_RE = re.compile(r"^wall(-?\d+)_(\d+)(?:_(\d+))?$")
+MSG_KEY_RE = re.compile(r"^msg(-\d+)_(\d+)_(\d+)$")
+CHAT_PEERS = 2_000_000_000  # peer ids above this are group chats, not one person's conversation
+
+
+def message_key(owner_id: int, peer_id: int, message_id: int) -> str:
+    return f"msg{owner_id}_{peer_id}_{message_id}"
+
+
+def message_url(group_id: int, peer_id: int, message_id: int) -> str:
+    # The community's conversation with the person, as its administrators open it.
+    return f"https://vk.com/gim{group_id}?sel={peer_id}&msgid={message_id}"
+
+
+def random_id_for(idempotency_key: str) -> int:
+    """messages.send's ``random_id`` (int32): the same publication always sends the same one."""
+    return int.from_bytes(hashlib.sha256(idempotency_key.encode()).digest()[:4], "big") & 0x7FFFFFFF
 
 
 def post_key(owner_id: int, post_id: int) -> str:
@@ -57,6 +76,13 @@ def parse_key(key: str) -> tuple[int, int, int]:
     if not match:
         raise ConnectorError(f"ВКонтакте: непонятный ключ сообщения «{key}»", permanent=True, code="bad_key")
     return int(match[1]), int(match[2]), int(match[3] or 0)
+
+
+def _parse_message_key(key: str) -> tuple[int, int, int]:
+    match = MSG_KEY_RE.match(key)
+    if not match:
+        raise ConnectorError(f"ВКонтакте: непонятный ключ сообщения «{key}»", permanent=True, code="bad_key")
+    return int(match[1]), int(match[2]), int(match[3])
 
 
 def comment_url(owner_id: int, post_id: int, comment_id: int, thread: int = 0) -> str:
@@ -298,6 +324,12 @@ class VkConnector(Connector):
             return [], [Change("vk", key, "restored", str(obj.get("text") or ""))]
         if kind == "wall_post_new" and int(obj.get("from_id") or 0) > 0:
             return [self._post_message(obj)], []
+        if kind == "message_new":
+            message = obj.get("message") if isinstance(obj.get("message"), dict) else obj  # before 5.103: the message
+            peer = int(message.get("peer_id") or 0)
+            if int(message.get("out") or 0) or not 0 < peer < CHAT_PEERS or int(message.get("from_id") or 0) <= 0:
+                return [], []  # our own answers and group chats are not citizens' messages to the community
+            return [self._direct_message(message)], []
         return [], []
 
     # -- conversion -------------------------------------------------------------------
@@ -376,9 +408,20 @@ class VkConnector(Connector):
             parent_key=post_key(self.owner_id, post_id), raw=item,
         )  # fmt: skip
 
+    def _direct_message(self, m: dict[str, Any]) -> IncomingMessage:
+        author_id, name, url = self._author(int(m["from_id"]))
+        peer, mid = int(m["peer_id"]), int(m["id"])
+        return IncomingMessage(
+            network="vk", source_key=message_key(self.owner_id, peer, mid), text=str(m.get("text") or ""),
+            published_at=_when(m.get("date")), url=message_url(self.group_id, peer, mid), author_id=author_id,
+            author_name=name, author_url=url, attachments=_attachments(m.get("attachments")), raw=m,
+        )  # fmt: skip
+
     # -- publication --------------------------------------------------------------------
 
     def publish(self, reply: Reply) -> Published:
+        if MSG_KEY_RE.match(reply.target_key):
+            return self._send_message(reply)
         owner_id, post_id, comment_id = parse_key(reply.target_key)
         if owner_id != self.owner_id:
             raise ConnectorError("ВКонтакте: сообщение не на стене этого сообщества", permanent=True, code="wrong_wall")
@@ -410,8 +453,53 @@ class VkConnector(Connector):
         photo = saved[0]
         return f"photo{photo['owner_id']}_{photo['id']}"
 
+    def _send_message(self, reply: Reply) -> Published:
+        """Answer a private message from the community, as a reply to it.
+
+        ``random_id`` comes from the publication, so a retry after a lost answer is not
+        sent twice. A person who has not allowed the community to write answers 901.
+        """
+        owner_id, peer, mid = _parse_message_key(reply.target_key)
+        if owner_id != self.owner_id:
+            raise ConnectorError("ВКонтакте: сообщение написано другому сообществу", permanent=True, code="wrong_wall")
+        if any(f.kind != "photo" for f in reply.files):
+            raise ConnectorError(
+                "ВКонтакте: к сообщению можно приложить только фото", permanent=True, code="attachment_type"
+            )
+        attachments = [self._upload_message_photo(f, peer) for f in reply.files]
+        new_id = self.api(
+            "messages.send", "group", peer_id=peer, random_id=random_id_for(reply.idempotency_key),
+            message=reply.text, reply_to=mid, attachment=attachments or None,
+        )  # fmt: skip
+        new_id = int(new_id if not isinstance(new_id, dict) else new_id.get("message_id") or 0)
+        return Published(message_key(self.owner_id, peer, new_id), message_url(self.group_id, peer, new_id))
+
+    def _upload_message_photo(self, file: Any, peer: int) -> str:
+        server = self.api("photos.getMessagesUploadServer", "group", peer_id=peer)
+        uploaded = self.call(
+            lambda: self.client.upload(server["upload_url"], "photo", file.name, file.content, file.content_type)
+        )
+        saved = self.api(
+            "photos.saveMessagesPhoto", "group", server=uploaded["server"], photo=uploaded["photo"],
+            hash=uploaded["hash"],
+        )  # fmt: skip
+        return f"photo{saved[0]['owner_id']}_{saved[0]['id']}"
+
+    def _find_sent_message(self, reply: Reply) -> Published | None:
+        """The conversation's latest messages: ours with this publication's ``random_id``?"""
+        _owner, peer, _mid = _parse_message_key(reply.target_key)
+        wanted = random_id_for(reply.idempotency_key)
+        page = self.api("messages.getHistory", "group", peer_id=peer, count=200, group_id=self.group_id)
+        for item in page.get("items") or []:
+            if int(item.get("out") or 0) and int(item.get("random_id") or 0) == wanted:
+                mid = int(item["id"])
+                return Published(message_key(self.owner_id, peer, mid), message_url(self.group_id, peer, mid))
+        return None
+
     def find_published(self, reply: Reply) -> Published | None:
         """Search the target's post for a comment of ours with the same text."""
+        if MSG_KEY_RE.match(reply.target_key):
+            return self._find_sent_message(reply)
         _owner_id, post_id, _comment_id = parse_key(reply.target_key)
         offset = 0
         found: list[tuple[int, int]] = []

@@ -37,6 +37,8 @@ TOKEN_TYPES: dict[str, tuple[str, ...]] = {
     "messages.send": ("user", "group"),
     "messages.getHistory": ("user", "group"),
     "messages.isMessagesFromGroupAllowed": ("user", "group"),
+    "photos.getMessagesUploadServer": ("user", "group"),
+    "photos.saveMessagesPhoto": ("user", "group"),
 }
 
 ERROR_MESSAGES = {
@@ -73,6 +75,21 @@ class WallPost:
     text: str
     attachments: list[dict[str, Any]] = field(default_factory=list)
     comments_open: bool = True
+
+
+@dataclass
+class DirectMessage:
+    """A message in a conversation between a person (``peer_id``) and the community."""
+
+    id: int
+    peer_id: int
+    from_id: int
+    date: int
+    text: str
+    out: int = 0
+    random_id: int = 0
+    reply_to: int = 0
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -115,6 +132,9 @@ class FakeVk(FakeServer):
         self.confirmation_code = "a1b2c3d4"
         self.callback_secret = "callback-secret"
         self.published: list[WallComment] = []  # comments created through the API
+        self.messages: dict[int, DirectMessage] = {}  # the community's conversations
+        self.messages_allowed: set[int] = set()  # users who let the community write to them
+        self.sent: list[DirectMessage] = []  # messages sent through messages.send
         self.page_limit = 100  # VK's maximum "count"
 
     # -- test/demo set-up ---------------------------------------------------------
@@ -197,6 +217,41 @@ class FakeVk(FakeServer):
                     "post_id": comment.post_id,
                 },
             )
+
+    def write_message(
+        self, user_id: int, text: str, *, attachments: list[dict[str, Any]] | None = None, allow: bool = True
+    ) -> DirectMessage:
+        """A person writes to the community («Написать сообщение»); ``message_new`` follows.
+
+        Writing first lets the community answer (``allow``); a person may also forbid
+        it (:meth:`deny_messages`), and then ``messages.send`` answers error 901.
+        """
+        with self.lock:
+            message = DirectMessage(next(self._ids), user_id, user_id, self.clock.now(), text,
+                                    attachments=attachments or [])  # fmt: skip
+            self.messages[message.id] = message
+            if allow:
+                self.messages_allowed.add(user_id)
+            self._event("message_new", {"message": self._message_json(message), "client_info": {
+                "button_actions": ["text", "vkpay", "open_app", "location", "open_link", "callback"],
+                "keyboard": True, "inline_keyboard": True, "carousel": True, "lang_id": 0}})  # fmt: skip
+            return message
+
+    def deny_messages(self, user_id: int) -> None:
+        with self.lock:
+            self.messages_allowed.discard(user_id)
+            self._event("message_deny", {"user_id": user_id})
+
+    def _message_json(self, m: DirectMessage) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": m.id, "date": m.date, "peer_id": m.peer_id, "from_id": m.from_id, "text": m.text, "out": m.out,
+            "conversation_message_id": m.id, "fwd_messages": [], "important": False, "is_hidden": False,
+            "attachments": m.attachments, "random_id": m.random_id,
+        }  # fmt: skip
+        if m.reply_to and m.reply_to in self.messages:
+            data["reply_message"] = {k: v for k, v in self._message_json(self.messages[m.reply_to]).items()
+                                     if k != "reply_message"}  # fmt: skip
+        return data
 
     # Long Poll trouble, for tests of failed 1/2/3
     def expire_key(self) -> None:
@@ -497,6 +552,54 @@ class FakeVk(FakeServer):
                 user["screen_name"] = self.screen_names.get(uid, f"id{uid}")
             result.append(user)
         return result
+
+    def _m_messages_send(self, p: dict[str, str], token: Token, fault: Fault | None) -> int:
+        """``peer_id``, ``random_id`` (required: a repeat with the same one is not sent again),
+        ``message``/``attachment``, ``reply_to``. Answers the new message's id."""
+        peer = int(p.get("peer_id") or p.get("user_id") or 0)
+        if not peer or "random_id" not in p:
+            raise VkFakeError(100)
+        random_id = int(p["random_id"])
+        if random_id:
+            for existing in self.sent:
+                if existing.peer_id == peer and existing.random_id == random_id:
+                    return existing.id
+        if token.type == "group" and peer not in self.messages_allowed:
+            raise VkFakeError(901)
+        if not p.get("message") and not p.get("attachment"):
+            raise VkFakeError(100)
+        reply_to = int(p.get("reply_to") or 0)
+        if reply_to and (reply_to not in self.messages or self.messages[reply_to].peer_id != peer):
+            raise VkFakeError(100)
+        attachments = []
+        for item in filter(None, (p.get("attachment") or "").split(",")):
+            photo = self.photos.get(item)
+            if photo is None:
+                raise VkFakeError(100)
+            attachments.append({"type": "photo", "photo": photo})
+        message = DirectMessage(next(self._ids), peer, self.owner_id, self.clock.now(), p.get("message", ""), out=1,
+                                random_id=random_id, reply_to=reply_to, attachments=attachments)  # fmt: skip
+        self.messages[message.id] = message
+        self.sent.append(message)
+        self._event("message_reply", self._message_json(message))
+        return message.id
+
+    def _m_messages_getHistory(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
+        peer = int(p.get("peer_id") or p.get("user_id") or 0)
+        offset, count = int(p.get("offset") or 0), min(int(p.get("count") or 20), 200)
+        history = sorted((m for m in self.messages.values() if m.peer_id == peer), key=lambda m: -m.id)
+        return {"count": len(history), "items": [self._message_json(m) for m in history[offset : offset + count]]}
+
+    def _m_messages_isMessagesFromGroupAllowed(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict:  # type: ignore[type-arg]
+        return {"is_allowed": int(int(p.get("user_id") or 0) in self.messages_allowed)}
+
+    def _m_photos_getMessagesUploadServer(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
+        upload_id = secrets.token_hex(6)
+        self._uploads[upload_id] = str(token.group_id)
+        return {"upload_url": f"{self.root_url}/upload/{upload_id}", "album_id": -3, "group_id": token.group_id}
+
+    def _m_photos_saveMessagesPhoto(self, p: dict[str, str], token: Token, fault: Fault | None) -> list[dict[str, Any]]:
+        return self._m_photos_saveWallPhoto({**p, "group_id": str(token.group_id)}, token, fault)
 
     def _m_groups_getLongPollServer(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
         if int(p.get("group_id") or 0) != token.group_id:
