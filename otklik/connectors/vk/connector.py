@@ -46,6 +46,16 @@ GROUPS_PER_CALL = 500  # groups.getById: up to 500 group_ids
 RATES = {"user": 3.0, "service": 3.0, "group": 20.0}  # requests/s per key (VK's published limits)
 KEY_RE = re.compile(r"^wall(-?\d+)_(\d+)(?:_(\d+))?$")
 MSG_KEY_RE = re.compile(r"^msg(-\d+)_(\d+)_(\d+)$")
+# Refusals of an answer on another community's wall (they mean "place it by hand"), in words.
+ELSEWHERE_REFUSALS = {
+    7: "нет прав на это действие",
+    15: "комментарии от имени сообществ там запрещены или доступ закрыт",
+    210: "нет доступа к записи",
+    211: "нет доступа к комментарию",
+    212: "комментарии к записи закрыты",
+    213: "комментировать запись нельзя",
+    222: "ссылки в комментариях запрещены",
+}
 CHAT_PEERS = 2_000_000_000  # peer ids above this are group chats, not one person's conversation
 
 
@@ -137,12 +147,14 @@ class VkConnector(Connector):
         self.client = VkClient(self.base_url or DEFAULT_BASE_URL)
         creds = self.account.credentials
         self.group_id = abs(int(self.account.external_id))
-        self.owner_id = -self.group_id
+        self.owner_id = -self.group_id  # the wall being read
+        self.own_id = self.owner_id  # the official community: its comments are our answers
         self.community_token = str(creds.get("community_token") or "")
         self.service_token = str(creds.get("service_token") or "")
         self.user_token = str(creds.get("user_token") or "")
         self.mode = str(creds.get("mode") or ("longpoll" if self.community_token else "wall"))
         self._names: dict[int, tuple[str, str]] = {}
+        self._prefetched: dict[int, dict[str, Any]] = {}  # post id -> first page of its comments
         self.rates = dict(RATES)
 
     # -- calls with the right key ------------------------------------------------
@@ -183,6 +195,7 @@ class VkConnector(Connector):
         if len(items) < min(self.scan_posts, int(data.get("count") or 0)):
             # A short page would make us forget posts: try again rather than trust it.
             raise ConnectorError("ВКонтакте, wall.get: неполный ответ", code="partial")
+        self._before_comments(items, known)
         seen: set[str] = set()
         for post in items:
             pid = str(post["id"])
@@ -191,10 +204,10 @@ class VkConnector(Connector):
             before = known.get(pid)
             messages: list[IncomingMessage] = []
             changes: list[Change] = []
-            if before is None and int(post.get("from_id") or 0) > 0:
+            if before is None and self._wants_post(post):
                 messages.append(self._post_message(post))
             if count != (before or 0):
-                messages_, changes_ = self._post_comments(int(post["id"]))
+                messages_, changes_ = self._post_comments(int(post["id"]), self._prefetched.pop(int(post["id"]), None))
                 messages += messages_
                 changes += changes_
             if messages or changes or before != count:
@@ -206,12 +219,22 @@ class VkConnector(Connector):
         yield Batch([], cursor)
         return cursor
 
-    def _post_comments(self, post_id: int) -> tuple[list[IncomingMessage], list[Change]]:
+    def _wants_post(self, post: dict[str, Any]) -> bool:
+        # On the own wall the community's posts are its own news; people's posts (suggested, or
+        # an open wall) are messages.
+        return int(post.get("from_id") or 0) > 0
+
+    def _before_comments(self, posts: list[dict[str, Any]], known: dict[str, int]) -> None:
+        """A hook before comments are read: may put first pages into ``_prefetched``."""
+
+    def _post_comments(
+        self, post_id: int, first_page: dict[str, Any] | None = None
+    ) -> tuple[list[IncomingMessage], list[Change]]:
         messages: list[IncomingMessage] = []
         changes: list[Change] = []
         offset = 0
         while True:
-            page = self.api(
+            page = first_page if (offset == 0 and first_page is not None) else self.api(
                 "wall.getComments", "service", owner_id=self.owner_id, post_id=post_id, offset=offset,
                 count=self.page_size, sort="asc", thread_items_count=10, extended=1, preview_length=0,
             )  # fmt: skip
@@ -251,7 +274,7 @@ class VkConnector(Connector):
         key = comment_key(self.owner_id, post_id, int(item["id"]))
         if item.get("deleted"):
             changes.append(Change("vk", key, "deleted"))
-        elif int(item.get("from_id") or 0) != self.owner_id:  # our own answers are not incoming messages
+        elif int(item.get("from_id") or 0) not in (self.owner_id, self.own_id):  # answers by the community
             messages.append(self._comment_message(item, post_id, root_id))
 
     def _collect_longpoll(self, cursor: dict[str, Any]) -> Iterator[Batch]:
@@ -424,7 +447,7 @@ class VkConnector(Connector):
             return self._send_message(reply)
         owner_id, post_id, comment_id = parse_key(reply.target_key)
         if owner_id != self.owner_id:
-            raise ConnectorError("ВКонтакте: сообщение не на стене этого сообщества", permanent=True, code="wrong_wall")
+            return self._comment_elsewhere(reply, owner_id, post_id, comment_id)
         attachments = [self._upload_photo(f) for f in reply.files if f.kind == "photo"]
         if any(f.kind != "photo" for f in reply.files):
             raise ConnectorError(
@@ -440,6 +463,38 @@ class VkConnector(Connector):
         return Published(
             comment_key(self.owner_id, post_id, new_id), comment_url(self.owner_id, post_id, new_id, int(root or 0))
         )
+
+    def _comment_elsewhere(self, reply: Reply, owner_id: int, post_id: int, comment_id: int) -> Published:
+        """Answer on another community's wall, on behalf of the official community.
+
+        Only an administrator's user key may post with ``from_group`` outside the own
+        community. Where that wall does not take it (comments closed, no comments from
+        communities, links forbidden, ...) the error is permanent and says why, so the
+        case offers to place the answer by hand.
+        """
+        if any(f.kind != "photo" for f in reply.files):
+            raise ConnectorError(
+                "ВКонтакте: к комментарию можно приложить только фото", permanent=True, code="attachment_type"
+            )
+        try:
+            attachments = [self._upload_photo(f) for f in reply.files]
+            result = self.api(
+                "wall.createComment", "user", owner_id=owner_id, post_id=post_id, from_group=self.group_id,
+                message=reply.text, reply_to_comment=comment_id or None, attachments=attachments or None,
+                guid=reply.idempotency_key,
+            )  # fmt: skip
+        except ConnectorError as exc:
+            if exc.permanent and exc.code in ELSEWHERE_REFUSALS:
+                raise ConnectorError(
+                    f"ВКонтакте: сообщество, где написано сообщение, не принимает ответ от имени официального "
+                    f"сообщества — {ELSEWHERE_REFUSALS[int(exc.code or 0)]} (ошибка {exc.code}). "
+                    "Разместите ответ вручную.",
+                    permanent=True, code=exc.code,
+                ) from exc  # fmt: skip
+            raise
+        new_id = int(result["comment_id"])
+        root = (result.get("parents_stack") or [0])[0]
+        return Published(comment_key(owner_id, post_id, new_id), comment_url(owner_id, post_id, new_id, int(root or 0)))
 
     def _upload_photo(self, file: Any) -> str:
         server = self.api("photos.getWallUploadServer", "user", group_id=self.group_id)
@@ -500,21 +555,21 @@ class VkConnector(Connector):
         """Search the target's post for a comment of ours with the same text."""
         if MSG_KEY_RE.match(reply.target_key):
             return self._find_sent_message(reply)
-        _owner_id, post_id, _comment_id = parse_key(reply.target_key)
+        owner_id, post_id, _comment_id = parse_key(reply.target_key)
         offset = 0
         found: list[tuple[int, int]] = []
         while True:
             page = self.api(
-                "wall.getComments", "service", owner_id=self.owner_id, post_id=post_id, offset=offset,
+                "wall.getComments", "service", owner_id=owner_id, post_id=post_id, offset=offset,
                 count=self.page_size, sort="asc", thread_items_count=10, preview_length=0,
             )  # fmt: skip
             items = page.get("items") or []
             for item in items:
                 candidates = [(item, 0)] + [(r, int(item["id"])) for r in (item.get("thread") or {}).get("items") or []]
                 if int((item.get("thread") or {}).get("count") or 0) > 10:
-                    candidates += [(r, int(item["id"])) for r in self._thread_items(post_id, int(item["id"]))]
+                    candidates += [(r, int(item["id"])) for r in self._thread_items(post_id, int(item["id"]), owner_id)]
                 for c, root in candidates:
-                    if int(c.get("from_id") or 0) == self.owner_id and str(c.get("text") or "") == reply.text:
+                    if int(c.get("from_id") or 0) == self.own_id and str(c.get("text") or "") == reply.text:
                         found.append((int(c["id"]), root))
             offset += len(items)
             if not items or offset >= int(page.get("current_level_count") or 0):
@@ -522,13 +577,13 @@ class VkConnector(Connector):
         if not found:
             return None
         cid, root = found[-1]
-        return Published(comment_key(self.owner_id, post_id, cid), comment_url(self.owner_id, post_id, cid, root))
+        return Published(comment_key(owner_id, post_id, cid), comment_url(owner_id, post_id, cid, root))
 
-    def _thread_items(self, post_id: int, root_id: int) -> list[dict[str, Any]]:
+    def _thread_items(self, post_id: int, root_id: int, owner_id: int) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
         while True:
             page = self.api(
-                "wall.getComments", "service", owner_id=self.owner_id, post_id=post_id, comment_id=root_id,
+                "wall.getComments", "service", owner_id=owner_id, post_id=post_id, comment_id=root_id,
                 offset=len(items), count=self.page_size, sort="asc", preview_length=0,
             )  # fmt: skip
             got = page.get("items") or []

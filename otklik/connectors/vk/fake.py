@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,7 @@ TOKEN_TYPES: dict[str, tuple[str, ...]] = {
     "messages.send": ("user", "group"),
     "messages.getHistory": ("user", "group"),
     "messages.isMessagesFromGroupAllowed": ("user", "group"),
+    "execute": ("user", "group", "service"),
     "photos.getMessagesUploadServer": ("user", "group"),
     "photos.saveMessagesPhoto": ("user", "group"),
 }
@@ -57,7 +59,10 @@ ERROR_MESSAGES = {
     222: "Hyperlinks are forbidden",
     901: "Can't send messages for users without permission",
     3: "Unknown method passed",
+    13: "Runtime error occurred during code invocation: Too many API calls",
 }
+# The part of VKScript the fake understands: ``return [API.a.b({...}), ...];`` (JSON arguments)
+EXECUTE_CALL = re.compile(r"API\.([A-Za-z]+\.[A-Za-z]+)\((\{[^()]*\})\)")
 
 
 @dataclass
@@ -75,6 +80,7 @@ class WallPost:
     text: str
     attachments: list[dict[str, Any]] = field(default_factory=list)
     comments_open: bool = True
+    owner_id: int = 0  # the wall it is on (the fake's own community, or another one)
 
 
 @dataclass
@@ -152,19 +158,37 @@ class FakeVk(FakeServer):
             self.screen_names[user_id] = screen_name
 
     def add_group(
-        self, group_id: int, name: str, *, screen_name: str = "", is_closed: int = 0, members_count: int = 100
+        self,
+        group_id: int,
+        name: str,
+        *,
+        screen_name: str = "",
+        is_closed: int = 0,
+        members_count: int = 100,
+        groups_can_comment: bool = True,
+        links_allowed: bool = True,
     ) -> dict[str, Any]:
-        """Another community (an author of comments, or a community a municipality watches)."""
+        """Another community (an author of comments, or a community a municipality watches).
+
+        ``groups_can_comment=False``: its wall takes no comments on behalf of communities
+        (error 15); ``links_allowed=False``: a comment with a link answers error 222.
+        """
         group = {"id": group_id, "name": name, "screen_name": screen_name or f"club{group_id}",
-                 "is_closed": is_closed, "type": "group" if is_closed else "page", "members_count": members_count}  # fmt: skip
+                 "is_closed": is_closed, "type": "group" if is_closed else "page", "members_count": members_count,
+                 "groups_can_comment": groups_can_comment, "links_allowed": links_allowed}  # fmt: skip
         self.groups[group_id] = group
         return group
 
-    def add_post(self, text: str, *, from_id: int | None = None, date: int | None = None) -> WallPost:
+    def add_post(
+        self, text: str, *, from_id: int | None = None, date: int | None = None, owner_id: int | None = None
+    ) -> WallPost:
+        """A post on the own wall, or (``owner_id=-<group>``) on another community's wall."""
         with self.lock:
-            post = WallPost(next(self._ids), from_id or self.owner_id, date or self.clock.now(), text)
+            owner = owner_id or self.owner_id
+            post = WallPost(next(self._ids), from_id or owner, date or self.clock.now(), text, owner_id=owner)
             self.posts[post.id] = post
-            self._event("wall_post_new", self._post_json(post))
+            if owner == self.owner_id:  # events are the own community's only
+                self._event("wall_post_new", self._post_json(post))
             return post
 
     def add_comment(
@@ -195,8 +219,12 @@ class FakeVk(FakeServer):
                 guid=guid,
             )
             self.comments[comment.id] = comment
-            self._event("wall_reply_new", self._comment_event_json(comment))
+            if self._owner(comment) == self.owner_id:
+                self._event("wall_reply_new", self._comment_event_json(comment))
             return comment
+
+    def _owner(self, c: WallComment) -> int:
+        return self.posts[c.post_id].owner_id
 
     def edit_comment(self, comment_id: int, text: str) -> None:
         with self.lock:
@@ -279,7 +307,7 @@ class FakeVk(FakeServer):
         count = sum(1 for c in self.comments.values() if c.post_id == post.id and not c.deleted)
         return {
             "id": post.id,
-            "owner_id": self.owner_id,
+            "owner_id": post.owner_id,
             "from_id": post.from_id,
             "date": post.date,
             "text": post.text,
@@ -297,7 +325,7 @@ class FakeVk(FakeServer):
                 "date": c.date,
                 "text": "",
                 "post_id": c.post_id,
-                "owner_id": self.owner_id,
+                "owner_id": self._owner(c),
             }
         data: dict[str, Any] = {
             "id": c.id,
@@ -305,7 +333,7 @@ class FakeVk(FakeServer):
             "date": c.date,
             "text": c.text,
             "post_id": c.post_id,
-            "owner_id": self.owner_id,
+            "owner_id": self._owner(c),
             "parents_stack": [c.root_id] if c.root_id else [],
         }
         if c.attachments:
@@ -409,14 +437,21 @@ class FakeVk(FakeServer):
 
     # -- methods ----------------------------------------------------------------
 
-    def _check_owner(self, params: dict[str, str]) -> None:
-        if int(params.get("owner_id") or 0) != self.owner_id:
-            raise VkFakeError(100)
+    def _check_owner(self, params: dict[str, str]) -> int:
+        """The wall asked for: the own community's, or an open one the fake knows (closed: 15)."""
+        owner = int(params.get("owner_id") or 0)
+        if owner != self.owner_id:
+            group = self.groups.get(-owner)
+            if group is None:
+                raise VkFakeError(100)
+            if group["is_closed"]:
+                raise VkFakeError(15)
+        return owner
 
     def _m_wall_get(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
-        self._check_owner(p)
+        owner = self._check_owner(p)
         offset, count = int(p.get("offset") or 0), min(int(p.get("count") or 20), 100)
-        posts = sorted(self.posts.values(), key=lambda x: -x.id)
+        posts = sorted((x for x in self.posts.values() if x.owner_id == owner), key=lambda x: -x.id)
         page = posts[offset : offset + count]
         if fault and fault.kind == "partial":
             page = page[: max(0, len(page) // 2)]
@@ -426,9 +461,9 @@ class FakeVk(FakeServer):
         return result
 
     def _m_wall_getComments(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
-        self._check_owner(p)
+        owner = self._check_owner(p)
         post = self.posts.get(int(p.get("post_id") or 0))
-        if post is None:
+        if post is None or post.owner_id != owner:
             raise VkFakeError(100)
         if not post.comments_open:
             raise VkFakeError(212)
@@ -472,12 +507,20 @@ class FakeVk(FakeServer):
         return {"items": [self._comment_json(comment)], "can_post": True}
 
     def _m_wall_createComment(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
-        self._check_owner(p)
+        owner = self._check_owner(p)
         post = self.posts.get(int(p.get("post_id") or 0))
-        if post is None:
+        if post is None or post.owner_id != owner:
             raise VkFakeError(100)
         if not post.comments_open:
             raise VkFakeError(213)
+        if owner != self.owner_id:
+            # Another community's wall: a community key works on its own community only;
+            # on behalf of a community only where that wall allows it; links where allowed.
+            group = self.groups[-owner]
+            if token.type == "group" or (int(p.get("from_group") or 0) and not group["groups_can_comment"]):
+                raise VkFakeError(15)
+            if not group["links_allowed"] and ("http" in p.get("message", "") or "vk.com/" in p.get("message", "")):
+                raise VkFakeError(222)
         guid = p.get("guid", "")
         if guid:
             for existing in self.published:
@@ -552,6 +595,26 @@ class FakeVk(FakeServer):
                 user["screen_name"] = self.screen_names.get(uid, f"id{uid}")
             result.append(user)
         return result
+
+    def _m_execute(self, p: dict[str, str], token: Token, fault: Fault | None) -> list[Any]:
+        """Up to 25 API calls in one request; a failed call gives ``false`` in its place."""
+        calls = EXECUTE_CALL.findall(p.get("code") or "")
+        if not calls:
+            raise VkFakeError(12)
+        if len(calls) > 25:
+            raise VkFakeError(13)
+        results: list[Any] = []
+        for method, args in calls:
+            handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+            if handler is None or method == "execute" or token.type not in TOKEN_TYPES.get(method, ()):
+                results.append(False)
+                continue
+            try:
+                params = {k: str(int(v) if isinstance(v, bool) else v) for k, v in json.loads(args).items()}
+                results.append(handler(params, token, fault))
+            except (VkFakeError, ValueError):
+                results.append(False)
+        return results
 
     def _m_messages_send(self, p: dict[str, str], token: Token, fault: Fault | None) -> int:
         """``peer_id``, ``random_id`` (required: a repeat with the same one is not sent again),
