@@ -237,6 +237,7 @@ class Connector:
     network: str = ""
     #: requests per second allowed per account (None: use the network's own rules in ``rate_for``)
     rate_per_second: float = 3.0
+    calls: int = 0
 
     def __init__(
         self,
@@ -256,6 +257,7 @@ class Connector:
         last: ConnectorError | None = None
         for attempt in range(self.policy.attempts):
             RateLimiter.acquire(rate_key or self.account.key, rate if rate is not None else self.rate_per_second)
+            self.calls += 1  # requests made by this connector (shown on the sources page)
             try:
                 return fn()
             except ConnectorError as exc:

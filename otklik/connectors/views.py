@@ -21,7 +21,7 @@ from otklik.connectors.base import ConnectorError, IncomingMessage, RetryPolicy
 from otklik.connectors.collect import account_ref, base_url_for, ensure_state
 from otklik.connectors.importing import ImportFileError, parse_file
 from otklik.connectors.manual import parse_link
-from otklik.connectors.models import CollectionState, ImportJob
+from otklik.connectors.models import CollectionState, ImportJob, WatchedCommunity
 from otklik.connectors.storage import clean_text, register_messages, store_batch
 from otklik.directory.models import Municipality, OfficialAccount
 from otklik.directory.roles import scope_of
@@ -66,8 +66,15 @@ def sources(request: HttpRequest) -> HttpResponse:
         .select_related("organization", "collection_state")
         .order_by("organization__name", "network", "name")
     )
+    watched = (
+        WatchedCommunity.objects.filter(municipality__in=municipalities)
+        .select_related("account", "collection_state")
+        .order_by("name")
+    )
     return render(
-        request, "connectors/sources.html", {"accounts": accounts, "can_manage": bool(_municipalities(request.user))}
+        request,
+        "connectors/sources.html",
+        {"accounts": accounts, "watched": watched, "can_manage": bool(_municipalities(request.user))},
     )
 
 

@@ -348,7 +348,8 @@ class VkConnector(Connector):
         if kind == "wall_post_new" and int(obj.get("from_id") or 0) > 0:
             return [self._post_message(obj)], []
         if kind == "message_new":
-            message = obj.get("message") if isinstance(obj.get("message"), dict) else obj  # before 5.103: the message
+            inner = obj.get("message")
+            message: dict[str, Any] = inner if isinstance(inner, dict) else obj  # before 5.103: the message itself
             peer = int(message.get("peer_id") or 0)
             if int(message.get("out") or 0) or not 0 < peer < CHAT_PEERS or int(message.get("from_id") or 0) <= 0:
                 return [], []  # our own answers and group chats are not citizens' messages to the community
