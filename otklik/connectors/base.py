@@ -303,7 +303,7 @@ def connector_class(network: str) -> type[Connector]:
         # Import the packages lazily so the core never needs them at import time.
         import importlib
 
-        for name in ("vk", "ok", "telegram"):
+        for name in ("vk", "ok", "telegram", "max"):
             importlib.import_module(f"otklik.connectors.{name}.connector")
     try:
         return _registry[network]

@@ -18,7 +18,7 @@ from otklik.connectors.storage import store_batch
 
 log = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=15)  # a run older than this is considered dead (killed process)
-SUPPORTED = ("vk", "ok", "telegram")
+SUPPORTED = ("vk", "ok", "telegram", "max")
 
 
 @dataclass
@@ -50,6 +50,7 @@ def base_url_for(network: str, credentials: dict[str, Any]) -> str:
             "vk": settings.VK_API_BASE_URL,
             "ok": settings.OK_API_BASE_URL,
             "telegram": settings.TELEGRAM_API_BASE_URL,
+            "max": getattr(settings, "MAX_API_BASE_URL", ""),
         }.get(network, "")
     )
 

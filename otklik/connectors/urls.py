@@ -17,4 +17,5 @@ urlpatterns = [
     path("import/<uuid:pk>/progress/", views.import_progress, name="import_progress"),
     path("vk/callback/<int:pk>/", views.vk_callback, name="vk_callback"),
     path("telegram/webhook/<int:pk>/", views.telegram_webhook, name="telegram_webhook"),
+    path("max/webhook/<int:pk>/", views.max_webhook, name="max_webhook"),
 ]

@@ -323,3 +323,32 @@ def telegram_webhook(request: HttpRequest, pk: int) -> HttpResponse:
     )
     store_batch(state.pk, account, Batch(messages, {**cursor, "threads": threads}, changes))
     return HttpResponse("ok", content_type="text/plain")
+
+
+@csrf_exempt
+@require_POST
+def max_webhook(request: HttpRequest, pk: int) -> HttpResponse:
+    """MAX webhook (optional; long polling is the default): ``X-Max-Bot-Api-Secret`` is checked on every call.
+
+    MAX retries until it gets 200, so a replayed update is harmless: messages are stored once.
+    """
+    import hmac
+
+    from otklik.connectors.base import Batch
+    from otklik.connectors.max.connector import MaxConnector
+
+    account = get_object_or_404(OfficialAccount, pk=pk, network="max", is_active=True)
+    creds = account.get_credentials() if account.has_credentials else {}
+    secret = str(creds.get("webhook_secret") or "")
+    given = request.headers.get("X-Max-Bot-Api-Secret") or ""
+    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        return HttpResponseForbidden("bad secret", content_type="text/plain")
+    try:
+        update = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return HttpResponse("bad request", status=400, content_type="text/plain")
+    messages, changes = MaxConnector(account_ref(account)).update_to_items(update if isinstance(update, dict) else {})
+    if messages or changes:
+        state = ensure_state(account)
+        store_batch(state.pk, account, Batch(messages, dict(state.cursor or {}), changes))
+    return HttpResponse("ok", content_type="text/plain")

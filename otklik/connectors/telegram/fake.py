@@ -197,7 +197,8 @@ class FakeTelegram(FakeServer):
 
     def _reply_target(self, p: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
         chat_id = int(p.get("chat_id") or 0)
-        chat = {self.channel["id"]: self.channel, self.group["id"]: self.group, **self.private_chats}.get(chat_id)
+        chats: dict[int, Any] = {int(self.channel["id"]): self.channel, int(self.group["id"]): self.group}  # type: ignore[call-overload]
+        chat = {**chats, **self.private_chats}.get(chat_id)
         if chat is None:
             raise TelegramFakeError(400, "Bad Request: chat not found")
         if chat_id in self.blocked_by:

@@ -76,3 +76,35 @@ def test_private_messages_survive_faults_and_a_kill(vk_account, fake_vk, monkeyp
     kill_once_at_batch(monkeypatch, 4)
     collect_until_quiet(vk_account, lambda: vk_connector(fake_vk, mode="longpoll"))
     assert_stored_once("vk", expected)
+
+
+def test_max_collection_survives_faults_and_a_kill(cast, monkeypatch):
+    from otklik.connectors.max.fake import FakeMax
+    from otklik.connectors.tests.test_max import TOKEN, connector
+
+    fake = FakeMax(seed=13).start()
+    try:
+        fake.add_token(TOKEN)
+        chat = fake.add_group_chat("Жители")
+        post = fake.post_to_channel("Пост")
+        channel = fake.channel["chat_id"]
+        expected = set()
+        for i in range(1050):
+            if i % 3 == 0:
+                m = fake.user_writes(900 + i % 40, f"личное {i}")
+                expected.add(f"{fake.dialog_id(900 + i % 40)}/{m['body']['mid']}")
+            elif i % 3 == 1:
+                m = fake.chat_message(chat, 900 + i % 40, f"в чате {i}")
+                expected.add(f"{chat}/{m['body']['mid']}")
+            else:
+                m = fake.comment(post, 900 + i % 40, f"комментарий {i}")
+                expected.add(f"{channel}/{post['body']['mid']}/{m['body']['mid']}")
+        account = cast.vk_account
+        account.network, account.url, account.external_id = "max", "https://max.ru/adm", str(channel)
+        account.save()
+        fake.faults.randomly(0.15, TRANSPORT, codes=(429, 500, 503), seed=13)
+        kill_once_at_batch(monkeypatch, 3)
+        collect_until_quiet(account, lambda: connector(fake))
+        assert_stored_once("max", expected)
+    finally:
+        fake.stop()
