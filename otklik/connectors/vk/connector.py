@@ -17,7 +17,6 @@ Callback ``message_new``; answered with ``messages.send`` from the community).
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hashlib
 import logging
 import re
@@ -27,7 +26,6 @@ from functools import partial
 from typing import Any
 
 from otklik.connectors.base import (
-    Attachment,
     Batch,
     Change,
     Connector,
@@ -38,6 +36,9 @@ from otklik.connectors.base import (
     register,
 )
 from otklik.connectors.vk.client import VkClient
+from otklik.connectors.vk.discussions import BOARD_EVENTS, PHOTO_EVENTS, VkDiscussions, is_discussion_key
+from otklik.connectors.vk.shapes import attachments as _attachments
+from otklik.connectors.vk.shapes import when as _when
 
 log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://api.vk.com/method"
@@ -100,42 +101,8 @@ def comment_url(owner_id: int, post_id: int, comment_id: int, thread: int = 0) -
     return url + (f"&thread={thread}" if thread else "")
 
 
-def _when(ts: Any) -> dt.datetime:
-    return dt.datetime.fromtimestamp(int(ts or 0), tz=dt.UTC)
-
-
-def _attachments(items: list[dict[str, Any]] | None) -> list[Attachment]:
-    result = []
-    for item in items or []:
-        kind = str(item.get("type") or "")
-        value = item.get(kind)
-        body: dict[str, Any] = value if isinstance(value, dict) else {}
-        if kind == "photo":
-            sizes = body.get("sizes") or []
-            best = max(sizes, key=lambda s: int(s.get("width") or 0) * int(s.get("height") or 0), default={})
-            result.append(Attachment("photo", str(best.get("url") or ""), ""))
-        elif kind == "video":
-            result.append(
-                Attachment(
-                    "video",
-                    f"https://vk.com/video{body.get('owner_id')}_{body.get('id')}",
-                    str(body.get("title") or ""),
-                )
-            )
-        elif kind == "doc":
-            result.append(Attachment("doc", str(body.get("url") or ""), str(body.get("title") or "")))
-        elif kind == "link":
-            result.append(Attachment("link", str(body.get("url") or ""), str(body.get("title") or "")))
-        elif kind == "audio":
-            result.append(Attachment("audio", "", f"{body.get('artist', '')} — {body.get('title', '')}".strip(" —")))
-        else:
-            # An attachment type we do not know: keep a trace, never fail the message.
-            result.append(Attachment("other", "", kind or "unknown"))
-    return result
-
-
 @register
-class VkConnector(Connector):
+class VkConnector(VkDiscussions, Connector):
     network = "vk"
     rate_per_second = 3.0
     scan_posts = 30  # how many latest wall posts a wall scan looks at
@@ -153,6 +120,8 @@ class VkConnector(Connector):
         self.service_token = str(creds.get("service_token") or "")
         self.user_token = str(creds.get("user_token") or "")
         self.mode = str(creds.get("mode") or ("longpoll" if self.community_token else "wall"))
+        # what a periodic scan reads: the wall always; boards and photo comments when listed
+        self.scan_parts = tuple(p.strip() for p in str(creds.get("scan") or "wall").split(",") if p.strip())
         self._names: dict[int, tuple[str, str]] = {}
         self._prefetched: dict[int, dict[str, Any]] = {}  # post id -> first page of its comments
         self.rates = dict(RATES)
@@ -181,7 +150,11 @@ class VkConnector(Connector):
             yield from self._collect_longpoll(cursor)
         else:
             # "wall", and "callback" too: the periodic scan catches what a lost callback missed
-            yield from self._scan_wall(cursor)
+            yield from self._scan_all(cursor)
+
+    def _scan_all(self, cursor: dict[str, Any]) -> Generator[Batch, None, dict[str, Any]]:
+        cursor = yield from self._scan_wall(cursor)
+        return (yield from self._scan_discussions(cursor))
 
     def _scan_wall(self, cursor: dict[str, Any]) -> Generator[Batch, None, dict[str, Any]]:
         """Look at the latest posts; re-read the comments of those whose count changed.
@@ -283,10 +256,10 @@ class VkConnector(Connector):
             # First run: take the server (and its ts) first, then read the wall, so
             # nothing written in between is missed; duplicates are stored once.
             lp = self._lp_server()
-            cursor = yield from self._scan_wall({**cursor, "lp": lp})
+            cursor = yield from self._scan_all({**cursor, "lp": lp})
         elif time.time() - int(cursor.get("scanned_at") or 0) > self.rescan_every:
             # A safety net: Long Poll does not replay what was lost while nobody listened.
-            cursor = yield from self._scan_wall(cursor)
+            cursor = yield from self._scan_all(cursor)
         polls = 0
         while polls < 50:  # a periodic job: drain what is there, then return
             polls += 1
@@ -295,14 +268,14 @@ class VkConnector(Connector):
             if failed == 1:
                 # History lost or outdated: continue from the new ts, re-read the wall for the gap.
                 lp["ts"] = str(answer.get("ts"))
-                cursor = yield from self._scan_wall({**cursor, "lp": lp})
+                cursor = yield from self._scan_all({**cursor, "lp": lp})
                 continue
             if failed == 2:
                 lp = {**self._lp_server(), "ts": lp["ts"]}  # new key, same position
                 continue
             if failed == 3:
                 lp = self._lp_server()  # key and position lost: start over, re-read the wall
-                cursor = yield from self._scan_wall({**cursor, "lp": lp})
+                cursor = yield from self._scan_all({**cursor, "lp": lp})
                 continue
             if failed is not None or "ts" not in answer:
                 raise ConnectorError(f"ВКонтакте Long Poll: неожиданный ответ {str(answer)[:200]}", code="bad_shape")
@@ -347,6 +320,9 @@ class VkConnector(Connector):
             return [], [Change("vk", key, "restored", str(obj.get("text") or ""))]
         if kind == "wall_post_new" and int(obj.get("from_id") or 0) > 0:
             return [self._post_message(obj)], []
+        if kind in BOARD_EVENTS or kind in PHOTO_EVENTS:
+            messages, changes = self.discussion_event(str(kind), obj)
+            return messages, changes
         if kind == "message_new":
             inner = obj.get("message")
             message: dict[str, Any] = inner if isinstance(inner, dict) else obj  # before 5.103: the message itself
@@ -446,6 +422,8 @@ class VkConnector(Connector):
     def publish(self, reply: Reply) -> Published:
         if MSG_KEY_RE.match(reply.target_key):
             return self._send_message(reply)
+        if is_discussion_key(reply.target_key):
+            return self.publish_discussion(reply)
         owner_id, post_id, comment_id = parse_key(reply.target_key)
         if owner_id != self.owner_id:
             return self._comment_elsewhere(reply, owner_id, post_id, comment_id)
@@ -556,6 +534,8 @@ class VkConnector(Connector):
         """Search the target's post for a comment of ours with the same text."""
         if MSG_KEY_RE.match(reply.target_key):
             return self._find_sent_message(reply)
+        if is_discussion_key(reply.target_key):
+            return self.find_published_discussion(reply)
         owner_id, post_id, _comment_id = parse_key(reply.target_key)
         offset = 0
         found: list[tuple[int, int]] = []

@@ -20,6 +20,8 @@ from typing import Any
 import httpx
 
 from otklik.connectors.fakeserver import Clock, FakeRequest, FakeResponse, FakeServer, Fault
+from otklik.connectors.vk.fake_discussions import TOKEN_TYPES as DISCUSSION_TOKEN_TYPES
+from otklik.connectors.vk.fake_discussions import FakeVkDiscussions
 
 API_VERSION = "5.199"
 
@@ -41,6 +43,7 @@ TOKEN_TYPES: dict[str, tuple[str, ...]] = {
     "execute": ("user", "group", "service"),
     "photos.getMessagesUploadServer": ("user", "group"),
     "photos.saveMessagesPhoto": ("user", "group"),
+    **DISCUSSION_TOKEN_TYPES,
 }
 
 ERROR_MESSAGES = {
@@ -112,7 +115,7 @@ class WallComment:
     guid: str = ""
 
 
-class FakeVk(FakeServer):
+class FakeVk(FakeVkDiscussions, FakeServer):
     name = "vk"
 
     def __init__(self, *, group_id: int = 1001, seed: int | None = None, port: int = 0) -> None:
@@ -142,6 +145,7 @@ class FakeVk(FakeServer):
         self.messages_allowed: set[int] = set()  # users who let the community write to them
         self.sent: list[DirectMessage] = []  # messages sent through messages.send
         self.page_limit = 100  # VK's maximum "count"
+        self._init_discussions()
 
     # -- test/demo set-up ---------------------------------------------------------
 

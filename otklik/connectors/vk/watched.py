@@ -106,6 +106,7 @@ class VkWatchedConnector(VkConnector):
         super().__init__(*args, **kwargs)
         self.owner_id = -abs(int(group_id))  # the watched wall; ``own_id`` stays the official community
         self.mode = "wall"
+        self.scan_parts = ("wall",)
 
     def _wants_post(self, post: dict[str, Any]) -> bool:
         # Here the community's own posts are mostly people's messages it published («Подслушано»).
