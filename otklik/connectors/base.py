@@ -299,12 +299,12 @@ def register(cls: Any) -> Any:
 
 
 def connector_class(network: str) -> type[Connector]:
-    if not _registry:
-        # Import the packages lazily so the core never needs them at import time.
+    if network not in _registry and network in ("vk", "ok", "telegram", "max"):
+        # Import the package lazily (each on its own: one may be imported already) so the
+        # core never needs them at import time.
         import importlib
 
-        for name in ("vk", "ok", "telegram", "max"):
-            importlib.import_module(f"otklik.connectors.{name}.connector")
+        importlib.import_module(f"otklik.connectors.{network}.connector")
     try:
         return _registry[network]
     except KeyError:
