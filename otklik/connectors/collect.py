@@ -78,15 +78,17 @@ def collect_account(account: Any, *, connector: Connector | None = None, force: 
 
 
 def build_watched_connector(watched: Any, *, policy: RetryPolicy | None = None) -> Connector:
-    """A watched community is read with its official account's keys (VK only so far)."""
+    """A watched community (VK) or group (OK) is read with its official account's keys."""
+    from otklik.connectors.ok.watched import OkWatchedConnector
     from otklik.connectors.vk.watched import VkWatchedConnector
 
-    if watched.network != "vk" or not network_enabled("vk"):
+    if watched.network not in ("vk", "ok") or not network_enabled(watched.network):
         raise ConnectorError("Наблюдение за сообществами этой сети не подключено", permanent=True)
     ref = account_ref(watched.account)
-    return VkWatchedConnector(
-        ref, group_id=int(watched.external_id), base_url=base_url_for(ref.network, ref.credentials), policy=policy
-    )
+    base_url = base_url_for(ref.network, ref.credentials)
+    if watched.network == "ok":
+        return OkWatchedConnector(ref, group_id=str(watched.external_id), base_url=base_url, policy=policy)
+    return VkWatchedConnector(ref, group_id=int(watched.external_id), base_url=base_url, policy=policy)
 
 
 def ensure_watched_state(watched: Any) -> CollectionState:

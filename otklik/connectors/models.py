@@ -57,6 +57,10 @@ class WatchedCommunity(models.Model):
 
     @property
     def url(self) -> str:
+        if self.network == "ok":
+            return (
+                f"https://ok.ru/{self.screen_name}" if self.screen_name else f"https://ok.ru/group/{self.external_id}"
+            )
         return f"https://vk.com/{self.screen_name or 'club' + self.external_id}"
 
 

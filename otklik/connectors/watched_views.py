@@ -22,8 +22,9 @@ from otklik.directory.models import OfficialAccount
 
 class WatchForm(MunicipalityForm):
     link = forms.CharField(
-        label="Ссылка на сообщество ВКонтакте", max_length=500,
-        help_text="Например, https://vk.com/podslushano_geo. Наблюдать можно только открытое сообщество.",
+        label="Ссылка на сообщество ВКонтакте или группу Одноклассников", max_length=500,
+        help_text="Например, https://vk.com/podslushano_geo или https://ok.ru/group/70000001. "
+        "Наблюдать можно только открытое сообщество.",
     )  # fmt: skip
     account = forms.ModelChoiceField(
         queryset=OfficialAccount.objects.none(), label="Читать и отвечать от имени",
@@ -33,7 +34,7 @@ class WatchForm(MunicipalityForm):
     def __init__(self, *args: Any, municipalities: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, municipalities=municipalities, **kwargs)
         accounts = OfficialAccount.objects.filter(
-            organization__municipality__in=municipalities, network="vk", is_active=True
+            organization__municipality__in=municipalities, network__in=("vk", "ok"), is_active=True
         ).exclude(credentials_encrypted="")
         self.fields["account"].queryset = accounts.select_related("organization")  # type: ignore[attr-defined]
 
@@ -72,13 +73,20 @@ def watched_list(request: HttpRequest) -> HttpResponse:
 
 def _add(form: WatchForm, user: Any) -> WatchedCommunity | None:
     """Look the community up (name, members, open or closed); refuse a closed one with the reason."""
+    from otklik.connectors.ok.watched import describe_group
     from otklik.connectors.vk.watched import LinkError, describe_community, parse_community_link
 
     data = form.cleaned_data
     account = data["account"]
+    network = "ok" if "ok.ru" in data["link"].lower() or "odnoklassniki" in data["link"].lower() else "vk"
+    if network != account.network:
+        form.add_error("account", "Сообщество и официальный аккаунт должны быть в одной соцсети.")
+        return None
     try:
-        ident = parse_community_link(data["link"])
-        info = describe_community(build_connector(account), ident)  # type: ignore[arg-type]
+        if network == "ok":
+            info = describe_group(build_connector(account), data["link"])  # type: ignore[arg-type]
+        else:
+            info = describe_community(build_connector(account), parse_community_link(data["link"]))  # type: ignore[arg-type]
     except LinkError as exc:
         form.add_error("link", str(exc))
         return None
@@ -94,7 +102,7 @@ def _add(form: WatchForm, user: Any) -> WatchedCommunity | None:
     try:
         with transaction.atomic():
             watched = WatchedCommunity.objects.create(
-                municipality=data["municipality"], account=account, network="vk", link=data["link"][:500],
+                municipality=data["municipality"], account=account, network=network, link=data["link"][:500],
                 external_id=str(info.id), screen_name=info.screen_name, name=info.name[:300],
                 members_count=info.members_count, is_closed=info.is_closed, checked_at=timezone.now(), added_by=user,
             )  # fmt: skip
