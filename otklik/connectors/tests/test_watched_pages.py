@@ -109,3 +109,11 @@ def test_collect_feed_case_answer_published_or_the_reason_to_place_it_by_hand(
     assert publication.status == "failed" and "Разместите ответ вручную" in publication.error
     client.force_login(cast.specialist)
     assert "комментарии от имени сообществ там запрещены" in client.get(refused.get_absolute_url()).content.decode()
+
+
+def test_metrics_label_a_watched_community(client, cast, vk_account):
+    from otklik.connectors.collect import ensure_watched_state
+
+    ensure_watched_state(watch(cast, vk_account))
+    body = client.get("/metrics").content.decode()
+    assert 'otklik_collection_success_age_seconds{account="watched-' in body and 'network="vk"' in body
