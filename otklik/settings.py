@@ -222,6 +222,8 @@ OK_ENABLED = env_bool("OK_ENABLED", True)
 OK_API_BASE_URL = env_str("OK_API_BASE_URL", "https://api.ok.ru/fb.do")
 TELEGRAM_ENABLED = env_bool("TELEGRAM_ENABLED", True)
 TELEGRAM_API_BASE_URL = env_str("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot")
+MAX_ENABLED = env_bool("MAX_ENABLED", True)
+MAX_API_BASE_URL = env_str("MAX_API_BASE_URL", "https://platform-api.max.ru")
 TELEGRAM_NOTIFY_BOT_TOKEN = env_secret("TELEGRAM_NOTIFY_BOT_TOKEN", "")
 # Publications (issue 18 §2): a pending answer no delivery has touched for this long is
 # delivered again (reconciled with the network first); one unconfirmed for this many

@@ -245,6 +245,7 @@ class Connector:
     rate_per_second: float = 3.0
     #: how long one delivery of an answer may take, retries included: the publication's lease
     delivery_seconds: float = 180.0
+    calls: int = 0
 
     def __init__(
         self,
@@ -264,6 +265,7 @@ class Connector:
         last: ConnectorError | None = None
         for attempt in range(self.policy.attempts):
             RateLimiter.acquire(rate_key or self.account.key, rate if rate is not None else self.rate_per_second)
+            self.calls += 1  # requests made by this connector (shown on the sources page)
             try:
                 return fn()
             except ConnectorError as exc:
@@ -305,12 +307,12 @@ def register(cls: Any) -> Any:
 
 
 def connector_class(network: str) -> type[Connector]:
-    if not _registry:
-        # Import the packages lazily so the core never needs them at import time.
+    if network not in _registry and network in ("vk", "ok", "telegram", "max"):
+        # Import the package lazily (each on its own: one may be imported already) so the
+        # core never needs them at import time.
         import importlib
 
-        for name in ("vk", "ok", "telegram"):
-            importlib.import_module(f"otklik.connectors.{name}.connector")
+        importlib.import_module(f"otklik.connectors.{network}.connector")
     try:
         return _registry[network]
     except KeyError:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from otklik.connectors.base import AccountRef, Connector, ConnectorError, RetryPolicy, connector_class
@@ -17,7 +18,7 @@ from otklik.connectors.storage import store_batch
 
 log = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=15)  # a run older than this is considered dead (killed process)
-SUPPORTED = ("vk", "ok", "telegram")
+SUPPORTED = ("vk", "ok", "telegram", "max")
 
 
 @dataclass
@@ -49,6 +50,7 @@ def base_url_for(network: str, credentials: dict[str, Any]) -> str:
             "vk": settings.VK_API_BASE_URL,
             "ok": settings.OK_API_BASE_URL,
             "telegram": settings.TELEGRAM_API_BASE_URL,
+            "max": getattr(settings, "MAX_API_BASE_URL", ""),
         }.get(network, "")
     )
 
@@ -72,7 +74,37 @@ def ensure_state(account: Any) -> CollectionState:
 
 def collect_account(account: Any, *, connector: Connector | None = None, force: bool = False) -> CollectResult:
     """Collect everything new from ``account``; errors end up on its status page."""
-    state = ensure_state(account)
+    return _collect(ensure_state(account), account, lambda: connector or build_connector(account), force=force)
+
+
+def build_watched_connector(watched: Any, *, policy: RetryPolicy | None = None) -> Connector:
+    """A watched community (VK) or group (OK) is read with its official account's keys."""
+    from otklik.connectors.ok.watched import OkWatchedConnector
+    from otklik.connectors.vk.watched import VkWatchedConnector
+
+    if watched.network not in ("vk", "ok") or not network_enabled(watched.network):
+        raise ConnectorError("Наблюдение за сообществами этой сети не подключено", permanent=True)
+    ref = account_ref(watched.account)
+    base_url = base_url_for(ref.network, ref.credentials)
+    if watched.network == "ok":
+        return OkWatchedConnector(ref, group_id=str(watched.external_id), base_url=base_url, policy=policy)
+    return VkWatchedConnector(ref, group_id=int(watched.external_id), base_url=base_url, policy=policy)
+
+
+def ensure_watched_state(watched: Any) -> CollectionState:
+    state, _ = CollectionState.objects.get_or_create(watched=watched)
+    return state
+
+
+def collect_watched(watched: Any, *, connector: Connector | None = None, force: bool = False) -> CollectResult:
+    """Collect what is new in a watched community; stored as collected through its official account."""
+    return _collect(
+        ensure_watched_state(watched), watched.account, lambda: connector or build_watched_connector(watched),
+        force=force,
+    )  # fmt: skip
+
+
+def _collect(state: CollectionState, account: Any, make_connector: Any, *, force: bool) -> CollectResult:
     now = timezone.now()
     with transaction.atomic():
         state = CollectionState.objects.select_for_update().get(pk=state.pk)
@@ -82,8 +114,9 @@ def collect_account(account: Any, *, connector: Connector | None = None, force: 
         state.last_run_at = now
         state.save(update_fields=["running_since", "last_run_at"])
     result = CollectResult()
+    connector = None
     try:
-        connector = connector or build_connector(account)
+        connector = make_connector()
         for batch in connector.collect(dict(state.cursor or {})):
             new, changed = store_batch(state.pk, account, batch)
             result.new += new
@@ -91,20 +124,24 @@ def collect_account(account: Any, *, connector: Connector | None = None, force: 
             result.batches += 1
     except ConnectorError as exc:
         result.error = exc.message
-        _finish(state.pk, error=exc.message, permanent=exc.permanent)
-        log.warning("collection from %s failed: %s", account, exc.message)
+        _finish(state.pk, error=exc.message, permanent=exc.permanent, calls=getattr(connector, "calls", 0))
+        log.warning("collection from %s failed: %s", state, exc.message)
         return result
     except Exception as exc:  # noqa: BLE001 - a bug must not stop other accounts; it is shown on the page
-        log.exception("collection from %s crashed", account)
+        log.exception("collection from %s crashed", state)
         result.error = f"Внутренняя ошибка сбора: {type(exc).__name__}: {exc}"
-        _finish(state.pk, error=result.error, permanent=False)
+        _finish(state.pk, error=result.error, permanent=False, calls=getattr(connector, "calls", 0))
         return result
-    _finish(state.pk)
+    _finish(state.pk, calls=getattr(connector, "calls", 0))
     return result
 
 
-def _finish(state_id: int, *, error: str = "", permanent: bool = False) -> None:
+def _finish(state_id: int, *, error: str = "", permanent: bool = False, calls: int = 0) -> None:
     now = timezone.now()
+    today = timezone.localdate()
+    if calls:
+        CollectionState.objects.filter(pk=state_id, calls_day=today).update(calls_today=F("calls_today") + calls)
+        CollectionState.objects.filter(pk=state_id).exclude(calls_day=today).update(calls_day=today, calls_today=calls)
     fields: dict[str, Any] = {"running_since": None}
     if error:
         fields.update(last_error=error[:5000], last_error_at=now, last_error_permanent=permanent)
@@ -127,4 +164,21 @@ def due_accounts(now: dt.datetime | None = None) -> list[Any]:
         state = getattr(account, "collection_state", None)
         if state is None or state.is_due(now):
             due.append(account)
+    return due
+
+
+def due_watched(now: dt.datetime | None = None) -> list[Any]:
+    from otklik.connectors.models import WatchedCommunity
+
+    now = now or timezone.now()
+    watched = WatchedCommunity.objects.filter(account__is_active=True, is_closed=False).select_related(
+        "collection_state", "account"
+    )
+    due = []
+    for item in watched:
+        if not item.account.has_credentials or not network_enabled(item.network):
+            continue
+        state = getattr(item, "collection_state", None)
+        if state is None or state.is_due(now):
+            due.append(item)
     return due

@@ -7,6 +7,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,11 +18,62 @@ def default_interval() -> int:
     return int(getattr(settings, "CONNECTORS_COLLECT_EVERY_MINUTES", 5))
 
 
+class WatchedCommunity(models.Model):
+    """A third-party community a municipality watches (by link), read with an official account's keys.
+
+    Its messages are stored as collected through ``account`` (so answers go from that
+    official account by default); name, members and «открыто/закрыто» are fetched when
+    it is added. Closed communities are refused then.
+    """
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(
+        OfficialAccount, on_delete=models.CASCADE, related_name="watched_communities",
+        verbose_name=_("читать ключами аккаунта"),
+    )  # fmt: skip
+    network = models.CharField(_("соцсеть"), max_length=16, default="vk")
+    link = models.CharField(_("ссылка"), max_length=500)
+    external_id = models.CharField(_("внешний идентификатор"), max_length=128)
+    screen_name = models.CharField(max_length=128, blank=True)
+    name = models.CharField(_("название"), max_length=300)
+    members_count = models.PositiveIntegerField(_("участников"), null=True, blank=True)
+    is_closed = models.BooleanField(_("закрытое"), default=False)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("сообщество под наблюдением")
+        verbose_name_plural = _("сообщества под наблюдением")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "network", "external_id"], name="watched_unique_per_municipality"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def url(self) -> str:
+        if self.network == "ok":
+            return (
+                f"https://ok.ru/{self.screen_name}" if self.screen_name else f"https://ok.ru/group/{self.external_id}"
+            )
+        return f"https://vk.com/{self.screen_name or 'club' + self.external_id}"
+
+
 class CollectionState(models.Model):
-    """Where collection from one account stands. The cursor only moves past stored rows."""
+    """Where collection from one account (or one watched community) stands.
+    The cursor only moves past stored rows."""
 
     account = models.OneToOneField(
-        OfficialAccount, on_delete=models.CASCADE, related_name="collection_state", verbose_name=_("аккаунт")
+        OfficialAccount, on_delete=models.CASCADE, related_name="collection_state", verbose_name=_("аккаунт"),
+        null=True, blank=True,
+    )  # fmt: skip
+    watched = models.OneToOneField(
+        WatchedCommunity, on_delete=models.CASCADE, related_name="collection_state", null=True, blank=True
     )
     enabled = models.BooleanField(_("собирать"), default=True)
     interval_minutes = models.PositiveIntegerField(
@@ -38,18 +90,48 @@ class CollectionState(models.Model):
     collected_today = models.PositiveIntegerField(_("собрано сегодня"), default=0)
     collected_total = models.PositiveBigIntegerField(_("собрано всего"), default=0)
     changes_total = models.PositiveBigIntegerField(_("правок и удалений"), default=0)
+    calls_day = models.DateField(null=True, blank=True)
+    calls_today = models.PositiveIntegerField(_("запросов к API сегодня"), default=0)
 
     class Meta:
         verbose_name = _("состояние сбора")
         verbose_name_plural = _("состояния сбора")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(account__isnull=False, watched__isnull=True)
+                | Q(account__isnull=True, watched__isnull=False),
+                name="collection_state_one_source",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.account}"
+        return f"{self.account or self.watched}"
 
     @property
     def interval(self) -> dt.timedelta:
         minutes = self.interval_minutes if self.interval_minutes is not None else default_interval()
         return dt.timedelta(minutes=minutes)
+
+    @property
+    def current_error(self) -> str:
+        """The last error, unless a successful collection came after it."""
+        if not self.last_error or (
+            self.last_success_at and self.last_error_at and self.last_success_at > self.last_error_at
+        ):
+            return ""
+        return self.last_error
+
+    def today_count(self, field: str) -> int:
+        day = self.collected_day if field == "collected_today" else self.calls_day
+        return int(getattr(self, field)) if day == timezone.localdate() else 0
+
+    @property
+    def collected_today_now(self) -> int:
+        return self.today_count("collected_today")
+
+    @property
+    def calls_today_now(self) -> int:
+        return self.today_count("calls_today")
 
     def is_due(self, now: dt.datetime | None = None) -> bool:
         now = now or timezone.now()

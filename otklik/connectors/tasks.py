@@ -9,12 +9,15 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 @db_periodic_task(crontab(minute="*"))
 def collect_due_accounts() -> int:
     """Every minute: queue collection for each account whose interval has elapsed."""
-    from otklik.connectors.collect import due_accounts
+    from otklik.connectors.collect import due_accounts, due_watched
 
     accounts = due_accounts()
     for account in accounts:
         collect_account_task(account.pk)
-    return len(accounts)
+    watched = due_watched()
+    for item in watched:
+        collect_watched_task(item.pk)
+    return len(accounts) + len(watched)
 
 
 @db_task()
@@ -33,6 +36,16 @@ def sweep_publications_task() -> int:
     from otklik.connectors.publish import sweep_publications
 
     return len(sweep_publications())
+
+
+@db_task()
+def collect_watched_task(watched_id: int) -> None:
+    from otklik.connectors.collect import collect_watched
+    from otklik.connectors.models import WatchedCommunity
+
+    watched = WatchedCommunity.objects.select_related("account").filter(pk=watched_id).first()
+    if watched is not None:
+        collect_watched(watched)
 
 
 @db_task(retries=5, retry_delay=30)

@@ -18,11 +18,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from otklik.cases.statistics import analyze
-from otklik.connectors.base import IncomingMessage
-from otklik.connectors.collect import account_ref, ensure_state
+from otklik.connectors.base import ConnectorError, IncomingMessage, RetryPolicy
+from otklik.connectors.collect import account_ref, base_url_for, ensure_state
 from otklik.connectors.importing import ImportFileError, parse_file
 from otklik.connectors.manual import parse_link
-from otklik.connectors.models import CollectionState, ImportJob
+from otklik.connectors.models import CollectionState, ImportJob, WatchedCommunity
 from otklik.connectors.storage import clean_text, register_messages, store_batch
 from otklik.directory.models import Municipality, OfficialAccount
 from otklik.directory.roles import scope_of
@@ -31,6 +31,7 @@ from otklik.web.context_processors import NavItem
 log = logging.getLogger(__name__)
 MANAGERS = ("specialist", "coordinator")
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
+CALLBACK_POLICY = RetryPolicy(attempts=2, base_delay=0.2, max_delay=0.5)  # VK expects "ok" within seconds
 
 
 def _municipalities(user: Any, roles: tuple[str, ...] = MANAGERS) -> list[Municipality]:
@@ -66,8 +67,15 @@ def sources(request: HttpRequest) -> HttpResponse:
         .select_related("organization", "collection_state")
         .order_by("organization__name", "network", "name")
     )
+    watched = (
+        WatchedCommunity.objects.filter(municipality__in=municipalities)
+        .select_related("account", "collection_state")
+        .order_by("name")
+    )
     return render(
-        request, "connectors/sources.html", {"accounts": accounts, "can_manage": bool(_municipalities(request.user))}
+        request,
+        "connectors/sources.html",
+        {"accounts": accounts, "watched": watched, "can_manage": bool(_municipalities(request.user))},
     )
 
 
@@ -273,8 +281,14 @@ def vk_callback(request: HttpRequest, pk: int) -> HttpResponse:
     secret = str(creds.get("callback_secret") or "")
     if not secret or body.get("secret") != secret:
         return HttpResponseForbidden("bad secret", content_type="text/plain")
-    connector = VkConnector(account_ref(account))
+    ref = account_ref(account)
+    connector = VkConnector(ref, base_url=base_url_for("vk", ref.credentials), policy=CALLBACK_POLICY)
     messages, changes = connector.event_to_items(body)
+    if messages:
+        try:
+            messages = connector.resolve_authors(messages)
+        except ConnectorError as exc:  # VK waits for "ok": store the message now, without the name
+            log.warning("VK callback %s: author names not resolved: %s", account.pk, exc.message)
     if messages or changes:
         from otklik.connectors.base import Batch
 
@@ -310,4 +324,33 @@ def telegram_webhook(request: HttpRequest, pk: int) -> HttpResponse:
         update if isinstance(update, dict) else {}, threads, messages, changes
     )
     store_batch(state.pk, account, Batch(messages, {**cursor, "threads": threads}, changes))
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@csrf_exempt
+@require_POST
+def max_webhook(request: HttpRequest, pk: int) -> HttpResponse:
+    """MAX webhook (optional; long polling is the default): ``X-Max-Bot-Api-Secret`` is checked on every call.
+
+    MAX retries until it gets 200, so a replayed update is harmless: messages are stored once.
+    """
+    import hmac
+
+    from otklik.connectors.base import Batch
+    from otklik.connectors.max.connector import MaxConnector
+
+    account = get_object_or_404(OfficialAccount, pk=pk, network="max", is_active=True)
+    creds = account.get_credentials() if account.has_credentials else {}
+    secret = str(creds.get("webhook_secret") or "")
+    given = request.headers.get("X-Max-Bot-Api-Secret") or ""
+    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        return HttpResponseForbidden("bad secret", content_type="text/plain")
+    try:
+        update = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return HttpResponse("bad request", status=400, content_type="text/plain")
+    messages, changes = MaxConnector(account_ref(account)).update_to_items(update if isinstance(update, dict) else {})
+    if messages or changes:
+        state = ensure_state(account)
+        store_batch(state.pk, account, Batch(messages, dict(state.cursor or {}), changes))
     return HttpResponse("ok", content_type="text/plain")

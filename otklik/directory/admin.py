@@ -63,8 +63,11 @@ class OfficialAccountForm(forms.ModelForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
         help_text=_(
-            'Например {"community_token": "...", "user_token": "..."}. Сохранённые данные не показываются; '
-            "оставьте пустым, чтобы не менять."
+            'ВКонтакте: {"community_token": "...", "service_token": "...", "user_token": "..."}; '
+            'Telegram: {"bot_token": "...", "discussion_chat_id": -100...}; '
+            'MAX: {"bot_token": "...", "mode": "polling"} или {"bot_token": "...", "mode": "webhook", '
+            '"webhook_secret": "..."}. Как получить ключи — docs/guide/admin-sources.md. '
+            "Сохранённые данные не показываются; оставьте пустым, чтобы не менять."
         ),
     )
 

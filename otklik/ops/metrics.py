@@ -146,9 +146,12 @@ class DatabaseCollector(Collector):
             labels=["account", "network"],
         )
         now = timezone.now()
-        fields = ["account_id", "account__network", "collected_total", "last_success_at", "last_error_at"]
+        fields = ["account_id", "account__network", "watched_id", "watched__network", "collected_total",
+                  "last_success_at", "last_error_at"]  # fmt: skip
         for row in State.objects.values(*fields):
-            labels = [str(row["account_id"]), row["account__network"]]
+            # a watched third-party community has no account of its own: labelled "watched-<id>"
+            key = str(row["account_id"]) if row["account_id"] else f"watched-{row['watched_id']}"
+            labels = [key, row["account__network"] or row["watched__network"] or ""]
             total.add_metric(labels, row["collected_total"] or 0)
             ok_at, err_at = row["last_success_at"], row["last_error_at"]
             age.add_metric(labels, (now - ok_at).total_seconds() if ok_at else -1)

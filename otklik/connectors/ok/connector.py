@@ -126,7 +126,12 @@ class OkConnector(Connector):
     def publish(self, reply: Reply) -> Published:
         group, topic_id, comment_id = parse_key(reply.target_key)
         if group != self.group_id:
-            raise ConnectorError("Одноклассники: сообщение не в этой группе", permanent=True, code="wrong_group")
+            # A watched group: the OK API comments "as admin" only in groups the token administers.
+            raise ConnectorError(
+                "Одноклассники: сообщение написано в сторонней группе, а API Одноклассников позволяет отвечать "
+                "от имени группы только в своей группе. Разместите ответ вручную.",
+                permanent=True, code="foreign_group",
+            )  # fmt: skip
         tokens = [self._upload(f) for f in reply.files]
         result = self.api(
             "discussions.comment", discussionId=topic_id, discussionType="GROUP_TOPIC", text=reply.text,

@@ -69,6 +69,11 @@ class FakeOk(FakeServer):
         self.photo_tokens: dict[str, str] = {}
         self.clock = Clock()
         self._ids = itertools.count(1000)
+        # group id -> group.getInfo fields (the own group, and other groups a municipality may watch)
+        self.groups: dict[str, dict[str, Any]] = {
+            group_id: {"uid": group_id, "name": "Администрация", "shortname": f"group{group_id}",
+                       "members_count": 900, "access_type": "OPEN"}
+        }  # fmt: skip
 
     @property
     def base_url(self) -> str:
@@ -78,9 +83,18 @@ class FakeOk(FakeServer):
         self.tokens[token] = False
         return token
 
-    def add_topic(self, text: str) -> Topic:
+    def add_group(
+        self, group_id: str, name: str, *, shortname: str = "", members_count: int = 100, access_type: str = "OPEN"
+    ) -> dict[str, Any]:
+        """Another group (one a municipality watches); ``access_type`` OPEN, CLOSED or SECRET."""
+        self.groups[group_id] = {"uid": group_id, "name": name, "shortname": shortname or f"group{group_id}",
+                                 "members_count": members_count, "access_type": access_type}  # fmt: skip
+        return self.groups[group_id]
+
+    def add_topic(self, text: str, *, group_id: str | None = None) -> Topic:
         with self.lock:
-            topic = Topic(str(next(self._ids)) + "9", self.clock.now() * 1000, text, f"group:{self.group_id}")
+            owner = group_id or self.group_id
+            topic = Topic(str(next(self._ids)) + "9", self.clock.now() * 1000, text, f"group:{owner}")
             self.topics[topic.id] = topic
             return topic
 
@@ -139,9 +153,13 @@ class FakeOk(FakeServer):
         return page, anchor, end < len(items)
 
     def _m_mediatopic_getTopics(self, p: dict[str, str], fault: Fault | None) -> dict[str, Any]:
-        if p.get("gid") != self.group_id:
+        group = self.groups.get(p.get("gid", ""))
+        if group is None:
             raise OkFakeError(100)
-        topics = sorted(self.topics.values(), key=lambda t: -t.created_ms)
+        if group["access_type"] != "OPEN" and group["uid"] != self.group_id:
+            raise OkFakeError(10)  # a closed group's feed is for its members
+        owner = f"group:{group['uid']}"
+        topics = sorted((t for t in self.topics.values() if t.author_ref == owner), key=lambda t: -t.created_ms)
         page, anchor, more = self._page(topics, p, fault, 20)
         return {
             "media_topics": [
@@ -157,6 +175,20 @@ class FakeOk(FakeServer):
             "anchor": anchor,
             "has_more": more,
         }
+
+    def _m_group_getInfo(self, p: dict[str, str], fault: Fault | None) -> list[dict[str, Any]]:
+        """``uids`` (comma-separated group ids); ``fields`` picks what comes back (lower case)."""
+        fields = {f.strip().lower() for f in (p.get("fields") or "uid,name").split(",")} | {"uid"}
+        found = [self.groups[g] for g in (p.get("uids") or "").split(",") if g in self.groups]
+        return [{k: v for k, v in g.items() if k in fields} for g in found]
+
+    def _m_url_getInfo(self, p: dict[str, str], fault: Fault | None) -> dict[str, Any]:
+        """A link -> the object it names (here: groups by short name)."""
+        name = (p.get("url") or "").rstrip("/").rsplit("/", 1)[-1]
+        for g in self.groups.values():
+            if g["shortname"] == name:
+                return {"objectId": int(g["uid"]), "objectIdStr": g["uid"], "type": "GROUP"}
+        raise OkFakeError(300)
 
     def _m_discussions_getComments(self, p: dict[str, str], fault: Fault | None) -> dict[str, Any]:
         topic_id = p.get("discussionId", "")
@@ -199,6 +231,8 @@ class FakeOk(FakeServer):
             raise OkFakeError(300)
         if p.get("as_admin") != "true":
             raise OkFakeError(10)
+        if self.topics[topic_id].author_ref != f"group:{self.group_id}":
+            raise OkFakeError(10)  # "as admin" only in a group the token administers
         attachments = []
         for token in filter(None, (p.get("photo_tokens") or "").split(",")):
             if token not in self.photo_tokens:

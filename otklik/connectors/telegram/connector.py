@@ -1,6 +1,11 @@
 """Telegram: a bot that is an administrator of the official channel and of its linked
 discussion group. Citizens comment in the group (threads under the channel's
-posts); the bot reads them with ``getUpdates`` and replies in the thread.
+posts); the bot reads them with ``getUpdates`` and replies in the thread. People
+may also write to the bot itself (a private chat): such a message is a case too, and
+the answer is the bot's reply in that chat.
+
+Public channels and chats the bot is not a member of cannot be read through the Bot
+API at all; their messages are entered by hand (by link).
 
 Credentials: ``bot_token``, ``discussion_chat_id`` (the linked group),
 ``channel_username`` (optional, for links). ``external_id`` is the channel's id.
@@ -12,6 +17,7 @@ an earlier attempt (see :class:`NotVerifiable`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -48,6 +54,11 @@ def to_connector_error(exc: Exception) -> ConnectorError:
         return ConnectorError("Telegram: слишком много запросов", code=429, retry_after=seconds)
     if isinstance(exc, tg_error.InvalidToken):
         return ConnectorError("Telegram: ключ бота недействителен или отозван", permanent=True, code=401)
+    if isinstance(exc, tg_error.Forbidden) and "blocked by the user" in exc.message:
+        return ConnectorError(
+            "Telegram: пользователь заблокировал бота — ответ не доставлен; свяжитесь с ним другим способом",
+            permanent=True, code=403,
+        )  # fmt: skip
     if isinstance(exc, tg_error.Forbidden):
         return ConnectorError(f"Telegram: бот не может писать в чат ({exc.message})", permanent=True, code=403)
     if isinstance(exc, tg_error.Conflict):
@@ -161,6 +172,15 @@ class TelegramConnector(Connector):
         if edited and int(edited["chat"]["id"]) == self.group_id:
             changes.append(Change("telegram", f"{self.group_id}/{edited['message_id']}", "edited", _text(edited)))
             return
+        if edited and edited["chat"].get("type") == "private":
+            changes.append(
+                Change("telegram", f"{edited['chat']['id']}/{edited['message_id']}", "edited", _text(edited))
+            )
+            return
+        if message and message["chat"].get("type") == "private":
+            if not (message.get("from") or {}).get("is_bot"):
+                messages.append(self._private_message(message))
+            return
         if not message or int(message["chat"]["id"]) != self.group_id:
             return  # channel posts are the administration's own; other chats are not ours
         if message.get("is_automatic_forward"):
@@ -205,6 +225,12 @@ class TelegramConnector(Connector):
             raw=m,
         )  # fmt: skip
 
+    def _private_message(self, m: dict[str, Any]) -> IncomingMessage:
+        """A message written to the bot: no public link exists; the author's profile is linked when public."""
+        incoming = self._message(m, {})
+        chat_id = int(m["chat"]["id"])
+        return dataclasses.replace(incoming, source_key=f"{chat_id}/{m['message_id']}", url="", parent_key="")
+
     def _url(self, m: dict[str, Any], parent: str) -> str:
         if self.channel_username and parent.startswith(f"{self.channel_id}/"):
             return f"https://t.me/{self.channel_username}/{parent.split('/')[1]}?comment={m['message_id']}"
@@ -243,9 +269,11 @@ class TelegramConnector(Connector):
             raise ConnectorError(
                 f"Telegram: непонятный ключ сообщения «{reply.target_key}»", permanent=True, code="bad_key"
             ) from None
-        if chat_id != self.group_id:
+        if chat_id != self.group_id and chat_id <= 0:
             raise ConnectorError(
-                "Telegram: отвечать можно только на комментарии в группе обсуждения", permanent=True, code="wrong_chat"
+                "Telegram: отвечать можно только в группе обсуждения и в личных сообщениях боту",
+                permanent=True,
+                code="wrong_chat",
             )
         return chat_id, message_id
 
@@ -301,7 +329,8 @@ class TelegramConnector(Connector):
 
     def _published(self, chat_id: int, journal: list[str]) -> Published:
         first = int(journal[0])
-        return Published(f"{chat_id}/{first}", self._url({"message_id": first}, ""))
+        url = self._url({"message_id": first}, "") if chat_id == self.group_id else ""  # a private chat has no link
+        return Published(f"{chat_id}/{first}", url)
 
     def find_published(self, reply: Reply) -> Published | None:
         """The Bot API cannot read the chat back: only the journal of parts tells what an earlier

@@ -43,6 +43,8 @@ class FakeTelegram(FakeServer):
         self._update_ids = itertools.count(1)
         self._message_ids = {self.channel["id"]: itertools.count(1), self.group["id"]: itertools.count(1)}
         self.files: dict[str, bytes] = {}
+        self.private_chats: dict[int, dict[str, Any]] = {}  # people who wrote to the bot
+        self.blocked_by: set[int] = set()  # people who blocked the bot (sending answers 403)
 
     @property
     def base_url(self) -> str:
@@ -115,6 +117,29 @@ class FakeTelegram(FakeServer):
             self._update("message", message)
             return message
 
+    def write_to_bot(
+        self, user_id: int, text: str, *, name: str = "Иван", username: str | None = None
+    ) -> dict[str, Any]:
+        """A person writes to the bot in a private chat (chat id = the person's id)."""
+        with self.lock:
+            user = {"id": user_id, "is_bot": False, "first_name": name, "language_code": "ru"}
+            if username is not None:
+                user["username"] = username
+            chat = {
+                "id": user_id,
+                "type": "private",
+                "first_name": name,
+                **({"username": username} if username else {}),
+            }
+            self.private_chats[user_id] = chat
+            self._message_ids.setdefault(user_id, itertools.count(1))
+            message = self._message(chat, **{"from": user}, text=text)
+            self._update("message", message)
+            return message
+
+    def block_bot(self, user_id: int) -> None:
+        self.blocked_by.add(user_id)
+
     def edit(self, message: dict[str, Any], text: str) -> None:
         with self.lock:
             message = {**message, "text": text, "edit_date": self.clock.now()}
@@ -172,9 +197,12 @@ class FakeTelegram(FakeServer):
 
     def _reply_target(self, p: dict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
         chat_id = int(p.get("chat_id") or 0)
-        chat = {self.channel["id"]: self.channel, self.group["id"]: self.group}.get(chat_id)
+        chats: dict[int, Any] = {int(self.channel["id"]): self.channel, int(self.group["id"]): self.group}  # type: ignore[call-overload]
+        chat = {**chats, **self.private_chats}.get(chat_id)
         if chat is None:
             raise TelegramFakeError(400, "Bad Request: chat not found")
+        if chat_id in self.blocked_by:
+            raise TelegramFakeError(403, "Forbidden: bot was blocked by the user")
         fields: dict[str, Any] = {"from": self.bot}
         reply_id = 0
         if p.get("reply_parameters"):

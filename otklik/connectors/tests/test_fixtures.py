@@ -58,6 +58,13 @@ def test_vk_fake_matches_recorded_shapes():
         assert missing_keys(load("vk", "groups.getLongPollServer.json"), got) == []
         got = call("wall.getComment", owner_id=fake.owner_id, comment_id=root.id, access_token="vk-group-token")
         assert missing_keys(load("vk", "error.json"), got) == [] and got["error"]["error_code"] == 27
+        got = call("users.get", user_ids="501", fields="screen_name", access_token="vk-group-token")
+        assert missing_keys(load("vk", "users.get.json"), got) == []
+        fake.add_group(2002, "Подслушано", screen_name="podslushano_geo", members_count=48210)
+        got = call("groups.getById", group_ids="podslushano_geo", fields="members_count", access_token="vk-service-key")
+        assert missing_keys(load("vk", "groups.getById.json"), got) == []
+        fake.write_message(501, "Здравствуйте")
+        assert missing_keys(load("vk", "message_new.json"), fake.events[-1]) == []
     finally:
         fake.stop()
 
@@ -99,5 +106,31 @@ def test_telegram_fake_matches_recorded_shapes():
         recorded = load("telegram", "getUpdates.json")
         for i in range(3):
             assert missing_keys(recorded["result"][i], got["result"][i]) == []
+    finally:
+        fake.stop()
+
+
+def test_max_fake_matches_recorded_shapes():
+    from otklik.connectors.max.fake import FakeMax
+
+    fake = FakeMax().start()
+    try:
+        fake.add_token("t")
+        chat = fake.add_group_chat("Жители")
+        fake.chat_message(chat, 501, "Когда уберут снег?")
+        fake.comment(fake.post_to_channel("Пост"), 502, "А на Пушкина тоже?")
+        auth = {"Authorization": "t"}
+        got = httpx.get(
+            f"{fake.base_url}/updates", headers=auth, params={"types": "message_created,comment_created"}
+        ).json()
+        recorded = load("max", "updates.json")
+        assert missing_keys(recorded, got) == []
+        comment = next(u for u in got["updates"] if u["update_type"] == "comment_created")
+        assert missing_keys(recorded["updates"][1], comment) == []
+        question = fake.user_writes(501, "Вопрос")
+        sent = httpx.post(f"{fake.base_url}/messages", headers=auth, params={"chat_id": fake.dialog_id(501)},
+                          json={"text": "Ответ", "link": {"type": "reply", "mid": question["body"]["mid"]}}).json()  # fmt: skip
+        assert missing_keys(load("max", "message.json"), sent) == []
+        assert missing_keys(load("max", "error.json"), httpx.get(f"{fake.base_url}/me").json()) == []
     finally:
         fake.stop()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import secrets
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
@@ -21,6 +22,8 @@ from typing import Any
 import httpx
 
 from otklik.connectors.fakeserver import Clock, FakeRequest, FakeResponse, FakeServer, Fault
+from otklik.connectors.vk.fake_discussions import TOKEN_TYPES as DISCUSSION_TOKEN_TYPES
+from otklik.connectors.vk.fake_discussions import FakeVkDiscussions
 
 API_VERSION = "5.199"
 
@@ -36,6 +39,13 @@ TOKEN_TYPES: dict[str, tuple[str, ...]] = {
     "photos.getWallUploadServer": ("user",),
     "photos.saveWallPhoto": ("user",),
     "users.get": ("user", "group", "service"),
+    "messages.send": ("user", "group"),
+    "messages.getHistory": ("user", "group"),
+    "messages.isMessagesFromGroupAllowed": ("user", "group"),
+    "execute": ("user", "group", "service"),
+    "photos.getMessagesUploadServer": ("user", "group"),
+    "photos.saveMessagesPhoto": ("user", "group"),
+    **DISCUSSION_TOKEN_TYPES,
 }
 
 ERROR_MESSAGES = {
@@ -51,8 +61,13 @@ ERROR_MESSAGES = {
     104: "Not found",
     212: "Access to post comments denied",
     213: "Access to status replies denied",
+    222: "Hyperlinks are forbidden",
+    901: "Can't send messages for users without permission",
     3: "Unknown method passed",
+    13: "Runtime error occurred during code invocation: Too many API calls",
 }
+# The part of VKScript the fake understands: ``return [API.a.b({...}), ...];`` (JSON arguments)
+EXECUTE_CALL = re.compile(r"API\.([A-Za-z]+\.[A-Za-z]+)\((\{[^()]*\})\)")
 
 
 @dataclass
@@ -70,6 +85,22 @@ class WallPost:
     text: str
     attachments: list[dict[str, Any]] = field(default_factory=list)
     comments_open: bool = True
+    owner_id: int = 0  # the wall it is on (the fake's own community, or another one)
+
+
+@dataclass
+class DirectMessage:
+    """A message in a conversation between a person (``peer_id``) and the community."""
+
+    id: int
+    peer_id: int
+    from_id: int
+    date: int
+    text: str
+    out: int = 0
+    random_id: int = 0
+    reply_to: int = 0
+    attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -86,7 +117,7 @@ class WallComment:
     guid: str = ""
 
 
-class FakeVk(FakeServer):
+class FakeVk(FakeVkDiscussions, FakeServer):
     name = "vk"
 
     def __init__(self, *, group_id: int = 1001, seed: int | None = None, port: int = 0) -> None:
@@ -96,6 +127,11 @@ class FakeVk(FakeServer):
         self.clock = Clock()
         self.tokens: dict[str, Token] = {}
         self.users: dict[int, tuple[str, str]] = {}
+        self.screen_names: dict[int, str] = {}  # user or -group id -> short name, when it has one
+        self.groups: dict[int, dict[str, Any]] = {
+            group_id: {"id": group_id, "name": "Администрация", "screen_name": f"club{group_id}", "is_closed": 0,
+                       "type": "group", "members_count": 1200}
+        }  # fmt: skip
         self.posts: dict[int, WallPost] = {}
         self.comments: dict[int, WallComment] = {}
         # Indexes kept by add_comment (ids only grow, so each list stays in id order): a page of
@@ -112,7 +148,11 @@ class FakeVk(FakeServer):
         self.confirmation_code = "a1b2c3d4"
         self.callback_secret = "callback-secret"
         self.published: list[WallComment] = []  # comments created through the API
+        self.messages: dict[int, DirectMessage] = {}  # the community's conversations
+        self.messages_allowed: set[int] = set()  # users who let the community write to them
+        self.sent: list[DirectMessage] = []  # messages sent through messages.send
         self.page_limit = 100  # VK's maximum "count"
+        self._init_discussions()
 
     # -- test/demo set-up ---------------------------------------------------------
 
@@ -123,14 +163,43 @@ class FakeVk(FakeServer):
     def revoke(self, token: str) -> None:
         self.tokens[token].revoked = True
 
-    def add_user(self, user_id: int, first_name: str, last_name: str) -> None:
+    def add_user(self, user_id: int, first_name: str, last_name: str, *, screen_name: str = "") -> None:
         self.users[user_id] = (first_name, last_name)
+        if screen_name:
+            self.screen_names[user_id] = screen_name
 
-    def add_post(self, text: str, *, from_id: int | None = None, date: int | None = None) -> WallPost:
+    def add_group(
+        self,
+        group_id: int,
+        name: str,
+        *,
+        screen_name: str = "",
+        is_closed: int = 0,
+        members_count: int = 100,
+        groups_can_comment: bool = True,
+        links_allowed: bool = True,
+    ) -> dict[str, Any]:
+        """Another community (an author of comments, or a community a municipality watches).
+
+        ``groups_can_comment=False``: its wall takes no comments on behalf of communities
+        (error 15); ``links_allowed=False``: a comment with a link answers error 222.
+        """
+        group = {"id": group_id, "name": name, "screen_name": screen_name or f"club{group_id}",
+                 "is_closed": is_closed, "type": "group" if is_closed else "page", "members_count": members_count,
+                 "groups_can_comment": groups_can_comment, "links_allowed": links_allowed}  # fmt: skip
+        self.groups[group_id] = group
+        return group
+
+    def add_post(
+        self, text: str, *, from_id: int | None = None, date: int | None = None, owner_id: int | None = None
+    ) -> WallPost:
+        """A post on the own wall, or (``owner_id=-<group>``) on another community's wall."""
         with self.lock:
-            post = WallPost(next(self._ids), from_id or self.owner_id, date or self.clock.now(), text)
+            owner = owner_id or self.owner_id
+            post = WallPost(next(self._ids), from_id or owner, date or self.clock.now(), text, owner_id=owner)
             self.posts[post.id] = post
-            self._event("wall_post_new", self._post_json(post))
+            if owner == self.owner_id:  # events are the own community's only
+                self._event("wall_post_new", self._post_json(post))
             return post
 
     def add_comment(
@@ -163,8 +232,12 @@ class FakeVk(FakeServer):
             self.comments[comment.id] = comment
             self._of_post[post_id].append(comment)
             (self._replies[root] if root else self._top[post_id]).append(comment)
-            self._event("wall_reply_new", self._comment_event_json(comment))
+            if self._owner(comment) == self.owner_id:
+                self._event("wall_reply_new", self._comment_event_json(comment))
             return comment
+
+    def _owner(self, c: WallComment) -> int:
+        return self.posts[c.post_id].owner_id
 
     def edit_comment(self, comment_id: int, text: str) -> None:
         with self.lock:
@@ -185,6 +258,41 @@ class FakeVk(FakeServer):
                     "post_id": comment.post_id,
                 },
             )
+
+    def write_message(
+        self, user_id: int, text: str, *, attachments: list[dict[str, Any]] | None = None, allow: bool = True
+    ) -> DirectMessage:
+        """A person writes to the community («Написать сообщение»); ``message_new`` follows.
+
+        Writing first lets the community answer (``allow``); a person may also forbid
+        it (:meth:`deny_messages`), and then ``messages.send`` answers error 901.
+        """
+        with self.lock:
+            message = DirectMessage(next(self._ids), user_id, user_id, self.clock.now(), text,
+                                    attachments=attachments or [])  # fmt: skip
+            self.messages[message.id] = message
+            if allow:
+                self.messages_allowed.add(user_id)
+            self._event("message_new", {"message": self._message_json(message), "client_info": {
+                "button_actions": ["text", "vkpay", "open_app", "location", "open_link", "callback"],
+                "keyboard": True, "inline_keyboard": True, "carousel": True, "lang_id": 0}})  # fmt: skip
+            return message
+
+    def deny_messages(self, user_id: int) -> None:
+        with self.lock:
+            self.messages_allowed.discard(user_id)
+            self._event("message_deny", {"user_id": user_id})
+
+    def _message_json(self, m: DirectMessage) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": m.id, "date": m.date, "peer_id": m.peer_id, "from_id": m.from_id, "text": m.text, "out": m.out,
+            "conversation_message_id": m.id, "fwd_messages": [], "important": False, "is_hidden": False,
+            "attachments": m.attachments, "random_id": m.random_id,
+        }  # fmt: skip
+        if m.reply_to and m.reply_to in self.messages:
+            data["reply_message"] = {k: v for k, v in self._message_json(self.messages[m.reply_to]).items()
+                                     if k != "reply_message"}  # fmt: skip
+        return data
 
     # Long Poll trouble, for tests of failed 1/2/3
     def expire_key(self) -> None:
@@ -212,7 +320,7 @@ class FakeVk(FakeServer):
         count = sum(1 for c in self._of_post[post.id] if not c.deleted)
         return {
             "id": post.id,
-            "owner_id": self.owner_id,
+            "owner_id": post.owner_id,
             "from_id": post.from_id,
             "date": post.date,
             "text": post.text,
@@ -230,7 +338,7 @@ class FakeVk(FakeServer):
                 "date": c.date,
                 "text": "",
                 "post_id": c.post_id,
-                "owner_id": self.owner_id,
+                "owner_id": self._owner(c),
             }
         data: dict[str, Any] = {
             "id": c.id,
@@ -238,7 +346,7 @@ class FakeVk(FakeServer):
             "date": c.date,
             "text": c.text,
             "post_id": c.post_id,
-            "owner_id": self.owner_id,
+            "owner_id": self._owner(c),
             "parents_stack": [c.root_id] if c.root_id else [],
         }
         if c.attachments:
@@ -269,13 +377,12 @@ class FakeVk(FakeServer):
                 "id": uid,
                 "first_name": self.users.get(uid, ("Пользователь", str(uid)))[0],
                 "last_name": self.users.get(uid, ("", ""))[1],
-                "screen_name": f"id{uid}",
+                "screen_name": self.screen_names.get(uid, f"id{uid}"),
             }
             for uid in sorted(i for i in from_ids if i > 0)
         ]
-        groups = [
-            {"id": self.group_id, "name": "Администрация", "screen_name": f"club{self.group_id}", "type": "group"}
-        ]
+        group_ids = {self.group_id} | {-i for i in from_ids if i < 0 and -i in self.groups}
+        groups = [self._group_json(self.groups[g], set()) for g in sorted(group_ids)]
         return {"profiles": profiles, "groups": groups}
 
     # -- HTTP -------------------------------------------------------------------
@@ -343,14 +450,21 @@ class FakeVk(FakeServer):
 
     # -- methods ----------------------------------------------------------------
 
-    def _check_owner(self, params: dict[str, str]) -> None:
-        if int(params.get("owner_id") or 0) != self.owner_id:
-            raise VkFakeError(100)
+    def _check_owner(self, params: dict[str, str]) -> int:
+        """The wall asked for: the own community's, or an open one the fake knows (closed: 15)."""
+        owner = int(params.get("owner_id") or 0)
+        if owner != self.owner_id:
+            group = self.groups.get(-owner)
+            if group is None:
+                raise VkFakeError(100)
+            if group["is_closed"]:
+                raise VkFakeError(15)
+        return owner
 
     def _m_wall_get(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
-        self._check_owner(p)
+        owner = self._check_owner(p)
         offset, count = int(p.get("offset") or 0), min(int(p.get("count") or 20), 100)
-        posts = sorted(self.posts.values(), key=lambda x: -x.id)
+        posts = sorted((x for x in self.posts.values() if x.owner_id == owner), key=lambda x: -x.id)
         page = posts[offset : offset + count]
         if fault and fault.kind == "partial":
             page = page[: max(0, len(page) // 2)]
@@ -360,9 +474,9 @@ class FakeVk(FakeServer):
         return result
 
     def _m_wall_getComments(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
-        self._check_owner(p)
+        owner = self._check_owner(p)
         post = self.posts.get(int(p.get("post_id") or 0))
-        if post is None:
+        if post is None or post.owner_id != owner:
             raise VkFakeError(100)
         if not post.comments_open:
             raise VkFakeError(212)
@@ -403,12 +517,20 @@ class FakeVk(FakeServer):
         return {"items": [self._comment_json(comment)], "can_post": True}
 
     def _m_wall_createComment(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
-        self._check_owner(p)
+        owner = self._check_owner(p)
         post = self.posts.get(int(p.get("post_id") or 0))
-        if post is None:
+        if post is None or post.owner_id != owner:
             raise VkFakeError(100)
         if not post.comments_open:
             raise VkFakeError(213)
+        if owner != self.owner_id:
+            # Another community's wall: a community key works on its own community only;
+            # on behalf of a community only where that wall allows it; links where allowed.
+            group = self.groups[-owner]
+            if token.type == "group" or (int(p.get("from_group") or 0) and not group["groups_can_comment"]):
+                raise VkFakeError(15)
+            if not group["links_allowed"] and ("http" in p.get("message", "") or "vk.com/" in p.get("message", "")):
+                raise VkFakeError(222)
         guid = p.get("guid", "")
         if guid:
             for existing in self.published:
@@ -436,17 +558,121 @@ class FakeVk(FakeServer):
         self.published.append(comment)
         return {"comment_id": comment.id, "parents_stack": [comment.root_id] if comment.root_id else []}
 
+    def _group_json(self, group: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+        data = {k: group[k] for k in ("id", "name", "screen_name", "is_closed", "type")}
+        data.update(photo_50=f"https://sun.userapi.com/g{group['id']}_50.jpg")
+        if "members_count" in fields:
+            data["members_count"] = group["members_count"]
+        return data
+
     def _m_groups_getById(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
-        return {
-            "groups": [
-                {"id": self.group_id, "name": "Администрация", "screen_name": f"club{self.group_id}", "type": "group"}
-            ],
-            "profiles": [],
-        }
+        """``group_ids`` (ids or short names, up to 500) or ``group_id``; 5.199 answers ``{groups, profiles}``."""
+        wanted = [x.strip() for x in (p.get("group_ids") or p.get("group_id") or "").split(",") if x.strip()]
+        if not wanted:
+            wanted = [str(token.group_id or self.group_id)]
+        if len(wanted) > 500:
+            raise VkFakeError(100)
+        fields = set(filter(None, (p.get("fields") or "").split(",")))
+        by_name = {g["screen_name"]: g for g in self.groups.values()}
+        found = []
+        for item in wanted:
+            group = by_name.get(item)
+            digits = item.removeprefix("-").removeprefix("club").removeprefix("public")
+            if group is None and digits.isdigit():
+                group = self.groups.get(int(digits))
+            if group is not None:
+                found.append(self._group_json(group, fields))
+        if not found:
+            raise VkFakeError(100)
+        return {"groups": found, "profiles": []}
 
     def _m_users_get(self, p: dict[str, str], token: Token, fault: Fault | None) -> list[dict[str, Any]]:
-        ids = [int(x) for x in (p.get("user_ids") or "").split(",") if x.strip().lstrip("-").isdigit()]
-        return self._profiles(set(ids))["profiles"]
+        """``user_ids`` up to 1000; ``screen_name`` only when asked for in ``fields``."""
+        raw = [x.strip() for x in (p.get("user_ids") or "").split(",") if x.strip()]
+        if len(raw) > 1000:
+            raise VkFakeError(100)
+        ids = [int(x) for x in raw if x.isdigit()]
+        if raw and not ids:
+            raise VkFakeError(113)
+        fields = set(filter(None, (p.get("fields") or "").split(",")))
+        result = []
+        for uid in ids:
+            first, last = self.users.get(uid, ("Пользователь", str(uid)))
+            user: dict[str, Any] = {
+                "id": uid, "first_name": first, "last_name": last, "can_access_closed": True, "is_closed": False,
+            }  # fmt: skip
+            if "screen_name" in fields:
+                user["screen_name"] = self.screen_names.get(uid, f"id{uid}")
+            result.append(user)
+        return result
+
+    def _m_execute(self, p: dict[str, str], token: Token, fault: Fault | None) -> list[Any]:
+        """Up to 25 API calls in one request; a failed call gives ``false`` in its place."""
+        calls = EXECUTE_CALL.findall(p.get("code") or "")
+        if not calls:
+            raise VkFakeError(12)
+        if len(calls) > 25:
+            raise VkFakeError(13)
+        results: list[Any] = []
+        for method, args in calls:
+            handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+            if handler is None or method == "execute" or token.type not in TOKEN_TYPES.get(method, ()):
+                results.append(False)
+                continue
+            try:
+                params = {k: str(int(v) if isinstance(v, bool) else v) for k, v in json.loads(args).items()}
+                results.append(handler(params, token, fault))
+            except (VkFakeError, ValueError):
+                results.append(False)
+        return results
+
+    def _m_messages_send(self, p: dict[str, str], token: Token, fault: Fault | None) -> int:
+        """``peer_id``, ``random_id`` (required: a repeat with the same one is not sent again),
+        ``message``/``attachment``, ``reply_to``. Answers the new message's id."""
+        peer = int(p.get("peer_id") or p.get("user_id") or 0)
+        if not peer or "random_id" not in p:
+            raise VkFakeError(100)
+        random_id = int(p["random_id"])
+        if random_id:
+            for existing in self.sent:
+                if existing.peer_id == peer and existing.random_id == random_id:
+                    return existing.id
+        if token.type == "group" and peer not in self.messages_allowed:
+            raise VkFakeError(901)
+        if not p.get("message") and not p.get("attachment"):
+            raise VkFakeError(100)
+        reply_to = int(p.get("reply_to") or 0)
+        if reply_to and (reply_to not in self.messages or self.messages[reply_to].peer_id != peer):
+            raise VkFakeError(100)
+        attachments = []
+        for item in filter(None, (p.get("attachment") or "").split(",")):
+            photo = self.photos.get(item)
+            if photo is None:
+                raise VkFakeError(100)
+            attachments.append({"type": "photo", "photo": photo})
+        message = DirectMessage(next(self._ids), peer, self.owner_id, self.clock.now(), p.get("message", ""), out=1,
+                                random_id=random_id, reply_to=reply_to, attachments=attachments)  # fmt: skip
+        self.messages[message.id] = message
+        self.sent.append(message)
+        self._event("message_reply", self._message_json(message))
+        return message.id
+
+    def _m_messages_getHistory(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
+        peer = int(p.get("peer_id") or p.get("user_id") or 0)
+        offset, count = int(p.get("offset") or 0), min(int(p.get("count") or 20), 200)
+        history = sorted((m for m in self.messages.values() if m.peer_id == peer), key=lambda m: -m.id)
+        return {"count": len(history), "items": [self._message_json(m) for m in history[offset : offset + count]]}
+
+    def _m_messages_isMessagesFromGroupAllowed(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict:  # type: ignore[type-arg]
+        return {"is_allowed": int(int(p.get("user_id") or 0) in self.messages_allowed)}
+
+    def _m_photos_getMessagesUploadServer(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
+        upload_id = secrets.token_hex(6)
+        self._uploads[upload_id] = str(token.group_id)
+        return {"upload_url": f"{self.root_url}/upload/{upload_id}", "album_id": -3, "group_id": token.group_id}
+
+    def _m_photos_saveMessagesPhoto(self, p: dict[str, str], token: Token, fault: Fault | None) -> list[dict[str, Any]]:
+        return self._m_photos_saveWallPhoto({**p, "group_id": str(token.group_id)}, token, fault)
 
     def _m_groups_getLongPollServer(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
         if int(p.get("group_id") or 0) != token.group_id:

@@ -1,4 +1,5 @@
-"""`make run` demo: a fake VK community whose wall fills with residents' comments.
+"""`make run` demo: a fake VK community whose wall fills with residents' comments,
+and a watched third-party community («Подслушано в Георгиевске») where they write too.
 
 Starts the fake VK API (the same one the tests use) on 127.0.0.1:<port>, points the
 demo community's official account at it (Long Poll mode) and, until stopped, writes a
@@ -17,7 +18,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from otklik.connectors.collect import collect_account
+from otklik.connectors.collect import collect_account, collect_watched, ensure_watched_state
+from otklik.connectors.models import WatchedCommunity
 from otklik.connectors.vk.fake import FakeVk
 from otklik.directory.models import OfficialAccount
 
@@ -45,6 +47,11 @@ COMMENTS = [
     "Гололёд на тротуаре у больницы, люди падают. Посыпьте, пожалуйста.",
     "Когда будет капремонт крыши на Октябрьской 21? Течёт в квартиры.",
     "Свалка строительного мусора за гаражами на Советской.",
+]
+WATCHED_ID = 290001  # the fake third-party community
+WATCHED_POSTS = [
+    "Анонимно: на Октябрьской вторую неделю не вывозят мусор, администрация, ау?",
+    "Подслушано: кто знает, когда починят освещение в парке Победы?",
 ]
 AUTHORS = [
     (601, "Ирина", "Смирнова"), (602, "Алексей", "Кузнецов"), (603, "Наталья", "Попова"),
@@ -107,6 +114,8 @@ class Command(BaseCommand):
         )
         target.save(update_fields=["credentials_encrypted"])
         posts = [fake.add_post(text) for text in POSTS]
+        watched = self._watched(fake, target)
+        posts += [fake.add_post(text, owner_id=-WATCHED_ID) for text in WATCHED_POSTS]
         self.stdout.write(f"Поддельный ВКонтакте: {fake.base_url} — сообщество {fake.group_id} ({target})")
         written = 0
         next_comment = time.monotonic()
@@ -120,6 +129,9 @@ class Command(BaseCommand):
                     next_comment = now + rng.uniform(0.5, 1.5) * every
                 if now >= next_collect:
                     result = collect_account(target)
+                    other = collect_watched(watched)
+                    result.new += other.new
+                    result.error = result.error or other.error
                     if result.new or result.error:
                         self.stdout.write(
                             f"собрано {result.new}" + (f", ошибка: {result.error}" if result.error else "")
@@ -131,6 +143,18 @@ class Command(BaseCommand):
             pass
         finally:
             fake.stop()
+
+    def _watched(self, fake: FakeVk, target: OfficialAccount) -> WatchedCommunity:
+        fake.add_group(WATCHED_ID, "Подслушано в Георгиевске", screen_name="podslushano_georgievsk_demo",
+                       members_count=48210)  # fmt: skip
+        watched, _ = WatchedCommunity.objects.update_or_create(
+            municipality=target.organization.municipality, network="vk", external_id=str(WATCHED_ID),
+            defaults={"account": target, "link": "https://vk.com/podslushano_georgievsk_demo",
+                      "screen_name": "podslushano_georgievsk_demo", "name": "Подслушано в Георгиевске",
+                      "members_count": 48210, "is_closed": False},
+        )  # fmt: skip
+        ensure_watched_state(watched)
+        return watched
 
     def _write_comment(self, fake: FakeVk, rng: random.Random, posts: list[Any]) -> None:
         post = rng.choice(posts)

@@ -199,6 +199,13 @@ ACCOUNTS: list[tuple[str, str, str, str, str]] = [
         "70000000000001",
     ),
     ("Администрация", "telegram", "Георгиевск официальный", "https://t.me/georgievsk_adm_demo", "-1001000000001"),
+    (
+        "Администрация",
+        "max",
+        "Администрация Георгиевского округа в MAX",
+        "https://max.ru/georgievsk_adm_demo",
+        "-70000000000001",
+    ),  # fmt: skip
     ("Управление ЖКХ", "vk", "ЖКХ Георгиевского округа", "https://vk.com/georgievsk_zhkh_demo", "-200002"),
     (
         "Управление образования",

@@ -21,6 +21,8 @@ DEMO_PROCESSES: list[list[str]] = [
     ["run_huey", "--workers", "2"],
     # A fake VK community on 127.0.0.1:8781 writing comments, collected into the feed live.
     ["demo_fake_vk"],
+    # A fake MAX bot on 127.0.0.1:8782: residents write to it, collected into the feed live.
+    ["demo_fake_max"],
 ]
 DEMO_PORTS = {8781: "демо-сообщество ВКонтакте"}
 
