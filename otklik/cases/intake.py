@@ -21,6 +21,7 @@ from otklik.cases.models import Case, CaseEvent, Deadline, Post
 from otklik.cases.workflow import Status
 from otklik.directory.models import Municipality, Network, OfficialAccount
 from otklik.directory.roles import scope_of
+from otklik.regulation.stages import Stage
 
 Key = tuple[str, str]
 MAX_KEY = 255
@@ -137,12 +138,12 @@ def _insert(
     )
     if detected and cases:
         # One computation serves the whole batch: every clock starts now.
-        spec = dl._compute(cases[0], dl.ROUTE, t)
+        spec = dl._compute(cases[0], Stage.ROUTE, t)
         admin_id = administration_id(cases[0])
         Deadline.objects.bulk_create(
             Deadline(
                 case=case,
-                stage=dl.ROUTE,
+                stage=Stage.ROUTE,
                 point=str(spec.point),
                 organization_id=admin_id,
                 limit_value=int(spec.limit_value),
@@ -238,7 +239,7 @@ def _case_for_orphan(post: Post, *, detected: bool, acting_user: Any, t: dt.date
         detected=detected,
     )
     if detected:
-        dl.open_deadline(case, dl.ROUTE, started_at=t, organization_id=administration_id(case))
+        dl.open_deadline(case, Stage.ROUTE, started_at=t, organization_id=administration_id(case))
     finish(case, [])
     emit("post_registered", case, acting_user, post_id=post.pk)
     return case
