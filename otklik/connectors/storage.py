@@ -101,54 +101,25 @@ def apply_changes(changes: Iterable[Change]) -> int:
 
 
 def record_post_change(change: Change) -> int:
-    """Record an edit/deletion of a source message on its Post.
-
-    Uses the workflow's ``do_update_post`` (which also records it on the case); without it writes the
-    Post's own fields (``text``, ``edited_at``, ``deleted_at``) and keeps the previous
-    text in ``raw["otklik_history"]`` — the case itself is not touched here.
-    """
+    """Record an edit/deletion of a source message through ``do_update_post`` (which also
+    records it on the case). A restoration has no action: the deletion mark stays."""
     from otklik.cases import actions
     from otklik.cases.models import Post
 
     post = Post.objects.select_for_update().filter(network=change.network, source_key=change.source_key).first()
     if post is None:
         return 0  # a change to something we never stored (older than collection): nothing to do
-    action = getattr(actions, "do_update_post", None)
-    if action is not None:
-        if change.kind == "edited":
-            if clean_text(change.text) == post.text:
-                return 0
-            action(post, text=clean_text(change.text), edited_at=change.at)
-            return 1
-        if change.kind == "deleted":
-            if post.deleted_at is not None:
-                return 0
-            action(post, deleted=True, edited_at=change.at)
-            return 1
-        return 0  # "restored": the workflow has no action for it; the deletion mark stays
-    now = change.at or timezone.now()
-    history = list((post.raw or {}).get("otklik_history") or [])
-    fields = ["raw"]
     if change.kind == "edited":
         if clean_text(change.text) == post.text:
             return 0
-        history.append({"kind": "edited", "at": now.isoformat(), "previous_text": post.text})
-        post.text = clean_text(change.text)
-        post.edited_at = now
-        fields += ["text", "edited_at"]
-    elif change.kind == "deleted":
-        if post.deleted_at:
+        actions.do_update_post(post, text=clean_text(change.text), edited_at=change.at)
+        return 1
+    if change.kind == "deleted":
+        if post.deleted_at is not None:
             return 0
-        history.append({"kind": "deleted", "at": now.isoformat()})
-        post.deleted_at = now
-        fields.append("deleted_at")
-    elif change.kind == "restored":
-        history.append({"kind": "restored", "at": now.isoformat()})
-        post.deleted_at = None
-        fields.append("deleted_at")
-    post.raw = {**(post.raw or {}), "otklik_history": history}
-    post.save(update_fields=fields)
-    return 1
+        actions.do_update_post(post, deleted=True, edited_at=change.at)
+        return 1
+    return 0
 
 
 def store_batch(state_id: int, account: Any, batch: Batch) -> tuple[int, int]:

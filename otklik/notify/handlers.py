@@ -17,26 +17,10 @@ from django.utils import timezone
 from otklik.cases.models import Assignment, Case, Deadline, Draft
 from otklik.directory.models import Membership, Role
 from otklik.notify import services
+from otklik.regulation.stages import stage_with_point
 
 # Stages whose clock runs for the administration's specialists rather than an executor.
 SPECIALIST_STAGES = frozenset({"route", "review", "coexec_review"})
-
-STAGE_NAMES = {
-    "route": "направление исполнителю (п. 9.2)",
-    "return_window": "возврат не по компетенции (п. 10)",
-    "draft": "подготовка проекта ответа (п. 11)",
-    "review": "согласование проекта ответа (пп. 12, 13)",
-    "revise": "доработка проекта ответа (п. 14)",
-    "publish_total": "размещение ответа (п. 16)",
-    "final_after_intermediate": "окончательный ответ после промежуточного (п. 15)",
-    "coexec_info": "информация соисполнителя (п. 18)",
-    "coexec_review": "согласование информации соисполнителя (п. 18)",
-    "coexec_revise": "доработка информации соисполнителя (п. 18)",
-}
-
-
-def stage_name(stage: str) -> str:
-    return STAGE_NAMES.get(stage, stage)
 
 
 def users_with_roles(municipality_id: int, roles: Iterable[str]) -> list[Any]:
@@ -160,7 +144,7 @@ def on_deadline_warned(payload: dict[str, Any]) -> None:
     case, deadline = _deadline(payload)
     if case is None or deadline is None or deadline.closed_at is not None:
         return
-    title = f"Подходит срок по обращению №{case.pk}: {stage_name(deadline.stage)} — до {_local(case, deadline.due_at)}"
+    title = f"Подходит срок по обращению №{case.pk}: {stage_with_point(deadline.stage)} — до {_local(case, deadline.due_at)}"
     _notify(case, responsible_for(deadline, case), "deadline_warned", f"deadline_warned:{deadline.pk}", title)
 
 
@@ -169,7 +153,7 @@ def on_deadline_breached(payload: dict[str, Any]) -> None:
     if case is None or deadline is None:
         return
     who = f" ({deadline.organization})" if deadline.organization_id else ""
-    title = f"Нарушен срок по обращению №{case.pk}: {stage_name(deadline.stage)}{who}, срок истёк {_local(case, deadline.due_at)}"
+    title = f"Нарушен срок по обращению №{case.pk}: {stage_with_point(deadline.stage)}{who}, срок истёк {_local(case, deadline.due_at)}"
     users = responsible_for(deadline, case) + users_with_roles(case.municipality_id, [Role.COORDINATOR])
     _notify(case, users, "deadline_breached", f"deadline_breached:{deadline.pk}", title)
 
@@ -194,7 +178,7 @@ def significant_report(case: Case) -> tuple[str, str]:
         Deadline.objects.filter(case=case, closed_at__isnull=True).exclude(stage="return_window").order_by("due_at")
     )
     for d in deadlines:
-        lines.append(f"Срок: {stage_name(d.stage)} — до {_local(case, d.due_at)}")
+        lines.append(f"Срок: {stage_with_point(d.stage)} — до {_local(case, d.due_at)}")
     title = f"Социально значимое сообщение (п. 24): обращение №{case.pk}"
     return title, "\n".join(line for line in lines if line is not None).strip()
 

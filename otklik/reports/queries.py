@@ -20,22 +20,12 @@ from django.utils import timezone
 from otklik.cases.models import Case, Deadline, Publication
 from otklik.directory.models import Municipality, Organization, Role, Topic
 from otklik.directory.roles import scope_of
+from otklik.regulation.stages import Stage
 
 EXCLUDED_OUTCOMES = (Deadline.Outcome.CANCELLED, Deadline.Outcome.LAPSED)
 REPORT_ROLES = (Role.COORDINATOR, Role.HEAD, Role.OBSERVER)
 
-STAGE_NAMES = {
-    "route": "Направление исполнителю",
-    "return_window": "Возврат не по компетенции",
-    "draft": "Подготовка проекта ответа",
-    "review": "Согласование проекта ответа",
-    "revise": "Доработка проекта ответа",
-    "publish_total": "Размещение ответа",
-    "final_after_intermediate": "Окончательный ответ после промежуточного",
-    "coexec_info": "Информация соисполнителя",
-    "coexec_review": "Согласование информации соисполнителя",
-    "coexec_revise": "Доработка информации соисполнителя",
-}
+STAGE_NAMES = {s.value: str(s.label) for s in Stage}
 UNIT_NAMES = {"working_minutes": "раб. мин", "working_days": "раб. дн.", "calendar_minutes": "кал. мин"}
 MONTHS = [
     "январь", "февраль", "март", "апрель", "май", "июнь",

@@ -13,19 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
-# Stage code → what a person calls it, with the regulation point (DESIGN.md "Stages").
-STAGE_LABELS: dict[str, str] = {
-    "route": "Направить исполнителю",
-    "return_window": "Срок на возврат",
-    "draft": "Подготовить проект ответа",
-    "review": "Согласовать проект",
-    "revise": "Доработать проект",
-    "publish_total": "Разместить ответ",
-    "final_after_intermediate": "Окончательный ответ",
-    "coexec_info": "Информация соисполнителя",
-    "coexec_review": "Согласовать информацию соисполнителя",
-    "coexec_revise": "Доработать информацию соисполнителя",
-}
+from otklik.regulation.stages import TASK_LABELS
 
 
 def _fallback_calendar(municipality: Any) -> Any:
@@ -96,5 +84,5 @@ def describe(
         if warn_at is None and left <= dt.timedelta(minutes=10):
             state = "warn"
     return DeadlineView(
-        due_at=due_at, state=state, text=text, stage=stage, stage_label=STAGE_LABELS.get(stage, stage), point=point
+        due_at=due_at, state=state, text=text, stage=stage, stage_label=TASK_LABELS.get(stage, stage), point=point
     )

@@ -22,7 +22,7 @@ END $$
 
 def drop_triggers(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP_TRIGGERS)
+        schema_editor.execute(DROP_TRIGGERS, params=None)  # no placeholders: the % are LIKE patterns
 
 
 class Migration(migrations.Migration):
