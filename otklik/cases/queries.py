@@ -192,19 +192,19 @@ def search_words(q: str) -> list[str]:
 
 
 def search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
-    """Cases whose message contains every word of ``q`` (in its text, author's name or link,
-    in any case and order: «ленина 5» finds «ул. Ленина, д. 5»), or whose number is ``q``
-    («123», «№123»)."""
-    words = search_words(q)
-    found = Q()
-    for word in words:
-        found &= Q(search_text__contains=word)
+    """Case number ``q`` («123», «№123»), or the cases whose message contains every word of
+    ``q`` (in its text, author's name or link, in any case and order: «ленина 5» finds
+    «ул. Ленина, д. 5»)."""
     number = _NUMBER.match(q.strip())
     if number:
-        found = Q(pk=int(number.group(1))) | found if words else Q(pk=int(number.group(1)))
-    if not found:
+        return qs.filter(pk=int(number.group(1)))
+    words = search_words(q)
+    if not words:
         return qs
-    return qs.alias(search_text=SearchText()).filter(found)
+    qs = qs.alias(search_text=SearchText())
+    for word in words:
+        qs = qs.filter(search_text__contains=word)
+    return qs
 
 
 # ---- the order and its pages ---------------------------------------------------------------
