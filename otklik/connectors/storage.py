@@ -15,7 +15,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from otklik.cases import actions
+from otklik.cases.actions import do_register_posts
+from otklik.cases.models import Post
 from otklik.connectors.base import Batch, Change, IncomingMessage
+from otklik.connectors.models import CollectionState
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 MAX_RAW_TEXT = 64 * 1024
@@ -64,8 +68,6 @@ def clean_message(message: IncomingMessage, account: Any = None) -> IncomingMess
 
 def fresh_messages(messages: Iterable[IncomingMessage]) -> list[IncomingMessage]:
     """Drop messages already stored and repeats inside the batch (first one wins)."""
-    from otklik.cases.models import Post
-
     by_network: dict[str, dict[str, IncomingMessage]] = {}
     for message in messages:
         by_network.setdefault(message.network, {}).setdefault(message.source_key, message)
@@ -87,8 +89,6 @@ def register_messages(
     municipality: Any, messages: list[IncomingMessage], *, detected: bool = False, acting_user: Any = None
 ) -> int:
     """Register new messages through the workflow's action; returns how many were new."""
-    from otklik.cases.actions import do_register_posts
-
     new = fresh_messages(messages)
     if new:
         do_register_posts(municipality, new, detected=detected, acting_user=acting_user)
@@ -103,9 +103,6 @@ def apply_changes(changes: Iterable[Change]) -> int:
 def record_post_change(change: Change) -> int:
     """Record an edit/deletion of a source message through ``do_update_post`` (which also
     records it on the case). A restoration has no action: the deletion mark stays."""
-    from otklik.cases import actions
-    from otklik.cases.models import Post
-
     post = Post.objects.select_for_update().filter(network=change.network, source_key=change.source_key).first()
     if post is None:
         return 0  # a change to something we never stored (older than collection): nothing to do
@@ -124,8 +121,6 @@ def record_post_change(change: Change) -> int:
 
 def store_batch(state_id: int, account: Any, batch: Batch) -> tuple[int, int]:
     """Store one batch and move the cursor, atomically. Returns (new messages, changes)."""
-    from otklik.connectors.models import CollectionState
-
     messages = [clean_message(m, account) for m in batch.messages]
     with transaction.atomic():
         state = CollectionState.objects.select_for_update().get(pk=state_id)

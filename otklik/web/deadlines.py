@@ -13,12 +13,12 @@ from typing import Any
 
 from django.utils import timezone
 
+from otklik.regulation.services import calendar_for
 from otklik.regulation.stages import TASK_LABELS
+from otklik.worktime import WorkingCalendar
 
 
 def _fallback_calendar(municipality: Any) -> Any:
-    from otklik.worktime import WorkingCalendar
-
     return WorkingCalendar.russia(tz=getattr(municipality, "timezone", "Europe/Moscow"))
 
 
@@ -27,8 +27,6 @@ def calendar_of(municipality: Any, cache: dict[int, Any] | None = None) -> Any:
     if cache is not None and municipality.pk in cache:
         return cache[municipality.pk]
     try:
-        from otklik.regulation.services import calendar_for
-
         cal = calendar_for(municipality)
     except ImportError:  # the regulation app is not there yet: the Russian production calendar
         cal = _fallback_calendar(municipality)

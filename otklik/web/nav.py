@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from otklik.directory.models import Role
 from otklik.directory.roles import scope_of
+from otklik.web import queries
 from otklik.web.context_processors import NavItem
 
 
@@ -20,8 +21,6 @@ def has_any_role(user) -> bool:  # type: ignore[no-untyped-def]
 
 
 def case_sections(request: HttpRequest) -> list[NavItem]:
-    from otklik.web import queries
-
     user = request.user
     if not has_any_role(user):
         return []

@@ -23,7 +23,7 @@ from otklik.cases.access import access_case, allowed_actions, visible_cases
 from otklik.cases.errors import ActionError, ActionForbidden, NotVisible
 from otklik.cases.models import Case
 from otklik.cases.workflow import Status
-from otklik.directory.models import Role
+from otklik.directory.models import Municipality, Role
 from otklik.directory.roles import scope_of
 from otklik.web import casepage, queries
 from otklik.web.casepage import ACTION_FORMS
@@ -255,7 +255,6 @@ def _case_error(request: HttpRequest, case: Case, action: str, form: Any, messag
 
 def _template_municipality(user: Any) -> Any:
     scope = scope_of(user)
-    from otklik.directory.models import Municipality
 
     ids = sorted(scope.roles_by_municipality)
     return Municipality.objects.filter(pk__in=ids).first() if ids else None

@@ -31,6 +31,7 @@ from otklik.api.schemas import (
 )
 from otklik.api.scope import case_for, part_for
 from otklik.api.serialize import case_detail, json_response
+from otklik.cases import actions
 from otklik.cases.errors import NotVisible, ValidationFailed
 from otklik.cases.models import Assignment, Case, Draft, Publication
 from otklik.directory.models import OfficialAccount, Organization, Topic
@@ -47,12 +48,6 @@ RESPONSES: dict[int, Any] = {
 }
 
 
-def _actions():  # type: ignore[no-untyped-def]
-    from otklik.cases import actions
-
-    return actions
-
-
 def _done(request: ApiRequest, case: Case | int) -> HttpResponse:
     """The case after the action, as ``GET /cases/{id}`` shows it (the same rendering)."""
     return json_response(case_detail(request.auth, case if isinstance(case, int) else case.pk, checked=True))
@@ -67,7 +62,7 @@ def detect(request: ApiRequest, case_id: int, payload: VersionIn | None = None) 
     """Сообщение из ленты требует реакции: статус «Новое», запускается срок направления (п. 9.2)."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
-    return _done(request, _actions().do_detect_case(case, acting_user=user, expected_version=_version(payload)))
+    return _done(request, actions.do_detect_case(case, acting_user=user, expected_version=_version(payload)))
 
 
 @router.post("/cases/{int:case_id}/route", response=RESPONSES, summary="Направить исполнителям (п. 9.2, 17)")
@@ -85,7 +80,7 @@ def route(request: ApiRequest, case_id: int, payload: RouteIn) -> HttpResponse:
         lead = orgs.get(payload.lead) or Organization.objects.filter(pk=payload.lead).first()
         if lead is None:
             raise ValidationFailed("Основной исполнитель не найден.")
-    result = _actions().do_route_case(
+    result = actions.do_route_case(
         case, [orgs[i] for i in ids], lead=lead, acting_user=user, expected_version=payload.expected_version
     )
     return _done(request, result)
@@ -96,7 +91,7 @@ def return_assignment(request: ApiRequest, assignment_id: int, payload: ReasonIn
     """Исполнитель возвращает обращение с указанием причины. Возврат соисполнителя снимает только его часть."""
     user = request.auth.require_user()
     a = part_for(request.auth, Assignment, assignment_id, for_action="view")
-    result = _actions().do_return_assignment(
+    result = actions.do_return_assignment(
         a, reason=payload.reason, acting_user=user, expected_version=payload.expected_version
     )
     return _done(request, result)
@@ -107,7 +102,7 @@ def submit_info(request: ApiRequest, assignment_id: int, payload: InfoIn) -> Htt
     """Соисполнитель направляет свою часть ответа на согласование специалисту."""
     user = request.auth.require_user()
     a = part_for(request.auth, Assignment, assignment_id, for_action="view")
-    result = _actions().do_submit_coexecutor_info(
+    result = actions.do_submit_coexecutor_info(
         a,
         text=payload.text,
         attachments=[x.model_dump() for x in payload.attachments],
@@ -126,7 +121,7 @@ def approve_info(request: ApiRequest, assignment_id: int, payload: VersionIn | N
     """Согласованные части передаются основному исполнителю, когда согласована последняя."""
     user = request.auth.require_user()
     a = part_for(request.auth, Assignment, assignment_id, for_action="view")
-    result = _actions().do_approve_coexecutor_info(a, acting_user=user, expected_version=_version(payload))
+    result = actions.do_approve_coexecutor_info(a, acting_user=user, expected_version=_version(payload))
     return _done(request, result)
 
 
@@ -138,7 +133,7 @@ def approve_info(request: ApiRequest, assignment_id: int, payload: VersionIn | N
 def return_info(request: ApiRequest, assignment_id: int, payload: RemarksIn) -> HttpResponse:
     user = request.auth.require_user()
     a = part_for(request.auth, Assignment, assignment_id, for_action="view")
-    result = _actions().do_return_coexecutor_info(
+    result = actions.do_return_coexecutor_info(
         a, remarks=payload.remarks, acting_user=user, expected_version=payload.expected_version
     )
     return _done(request, result)
@@ -153,7 +148,7 @@ def proceed_without_co(request: ApiRequest, case_id: int, payload: ReasonIn) -> 
     """Специалист решает не ждать оставшихся соисполнителей: запускается срок проекта основного исполнителя."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
-    result = _actions().do_proceed_without_coexecutors(
+    result = actions.do_proceed_without_coexecutors(
         case, reason=payload.reason, acting_user=user, expected_version=payload.expected_version
     )
     return _done(request, result)
@@ -164,7 +159,7 @@ def submit_draft(request: ApiRequest, case_id: int, payload: DraftIn) -> HttpRes
     """Исполнитель направляет проект ответа (`final`) или промежуточного ответа (`intermediate`)."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
-    result = _actions().do_submit_draft(
+    result = actions.do_submit_draft(
         case,
         text=payload.text,
         kind=payload.kind,
@@ -179,14 +174,14 @@ def submit_draft(request: ApiRequest, case_id: int, payload: DraftIn) -> HttpRes
 def approve_draft(request: ApiRequest, draft_id: int, payload: VersionIn | None = None) -> HttpResponse:
     user = request.auth.require_user()
     draft = part_for(request.auth, Draft, draft_id, for_action="view")
-    return _done(request, _actions().do_approve_draft(draft, acting_user=user, expected_version=_version(payload)))
+    return _done(request, actions.do_approve_draft(draft, acting_user=user, expected_version=_version(payload)))
 
 
 @router.post("/drafts/{int:draft_id}/return", response=RESPONSES, summary="Вернуть проект с замечаниями (п. 13)")
 def return_draft(request: ApiRequest, draft_id: int, payload: RemarksIn) -> HttpResponse:
     user = request.auth.require_user()
     draft = part_for(request.auth, Draft, draft_id, for_action="view")
-    result = _actions().do_return_draft(
+    result = actions.do_return_draft(
         draft, remarks=payload.remarks, acting_user=user, expected_version=payload.expected_version
     )
     return _done(request, result)
@@ -204,7 +199,7 @@ def publish(request: ApiRequest, case_id: int, payload: PublishIn | None = None)
         account = OfficialAccount.objects.filter(pk=payload.account).first()
         if account is None:
             raise ValidationFailed("Официальный аккаунт не найден.")
-    result = _actions().do_publish_answer(
+    result = actions.do_publish_answer(
         case,
         account=account,
         external_url=payload.external_url or None,
@@ -219,7 +214,7 @@ def confirm_publication(request: ApiRequest, publication_id: int, payload: Confi
     """Ответ появился в соцсети: записываются его идентификатор и ссылка (право «разместить ответ»)."""
     request.auth.require_user()
     pub = part_for(request.auth, Publication, publication_id, for_action="publish")
-    result = _actions().do_confirm_publication(pub, external_id=payload.external_id, url=payload.url)
+    result = actions.do_confirm_publication(pub, external_id=payload.external_id, url=payload.url)
     return _done(request, pub.case_id if not isinstance(result, Case) else result)
 
 
@@ -228,7 +223,7 @@ def fail_publication(request: ApiRequest, publication_id: int, payload: FailIn) 
     """Публикация не удалась (её можно повторить): записывается причина."""
     request.auth.require_user()
     pub = part_for(request.auth, Publication, publication_id, for_action="publish")
-    result = _actions().do_fail_publication(pub, error=payload.error)
+    result = actions.do_fail_publication(pub, error=payload.error)
     return _done(request, pub.case_id if not isinstance(result, Case) else result)
 
 
@@ -237,7 +232,7 @@ def exclude(request: ApiRequest, case_id: int, payload: ExcludeIn) -> HttpRespon
     """Сообщение с нецензурной бранью (`obscenity`), оскорблениями (`insult`) или угрозами (`threat`) не рассматривается."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
-    result = _actions().do_exclude_case(
+    result = actions.do_exclude_case(
         case,
         reason_code=payload.reason_code,
         comment=payload.comment,
@@ -251,7 +246,7 @@ def exclude(request: ApiRequest, case_id: int, payload: ExcludeIn) -> HttpRespon
 def dismiss(request: ApiRequest, case_id: int, payload: ReasonIn) -> HttpResponse:
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
-    result = _actions().do_dismiss_case(
+    result = actions.do_dismiss_case(
         case, reason=payload.reason, acting_user=user, expected_version=payload.expected_version
     )
     return _done(request, result)
@@ -266,7 +261,7 @@ def mark_repeat(request: ApiRequest, case_id: int, payload: RepeatIn) -> HttpRes
         earlier = case_for(request.auth, payload.earlier_case)
     except NotVisible:
         raise ValidationFailed("Более раннее обращение не найдено.") from None
-    result = _actions().do_mark_repeat(
+    result = actions.do_mark_repeat(
         case, earlier_case=earlier, acting_user=user, expected_version=payload.expected_version
     )
     return _done(request, result)
@@ -277,7 +272,7 @@ def flag_significant(request: ApiRequest, case_id: int, payload: ReasonIn) -> Ht
     """Отмечает сообщение как социально значимое или требующее оперативного решения: Глава получает его немедленно."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
-    result = _actions().do_flag_significant(
+    result = actions.do_flag_significant(
         case, reason=payload.reason, acting_user=user, expected_version=payload.expected_version
     )
     return _done(request, result)
@@ -296,5 +291,5 @@ def set_topic(request: ApiRequest, case_id: int, payload: TopicIn) -> HttpRespon
         topic = Topic.objects.filter(pk=payload.topic, municipality_id=case.municipality_id).first()
         if topic is None:
             raise ValidationFailed("Тема не найдена в рубрикаторе этого муниципалитета.")
-    result = _actions().do_set_topic(case, topic, acting_user=user, expected_version=payload.expected_version)
+    result = actions.do_set_topic(case, topic, acting_user=user, expected_version=payload.expected_version)
     return _done(request, result)

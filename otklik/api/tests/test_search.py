@@ -3,7 +3,6 @@
 import pytest
 
 
-
 def _ids(response):
     assert response.status_code == 200, response.content
     return [c["id"] for c in response.json()["items"]]
@@ -45,5 +44,3 @@ def test_it_finds_only_what_the_caller_may_see(cast, as_user, found):
 
 def test_it_finds_nothing_for_words_nobody_wrote(cast, as_user, found):
     assert _ids(as_user(cast.specialist).get("/cases", {"q": "ленина трамвай"})) == []
-
-
