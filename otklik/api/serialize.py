@@ -8,6 +8,7 @@ schemathesis) check that the answers conform, so they are not validated again pe
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import orjson
@@ -15,12 +16,14 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Left
 from django.http import HttpResponse
+from django.utils.translation import get_language
 
 from otklik.api.auth import Principal
 from otklik.api.scope import case_for
 from otklik.cases.access import allowed_actions
 from otklik.cases.models import Assignment, Case, CaseEvent, Deadline, Draft, Post, Publication
 from otklik.cases.queries import with_active_assignments
+from otklik.cases.workflow import Status
 
 LIST_TEXT = 500  # a case in the list: the first characters of the message only
 _ENCODER = DjangoJSONEncoder()
@@ -68,6 +71,12 @@ def list_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
+@cache
+def _status_labels(language: str | None) -> dict[str, str]:
+    """Status labels in ``language``, resolved once (each lazy label costs more than a row)."""
+    return {s.value: str(s.label) for s in Status}
+
+
 def _assignment_ref(a: Assignment) -> dict[str, Any]:
     return {
         "id": a.pk,
@@ -86,7 +95,7 @@ def case_row(case: Case, *, text: str | None = None) -> dict[str, Any]:
         "id": case.pk,
         "municipality": case.municipality.slug,
         "status": case.status,
-        "status_label": case.get_status_display(),
+        "status_label": _status_labels(get_language())[case.status],
         "version": case.version,
         "network": post.network if post else None,
         "source_key": post.source_key if post else None,
