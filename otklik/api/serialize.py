@@ -219,8 +219,25 @@ def _event(e: CaseEvent) -> dict[str, Any]:
     }
 
 
+_ASSIGNMENT_FIELDS = (
+    "role",
+    "status",
+    "is_active",
+    "assigned_at",
+    "return_reason",
+    "returned_at",
+    "info_text",
+    "info_submitted_at",
+    "info_remarks",
+    "forwarded_at",
+)
 _DETAIL_PREFETCH = (
-    Prefetch("assignments", queryset=Assignment.objects.select_related("organization").order_by("pk")),
+    Prefetch(
+        "assignments",
+        queryset=Assignment.objects.select_related("organization")
+        .only("case_id", "organization__short_name", *_ASSIGNMENT_FIELDS)
+        .order_by("pk"),
+    ),
     Prefetch("posts", queryset=Post.objects.defer("raw").order_by("published_at", "pk")),  # raw: never shown
     Prefetch("drafts", queryset=Draft.objects.order_by("version")),
     Prefetch("publications", queryset=Publication.objects.order_by("pk")),

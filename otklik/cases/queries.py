@@ -299,7 +299,12 @@ def keyset_page(
 def with_active_assignments(qs: QuerySet[Case]) -> QuerySet[Case]:
     """Each case's active assignments with their organizations as ``case.active_assignments``
     (one query per page)."""
-    active = Assignment.objects.filter(is_active=True).select_related("organization").order_by("pk")
+    active = (
+        Assignment.objects.filter(is_active=True)
+        .select_related("organization")
+        .only("case_id", "organization__short_name", "organization__name", "role", "status")
+        .order_by("pk")
+    )
     return qs.prefetch_related(Prefetch("assignments", queryset=active, to_attr="active_assignments"))
 
 
