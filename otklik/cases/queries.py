@@ -220,6 +220,7 @@ def listed(user: Any, cases: QuerySet[Case] | None = None, *, order: str = DEADL
     CaseOrganization holds exactly the organizations with an assignment in a case, which is
     what ``visible_cases`` gives such a user."""
     org = single_organization(user) if cases is None and user is not None and order == DEADLINE else None
+    qs: QuerySet[Case]
     if org is not None:
         link = FilteredRelation("organization_links", condition=Q(organization_links__organization_id=org))
         qs = Case.objects.annotate(link=link).filter(link__isnull=False).annotate(sort_due=F("link__next_due_at"))
@@ -276,7 +277,7 @@ def after_cursor(qs: QuerySet[Case], cursor: str, order: str = DEADLINE) -> Quer
             raise InvalidCursor(cursor)
         return qs.filter(pk__lt=pk)
     if key == "none":
-        return qs.filter(sort_due__isnull=True, pk__lt=pk)
+        return qs.filter(Q(sort_due__isnull=True, pk__lt=pk))
     if not key.lstrip("-").isdigit() or len(key) > 20:
         raise InvalidCursor(cursor)
     try:
