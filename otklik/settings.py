@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "otklik.reports",
     "otklik.api",
     "otklik.ops",
+    "otklik.accounts",
     "ninja",  # serves the API docs' assets locally (no CDN; CSP 'self')
     "otklik.web",
 ]
@@ -268,7 +269,7 @@ READYZ_MAX_JOB_LAG = env_int("READYZ_MAX_JOB_LAG", 180)
 READYZ_CHECK_JOBS = env_bool("READYZ_CHECK_JOBS", True)
 METRICS_TOKEN = env_secret("METRICS_TOKEN", "")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
-# Attachments (otklik/ops/attachments.py): one size limit for every uploaded file.
+# Attachments (otklik/files/attachments.py): one size limit for every uploaded file.
 OTKLIK_ATTACHMENT_MAX_BYTES = env_int("OTKLIK_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 # 152-ФЗ: months after closing a case when its author's data is anonymised, unless the
 # municipality has its own retention policy (admin: «Сроки хранения персональных данных»).

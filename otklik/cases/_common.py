@@ -18,7 +18,7 @@ from otklik.cases.errors import ActionForbidden, CaseChanged, InvalidTransition,
 from otklik.cases.events import publish
 from otklik.cases.models import Assignment, Case, CaseEvent, CaseOrganization, Deadline
 from otklik.cases.workflow import CLOSED_STATUSES, Status, can_transition, check_transition
-from otklik.ops.attachments import storage_path, stored_name
+from otklik.files.attachments import storage_path, stored_name
 from otklik.regulation.stages import Stage
 
 CHANGED_MESSAGE = "Обращение уже изменено другим пользователем. Обновите страницу и повторите действие."

@@ -19,7 +19,7 @@ from otklik.cases.actions import choose_publication_account
 from otklik.cases.models import Assignment, Case, CaseEvent, Draft, Post
 from otklik.directory.models import Role
 from otklik.directory.roles import scope_of
-from otklik.ops.attachments import stored_name
+from otklik.files.attachments import stored_name
 from otklik.web import forms as f
 from otklik.web.deadlines import describe
 from otklik.web.models import AnswerTemplate

@@ -11,7 +11,7 @@ import pyotp
 import pytest
 import segno
 
-from otklik.ops import totp
+from otklik.accounts import totp
 from otklik.ops.models import AuditEntry, RecoveryCode, TOTPDevice
 
 pytestmark = pytest.mark.django_db

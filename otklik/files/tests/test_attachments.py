@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 from PIL import Image
 
-from otklik.ops.attachments import AttachmentRejected, validate
+from otklik.files.attachments import AttachmentRejected, validate
 
 
 def _jpeg_with_exif() -> bytes:

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from otklik.cases import actions
-from otklik.ops import attachments
+from otklik.files import attachments
 from otklik.ops.models import StoredFile
 from otklik.web.tests.helpers import routed_case
 

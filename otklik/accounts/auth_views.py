@@ -25,7 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
-from otklik.ops import throttle, totp
+from otklik.accounts import throttle, totp
 from otklik.ops.audit import record
 from otklik.ops.context import client_ip
 from otklik.ops.models import TOTPDevice
@@ -164,7 +164,7 @@ def login_totp(request: HttpRequest) -> HttpResponse:
                 "или один из резервных кодов."
             )
             status = 400
-    return render(request, "ops/login_totp.html", {"form": form, "error": error}, status=status)
+    return render(request, "accounts/login_totp.html", {"form": form, "error": error}, status=status)
 
 
 @never_cache
@@ -221,7 +221,7 @@ def totp_settings(request: HttpRequest) -> HttpResponse:
         context["uri"] = totp.provisioning_uri(device)
         context["qr"] = totp.provisioning_qr_svg(device)
     context["recommended"] = _totp_recommended(user)
-    return render(request, "ops/totp_settings.html", context)
+    return render(request, "accounts/totp_settings.html", context)
 
 
 def _totp_recommended(user: Any) -> bool:
@@ -240,7 +240,7 @@ def admin_login(request: HttpRequest, extra_context: Any = None) -> HttpResponse
         # Signed in but not staff: sending them to /login/ would bounce back here forever.
         return render(
             request,
-            "ops/admin_forbidden.html",
+            "accounts/admin_forbidden.html",
             status=403,
         )
     return redirect_to_login(target, settings.LOGIN_URL)

@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from otklik.ops import totp
+from otklik.accounts import totp
 from otklik.ops.models import AuditEntry, LoginLock, TOTPDevice
 
 PASSWORD = "otklik-test-pass"
