@@ -135,7 +135,15 @@ class Assignment(models.Model):
     class Meta:
         verbose_name = _("назначение")
         verbose_name_plural = _("назначения")
-        indexes = [models.Index(fields=["organization", "is_active"], name="assignment_org_idx")]
+        indexes = [
+            models.Index(fields=["organization", "is_active"], name="assignment_org_idx"),
+            # «Информация соисполнителей» (its count is in the navigation): few rows, found directly.
+            models.Index(
+                fields=["case"],
+                condition=Q(is_active=True, status="info_submitted"),
+                name="assignment_info_submitted_idx",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["case", "organization"], condition=Q(is_active=True), name="assignment_unique_active"

@@ -3,9 +3,7 @@ recompute it, and its organizations' copies, for the cases with an open return w
 
 from django.db import migrations
 
-WITH_WINDOW = (
-    "SELECT case_id FROM cases_deadline WHERE closed_at IS NULL AND stage = 'return_window'"
-)
+WITH_WINDOW = "SELECT case_id FROM cases_deadline WHERE closed_at IS NULL AND stage = 'return_window'"
 CASES = f"""
 UPDATE cases_case SET next_due_at = (
     SELECT min(d.due_at) FROM cases_deadline d
