@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from otklik.cases.access import visible_cases
@@ -137,7 +137,15 @@ def nav_counts(user: Any) -> dict[str, int]:
     now = timezone.now()
     # Only open cases can be in a counted view: the status index keeps this cheap on millions.
     qs = visible_cases(user).filter(status__in=OPEN_STATUSES)
-    counts = {v.key: capped_count(qs.filter(view_filter(user, v.key, now))) for v in views_for(user) if v.counts_in_nav}
+    counted = [v.key for v in views_for(user) if v.counts_in_nav]
+    scope = scope_of(user)
+    if scope.organization_ids and not (scope.is_superuser or scope.global_observer or scope.municipality_wide_ids()):
+        # Someone who sees cases only through organizations sees their few thousand: one pass
+        # counts every view, instead of one pass per view.
+        found = qs.aggregate(**{key: Count("pk", filter=view_filter(user, key, now)) for key in counted})
+        counts = {key: min(found[key], COUNT_CAP + 1) for key in counted}
+    else:
+        counts = {key: capped_count(qs.filter(view_filter(user, key, now))) for key in counted}
     user._otklik_nav_counts = counts
     return counts
 
