@@ -1,4 +1,4 @@
-"""Benchmark: the API's case list and case detail on a million cases, against a trivial endpoint.
+"""Benchmark: the API's case list and case detail on a million cases.
 
 Run by hand (not in CI), with PostgreSQL at 127.0.0.1:5432:
 
@@ -9,11 +9,11 @@ organizations, 2,000 users and 1,000,000 cases (posts, assignments, deadlines, e
 generated in SQL; without it an existing seeded database is reused. The server is gunicorn
 with the production settings path (DEBUG off, rate limits off), the load generator runs
 ``--clients`` processes on the same machine (so it shares the 2 cores). Each scenario runs
-``--duration`` seconds after a short warm-up and prints requests per second and p50/p95/p99;
-then the ratio of each to the trivial endpoint (``GET /api/v1/ping``: no database, no auth).
-``GET /api/v1/me`` (token check and roles, nothing else) is measured too, as a reference for
-what any authenticated call costs on the same server.
-Targets (issue 9): p95 under 150 ms and at least 30% of the trivial endpoint's throughput.
+``--duration`` seconds after a short warm-up and prints requests per second and p50/p95/p99.
+``GET /api/v1/ping`` (no database, no auth) and ``GET /api/v1/me`` (token check and roles,
+nothing else) are measured too, as references for what any call costs on the same server.
+Target (issue 16): list and detail p95 under 150 ms; requests per second are reported, with
+no target (a busy region makes tens of requests a second).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def server_env() -> dict[str, str]:
         HUEY_IMMEDIATE="0",
         DJANGO_SETTINGS_MODULE="otklik.settings",
         DB_CONN_MAX_AGE="600",
-        # As in production: Redis is the shared cache (roles are cached there across requests).
+        # As in production: Redis is the shared cache (rate limits).
         REDIS_URL=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
     )
     return env
@@ -420,19 +420,11 @@ def main() -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
-    trivial = figures["trivial"]["rps"]
-    if "me" in figures:
-        me = figures["me"]
-        print(
-            f"me (reference, no target: token check + roles, the least an authenticated call does): "
-            f"{me['rps'] / trivial:.0%} of the trivial endpoint's throughput, p95 {me['p95_ms']:.0f} ms"
-        )
     for scenario in [s for s in ("list", "detail") if s in figures]:
         f = figures[scenario]
-        ok = f["p95_ms"] < 150 and f["rps"] >= 0.3 * trivial
+        ok = f["p95_ms"] < 150
         print(
-            f"{scenario}: {f['rps'] / trivial:.0%} of the trivial endpoint's throughput, p95 {f['p95_ms']:.0f} ms "
-            f"(targets: >= 30%, < 150 ms) -> {'OK' if ok else 'MISSED'}"
+            f"{scenario}: {f['rps']:.0f} req/s, p95 {f['p95_ms']:.0f} ms (target < 150 ms) -> {'OK' if ok else 'MISSED'}"
         )
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "otklik.reports",
     "otklik.api",
     "otklik.ops",
+    "otklik.accounts",
     "ninja",  # serves the API docs' assets locally (no CDN; CSP 'self')
     "otklik.web",
 ]
@@ -111,17 +112,6 @@ DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     try:
         DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
-        if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-            "DB_PREPARED_STATEMENTS", True
-        ):
-            # The API's hot reads (otklik/api/pgjson.py: token lookup, case detail, unfiltered
-            # case pages) are prepared statements kept with a generic plan: planning them cost
-            # as much as running them. Django's own queries bind on the client and are never
-            # prepared, so the plan setting touches nothing else. Off (0) behind a pooler in
-            # transaction mode.
-            options = DATABASES["default"].setdefault("OPTIONS", {})
-            options["prepare_threshold"] = 1_000_000  # only statements asked to be prepared are
-            options["options"] = (options.get("options", "") + " -c plan_cache_mode=force_generic_plan").strip()
     except ValueError as exc:
         raise ImproperlyConfigured(
             f"DATABASE_URL: не удалось разобрать адрес базы данных ({exc}). "
@@ -258,13 +248,7 @@ OTKLIK_API_MAX_BODY = env_int("OTKLIK_API_MAX_BODY", 1024 * 1024)
 OTKLIK_API_RATE_LIMIT = env_str("OTKLIK_API_RATE_LIMIT", "600/m")
 OTKLIK_API_SERVICE_RATE_LIMIT = env_str("OTKLIK_API_SERVICE_RATE_LIMIT", "1200/m")
 if REDIS_URL and not TESTING:
-    CACHES = {"default": {"BACKEND": "otklik.ops.cache.RedisCache", "LOCATION": REDIS_URL}}
-# Who holds which role (directory/roles.scope_of) is cached across requests only in a shared
-# cache, where a change of a membership or an organization reaches every process at once.
-OTKLIK_SCOPE_CACHE_SECONDS = env_int("OTKLIK_SCOPE_CACHE_SECONDS", 300 if REDIS_URL and not TESTING else 0)
-# API tokens (with their owner and roles) kept by each process between requests, checked on every
-# call against generation marks in the shared cache (otklik/api/tokencache.py); 0: read every time.
-OTKLIK_API_TOKEN_CACHE_SECONDS = env_int("OTKLIK_API_TOKEN_CACHE_SECONDS", 300 if REDIS_URL and not TESTING else 0)
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 
 # --- ops (otklik/ops): security, observability, personal data; see docs/deploy.md ---------------
 for _key in OTKLIK_ENCRYPTION_KEYS:
@@ -297,7 +281,7 @@ READYZ_MAX_JOB_LAG = env_int("READYZ_MAX_JOB_LAG", 180)
 READYZ_CHECK_JOBS = env_bool("READYZ_CHECK_JOBS", True)
 METRICS_TOKEN = env_secret("METRICS_TOKEN", "")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
-# Attachments (otklik/ops/attachments.py): one size limit for every uploaded file.
+# Attachments (otklik/files/attachments.py): one size limit for every uploaded file.
 OTKLIK_ATTACHMENT_MAX_BYTES = env_int("OTKLIK_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 # 152-ФЗ: months after closing a case when its author's data is anonymised, unless the
 # municipality has its own retention policy (admin: «Сроки хранения персональных данных»).

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
 
-from otklik.ops.auth_views import login_view
+from otklik.accounts.auth_views import login_view
 
 admin.site.site_header = "Отклик — администрирование"
 admin.site.site_title = "Отклик"

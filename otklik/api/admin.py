@@ -10,13 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from otklik.api.models import ApiToken, ServicePermission, ServiceToken, hash_token, new_secret
-from otklik.api.tokencache import tokens_changed
 
 
 @admin.action(description=_("Отозвать выбранные токены"))
 def revoke_tokens(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
     count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-    tokens_changed()  # update() sends no signal: the processes keeping these tokens are told here
     messages.success(request, _("Отозвано токенов: %(n)d") % {"n": count})
 
 

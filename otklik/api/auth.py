@@ -12,16 +12,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import router
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
-from otklik.api import tokencache
 from otklik.api.errors import ApiError
-from otklik.api.loader import Loader
 from otklik.api.models import PERSONAL_PREFIX, SERVICE_PREFIX, ApiToken, ServiceToken, hash_token
-from otklik.directory.roles import scope_of
 
 
 @dataclass
@@ -76,7 +72,8 @@ class TokenAuth(HttpBearer):
             model = ApiToken
         else:
             raise ApiError(401, "invalid_token", "Неизвестный токен API.")
-        row, kept, roles_generation = _find(model, hash_token(token))
+        related = "user" if model is ApiToken else "municipality"
+        row: Any = model.objects.select_related(related).filter(token_hash=hash_token(token)).first()
         if row is None:
             raise ApiError(401, "invalid_token", "Неизвестный токен API.")
         if row.is_revoked:
@@ -84,45 +81,13 @@ class TokenAuth(HttpBearer):
         if row.is_expired:
             raise ApiError(401, "token_expired", "Срок действия токена истёк. Создайте новый.")
         row.touch()
-        if kept is not None:
-            kept.last_used_at = row.last_used_at
         if isinstance(row, ServiceToken):
             return Principal(service=row)
         user: AbstractBaseUser = row.user
         if not user.is_active:
             raise ApiError(401, "user_inactive", "Учётная запись владельца токена отключена.")
-        if roles_generation is not None:  # read with the token's mark: the roles need no other round trip
-            scope_of(user, generation=roles_generation)
         request.user = user  # type: ignore[assignment]
         return Principal(user=user, token=row)
-
-
-def _find(model: type[ApiToken] | type[ServiceToken], token_hash: str) -> tuple[Any, tokencache.Kept | None, Any]:
-    """The token (with its owner or municipality) by hash: kept by this process when the shared
-    marks say nothing changed (tokencache.py), read otherwise. Also what is kept of it (to
-    update), and the roles' generation mark (None when tokens are not kept)."""
-    loader = _BY_HASH[model]
-    using = router.db_for_read(model)
-    if tokencache.seconds() <= 0:
-        return loader.one(token_hash, using), None, None
-    generation, roles_generation = tokencache.generations()
-    kept = tokencache.get(token_hash, generation)
-    if kept is None:
-        found = loader.rows(token_hash, using)
-        if not found:
-            return None, None, None
-        kept = tokencache.put(token_hash, found[0], generation)
-    row = loader.build(kept.values, using)
-    if kept.last_used_at is not None:
-        row.last_used_at = kept.last_used_at
-    return row, kept, roles_generation
-
-
-# A token with its owner (or municipality), by hash: the statement every API call starts with.
-_BY_HASH = {
-    ApiToken: Loader(ApiToken, ("user",), key="token_hash"),
-    ServiceToken: Loader(ServiceToken, ("municipality",), key="token_hash"),
-}
 
 
 class SessionAuth(NinjaSessionAuth):

@@ -124,17 +124,3 @@ class ServiceToken(TokenBase):
 
     def has_permission(self, permission: str) -> bool:
         return permission in (self.permissions or [])
-
-
-class CaseListRow(models.Model):
-    """A case's row of the API's case list, rendered — kept by PostgreSQL itself (the triggers
-    of ``otklik.api.listrows``, in the transaction of every change the row shows). Used on
-    PostgreSQL only; elsewhere the list is rendered per request and this table stays empty."""
-
-    case_id = models.BigIntegerField(primary_key=True)
-    status = models.CharField(max_length=32)  # for the status label, which is added in the reader's language
-    members = models.TextField()  # the row's JSON object without its braces (see pgjson.row_members)
-
-    class Meta:
-        verbose_name = _("строка списка обращений")
-        verbose_name_plural = _("строки списка обращений")

@@ -18,7 +18,8 @@ from otklik.cases.errors import ActionForbidden, CaseChanged, InvalidTransition,
 from otklik.cases.events import publish
 from otklik.cases.models import Assignment, Case, CaseEvent, CaseOrganization, Deadline
 from otklik.cases.workflow import CLOSED_STATUSES, Status, can_transition, check_transition
-from otklik.ops.attachments import storage_path, stored_name
+from otklik.files.attachments import storage_path, stored_name
+from otklik.regulation.stages import Stage
 
 CHANGED_MESSAGE = "Обращение уже изменено другим пользователем. Обновите страницу и повторите действие."
 MAX_TEXT = 20_000
@@ -196,6 +197,6 @@ def start_lead_draft_if_ready(case: Case, t: Any) -> Deadline | None:
         return None
     if any(a.role == Assignment.Role.CO and a.status in OUTSTANDING_CO for a in active):
         return None
-    if Deadline.objects.filter(case=case, stage=deadlines.DRAFT, assignment=lead).exists():
+    if Deadline.objects.filter(case=case, stage=Stage.DRAFT, assignment=lead).exists():
         return None
-    return deadlines.open_deadline(case, deadlines.DRAFT, started_at=t, assignment=lead)
+    return deadlines.open_deadline(case, Stage.DRAFT, started_at=t, assignment=lead)

@@ -61,7 +61,7 @@ from otklik.cases.publishing import (
 )
 from otklik.cases.workflow import Status
 from otklik.directory.models import Organization, Topic
-from otklik.regulation.stages import AbuseCategory
+from otklik.regulation.stages import AbuseCategory, Stage
 
 __all__ = [
     "EXCLUSION_REASONS",
@@ -118,7 +118,9 @@ def do_detect_case(case: Case, *, acting_user: Any, expected_version: int | None
         )
         before = move(case, Status.NEW, seen=seen)
         case.detected_at = t
-        deadline = dl.open_deadline(case, dl.ROUTE, started_at=t, organization_id=administration_id(case), user_id=None)
+        deadline = dl.open_deadline(
+            case, Stage.ROUTE, started_at=t, organization_id=administration_id(case), user_id=None
+        )
         record(case, "case_detected", acting_user, before=before, at=t, deadline_id=deadline.pk)
         finish(case, ["status", "detected_at"])
         emit("case_detected", case, acting_user, deadline_id=deadline.pk)
@@ -189,7 +191,7 @@ def do_route_case(
             dl.close_deadlines(case, None, outcome=CANCELLED, at=t, by=acting_user)
             Assignment.objects.filter(case=case, is_active=True).update(is_active=False, status=AS.CANCELLED)
         else:
-            dl.close_deadlines(case, [dl.ROUTE], outcome=MET, at=t, by=acting_user)
+            dl.close_deadlines(case, [Stage.ROUTE], outcome=MET, at=t, by=acting_user)
         assignments = []
         for org in orgs:
             if len(orgs) == 1:
@@ -207,12 +209,12 @@ def do_route_case(
         )
         main = next(a for a in assignments if a.role != Assignment.Role.CO)
         for a in assignments:
-            dl.open_deadline(case, dl.RETURN_WINDOW, started_at=t, assignment=a)
+            dl.open_deadline(case, Stage.RETURN_WINDOW, started_at=t, assignment=a)
             if a.role == Assignment.Role.CO:
-                dl.open_deadline(case, dl.COEXEC_INFO, started_at=t, assignment=a)
-        dl.open_deadline(case, dl.PUBLISH_TOTAL, started_at=t, assignment=main)
+                dl.open_deadline(case, Stage.COEXEC_INFO, started_at=t, assignment=a)
+        dl.open_deadline(case, Stage.PUBLISH_TOTAL, started_at=t, assignment=main)
         if main.role == Assignment.Role.SOLE:
-            dl.open_deadline(case, dl.DRAFT, started_at=t, assignment=main)
+            dl.open_deadline(case, Stage.DRAFT, started_at=t, assignment=main)
         case.routed_at = t
         record(
             case,
@@ -264,7 +266,7 @@ def do_return_assignment(
             move(case, Status.NEW, seen=None)
             dl.close_deadlines(case, None, outcome=CANCELLED, at=t, by=acting_user)
             Assignment.objects.filter(case=case, is_active=True).update(is_active=False, status=AS.CANCELLED)
-            dl.open_deadline(case, dl.ROUTE, started_at=t, organization_id=administration_id(case))
+            dl.open_deadline(case, Stage.ROUTE, started_at=t, organization_id=administration_id(case))
             fields = ["status"]
         record(
             case,
@@ -318,13 +320,15 @@ def do_submit_draft(
                     "Ещё не получена и не согласована информация соисполнителей (п. 18): "
                     "дождитесь её или попросите специалиста продолжить без неё."
                 )
-            dl.close_deadlines(case, [dl.DRAFT, dl.RETURN_WINDOW], outcome=MET, at=t, by=acting_user, assignment=main)
+            dl.close_deadlines(
+                case, [Stage.DRAFT, Stage.RETURN_WINDOW], outcome=MET, at=t, by=acting_user, assignment=main
+            )
         elif before == Status.REVISION:
-            dl.close_deadlines(case, [dl.REVISE], outcome=MET, at=t, by=acting_user)
+            dl.close_deadlines(case, [Stage.REVISE], outcome=MET, at=t, by=acting_user)
         elif before == Status.INTERMEDIATE:
             if kind != Draft.Kind.FINAL:
                 raise ValidationFailed("После промежуточного ответа направляется окончательный ответ (п. 15).")
-            dl.close_deadlines(case, [dl.FINAL_AFTER_INTERMEDIATE], outcome=MET, at=t, by=acting_user)
+            dl.close_deadlines(case, [Stage.FINAL_AFTER_INTERMEDIATE], outcome=MET, at=t, by=acting_user)
         last = Draft.objects.filter(case=case).order_by("-version").values_list("version", flat=True).first()
         draft = Draft.objects.create(
             case=case,
@@ -336,7 +340,7 @@ def do_submit_draft(
             author=acting_user or None,
             submitted_at=t,
         )
-        review = dl.open_deadline(case, dl.REVIEW, started_at=t, organization_id=administration_id(case))
+        review = dl.open_deadline(case, Stage.REVIEW, started_at=t, organization_id=administration_id(case))
         record(
             case,
             "draft_submitted",
@@ -372,7 +376,7 @@ def do_approve_draft(draft: Draft, *, acting_user: Any, expected_version: int | 
     with transaction.atomic():
         case, fresh = _review_draft(draft, acting_user, expected_version, "approve_draft")
         before = move(case, Status.APPROVED, seen=None)
-        dl.close_deadlines(case, [dl.REVIEW], outcome=MET, at=t, by=acting_user)
+        dl.close_deadlines(case, [Stage.REVIEW], outcome=MET, at=t, by=acting_user)
         fresh.outcome = Draft.Outcome.APPROVED
         fresh.reviewed_by = acting_user or None
         fresh.reviewed_at = t
@@ -390,11 +394,11 @@ def do_return_draft(draft: Draft, *, remarks: str, acting_user: Any, expected_ve
     with transaction.atomic():
         case, fresh = _review_draft(draft, acting_user, expected_version, "return_draft")
         before = move(case, Status.REVISION, seen=None)
-        dl.close_deadlines(case, [dl.REVIEW], outcome=MET, at=t, by=acting_user)
+        dl.close_deadlines(case, [Stage.REVIEW], outcome=MET, at=t, by=acting_user)
         main = main_assignment(case)
         revise = dl.open_deadline(
             case,
-            dl.REVISE,
+            Stage.REVISE,
             started_at=t,
             assignment=main,
             organization_id=fresh.organization_id,
@@ -489,7 +493,7 @@ def _route_as_repeat(target: Case, earlier: Case, acting_user: Any, t: dt.dateti
     if main is None or not main.organization.is_active:
         return []
     move(target, Status.ASSIGNED, seen=None)
-    dl.close_deadlines(target, [dl.ROUTE], outcome=CANCELLED, at=t, by=acting_user)
+    dl.close_deadlines(target, [Stage.ROUTE], outcome=CANCELLED, at=t, by=acting_user)
     part = Assignment.objects.create(
         case=target,
         organization=main.organization,
@@ -501,9 +505,9 @@ def _route_as_repeat(target: Case, earlier: Case, acting_user: Any, t: dt.dateti
     CaseOrganization.objects.bulk_create(
         [CaseOrganization(case=target, organization=main.organization)], ignore_conflicts=True
     )
-    dl.open_deadline(target, dl.RETURN_WINDOW, started_at=t, assignment=part)
-    dl.open_deadline(target, dl.PUBLISH_TOTAL, started_at=t, assignment=part)
-    dl.open_deadline(target, dl.DRAFT, started_at=t, assignment=part)
+    dl.open_deadline(target, Stage.RETURN_WINDOW, started_at=t, assignment=part)
+    dl.open_deadline(target, Stage.PUBLISH_TOTAL, started_at=t, assignment=part)
+    dl.open_deadline(target, Stage.DRAFT, started_at=t, assignment=part)
     target.routed_at = t
     record(
         target,

@@ -32,6 +32,7 @@ from otklik.cases._common import (
 from otklik.cases.access import OUTSTANDING_CO
 from otklik.cases.models import Assignment, Case, Deadline
 from otklik.cases.workflow import Status
+from otklik.regulation.stages import Stage
 
 CANCELLED = Deadline.Outcome.CANCELLED
 MET = Deadline.Outcome.MET
@@ -63,12 +64,12 @@ def do_submit_coexecutor_info(
             looked_possible=assignment.is_active and assignment.status in can_submit,
             message="Информацию направляет соисполнитель по назначению в работе (п. 18).",
         )
-        stage = dl.COEXEC_INFO if fresh.status == AS.ASSIGNED else dl.COEXEC_REVISE
+        stage = Stage.COEXEC_INFO if fresh.status == AS.ASSIGNED else Stage.COEXEC_REVISE
         dl.close_deadlines(case, [stage], outcome=MET, at=t, by=acting_user, assignment=fresh)
         # Sending the part accepts the assignment: the return window is over.
-        dl.close_deadlines(case, [dl.RETURN_WINDOW], outcome=MET, at=t, by=acting_user, assignment=fresh)
+        dl.close_deadlines(case, [Stage.RETURN_WINDOW], outcome=MET, at=t, by=acting_user, assignment=fresh)
         review = dl.open_deadline(
-            case, dl.COEXEC_REVIEW, started_at=t, assignment=fresh, organization_id=administration_id(case)
+            case, Stage.COEXEC_REVIEW, started_at=t, assignment=fresh, organization_id=administration_id(case)
         )
         fresh.status = AS.INFO_SUBMITTED
         fresh.info_text = text
@@ -110,7 +111,7 @@ def do_approve_coexecutor_info(
     t = now()
     with transaction.atomic():
         case, fresh = _review_info(assignment, acting_user, expected_version, "approve_info")
-        dl.close_deadlines(case, [dl.COEXEC_REVIEW], outcome=MET, at=t, by=acting_user, assignment=fresh)
+        dl.close_deadlines(case, [Stage.COEXEC_REVIEW], outcome=MET, at=t, by=acting_user, assignment=fresh)
         fresh.status = AS.INFO_APPROVED
         fresh.info_reviewed_at = t
         fresh.forwarded_at = t
@@ -138,8 +139,8 @@ def do_return_coexecutor_info(
     t = now()
     with transaction.atomic():
         case, fresh = _review_info(assignment, acting_user, expected_version, "return_info")
-        dl.close_deadlines(case, [dl.COEXEC_REVIEW], outcome=MET, at=t, by=acting_user, assignment=fresh)
-        revise = dl.open_deadline(case, dl.COEXEC_REVISE, started_at=t, assignment=fresh)
+        dl.close_deadlines(case, [Stage.COEXEC_REVIEW], outcome=MET, at=t, by=acting_user, assignment=fresh)
+        revise = dl.open_deadline(case, Stage.COEXEC_REVISE, started_at=t, assignment=fresh)
         fresh.status = AS.INFO_RETURNED
         fresh.info_remarks = remarks
         fresh.info_reviewed_at = t

@@ -13,48 +13,20 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Min, OuterRef, Subquery
+from django.db.models import Min, OuterRef, QuerySet, Subquery
 
 from otklik.cases.models import Assignment, Case, CaseOrganization, Deadline
-
-# Stage codes (DESIGN.md "Stages"); the regulation app's Stage enum carries the same values.
-ROUTE = "route"
-RETURN_WINDOW = "return_window"
-DRAFT = "draft"
-REVIEW = "review"
-REVISE = "revise"
-PUBLISH_TOTAL = "publish_total"
-FINAL_AFTER_INTERMEDIATE = "final_after_intermediate"
-COEXEC_INFO = "coexec_info"
-COEXEC_REVIEW = "coexec_review"
-COEXEC_REVISE = "coexec_revise"
-
-ALL_STAGES = (
-    ROUTE,
-    RETURN_WINDOW,
-    DRAFT,
-    REVIEW,
-    REVISE,
-    PUBLISH_TOTAL,
-    FINAL_AFTER_INTERMEDIATE,
-    COEXEC_INFO,
-    COEXEC_REVIEW,
-    COEXEC_REVISE,
-)
+from otklik.regulation.services import compute_deadline
+from otklik.regulation.stages import Stage
 
 # Stages whose clock runs for the administration's specialists rather than an executor.
-SPECIALIST_STAGES = frozenset({ROUTE, REVIEW, COEXEC_REVIEW})
+SPECIALIST_STAGES = frozenset({Stage.ROUTE, Stage.REVIEW, Stage.COEXEC_REVIEW})
 
 # A return window that passes without a return is not a violation: it lapses.
-NEVER_BREACHED = frozenset({RETURN_WINDOW})
+NEVER_BREACHED = frozenset({Stage.RETURN_WINDOW})
 
 
 def _compute(case: Case, stage: str, started_at: dt.datetime) -> Any:
-    # Imported here: the regulation app is built in parallel and must not be an
-    # import-time dependency of the models.
-    from otklik.regulation.services import compute_deadline
-    from otklik.regulation.stages import Stage
-
     return compute_deadline(case.municipality, Stage(stage), started_at)
 
 
@@ -191,7 +163,7 @@ def close_deadlines(
     met = []
     for deadline in closed:
         deadline_outcome = outcome
-        if deadline.stage == RETURN_WINDOW and outcome == Deadline.Outcome.MET:
+        if deadline.stage == Stage.RETURN_WINDOW and outcome == Deadline.Outcome.MET:
             deadline_outcome = Deadline.Outcome.LAPSED
         if deadline_outcome == Deadline.Outcome.MET:
             met.append(deadline)
@@ -213,7 +185,7 @@ def record_return(assignment: Assignment, *, at: dt.datetime, by: Any = None) ->
     """
     deadline = (
         Deadline.objects.select_for_update()
-        .filter(assignment=assignment, stage=RETURN_WINDOW)
+        .filter(assignment=assignment, stage=Stage.RETURN_WINDOW)
         .exclude(outcome=Deadline.Outcome.CANCELLED)
         .order_by("-id")
         .first()
@@ -224,15 +196,17 @@ def record_return(assignment: Assignment, *, at: dt.datetime, by: Any = None) ->
     return deadline
 
 
+def open_tasks() -> QuerySet[Deadline]:
+    """Open deadlines that ask for work. The nearest of them is a case's nearest deadline
+    (``Case.next_due_at``): the inbox's and the API's order, «Просроченные», the badge.
+    A §10 return window is an option, not a task (its lapse is no violation), so it does not
+    count: a case is overdue only when a real step is late."""
+    return Deadline.objects.filter(closed_at__isnull=True).exclude(stage=Stage.RETURN_WINDOW)
+
+
 def refresh_next_due(case_ids: Iterable[int]) -> None:
     """Recompute ``Case.next_due_at`` for cases whose clocks changed outside an action."""
-    nearest = (
-        Deadline.objects.filter(case=OuterRef("pk"), closed_at__isnull=True)
-        .order_by()
-        .values("case")
-        .annotate(m=Min("due_at"))
-        .values("m")
-    )
+    nearest = open_tasks().filter(case=OuterRef("pk")).order_by().values("case").annotate(m=Min("due_at")).values("m")
     ids = list(case_ids)
     Case.objects.filter(pk__in=ids).update(next_due_at=Subquery(nearest))
     # The organizations' copy (CaseOrganization), for executors' lists in deadline order.
@@ -242,8 +216,8 @@ def refresh_next_due(case_ids: Iterable[int]) -> None:
 
 
 def next_due(case: Case) -> dt.datetime | None:
-    """The nearest open deadline of the case (return windows included: they are clocks people see)."""
-    return Deadline.objects.filter(case=case, closed_at__isnull=True).aggregate(m=Min("due_at"))["m"]
+    """The case's nearest deadline (see :func:`open_tasks`)."""
+    return open_tasks().filter(case=case).aggregate(m=Min("due_at"))["m"]
 
 
 # Kept short: they sit in a narrow column of the §23 PDF.

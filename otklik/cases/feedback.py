@@ -15,6 +15,7 @@ from otklik.cases._common import emit, finish, lock_case, main_assignment, move,
 from otklik.cases.errors import InvalidTransition
 from otklik.cases.models import Case, Draft
 from otklik.cases.workflow import Status
+from otklik.regulation.stages import Stage
 
 
 def do_mark_unsatisfactory(case: Case, *, comment: str, acting_user: Any, expected_version: int | None = None) -> Case:
@@ -33,7 +34,7 @@ def do_mark_unsatisfactory(case: Case, *, comment: str, acting_user: Any, expect
         last = Draft.objects.filter(case=case, outcome=Draft.Outcome.APPROVED).order_by("-version").first()
         revise = dl.open_deadline(
             case,
-            dl.REVISE,
+            Stage.REVISE,
             started_at=t,
             assignment=main,
             user_id=main.assignee_id or (last.author_id if last else None),

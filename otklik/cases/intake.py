@@ -20,6 +20,7 @@ from otklik.cases.models import Case, CaseEvent, Post
 from otklik.cases.workflow import Status
 from otklik.directory.models import Municipality, Network, OfficialAccount
 from otklik.directory.roles import scope_of
+from otklik.regulation.stages import Stage
 
 Key = tuple[str, str]
 MAX_KEY = 255
@@ -133,7 +134,7 @@ def _insert(
     )
     if detected and cases:
         # One computation serves the whole batch: every clock starts now.
-        route = dl.open_deadlines(cases, dl.ROUTE, started_at=t, organization_id=administration_id(cases[0]))[0]
+        route = dl.open_deadlines(cases, Stage.ROUTE, started_at=t, organization_id=administration_id(cases[0]))[0]
         for case in cases:
             case.next_due_at = route.due_at
     _set_keys(cases)
@@ -233,7 +234,7 @@ def _case_for_orphan(post: Post, *, detected: bool, acting_user: Any, t: dt.date
         detected=detected,
     )
     if detected:
-        dl.open_deadline(case, dl.ROUTE, started_at=t, organization_id=administration_id(case))
+        dl.open_deadline(case, Stage.ROUTE, started_at=t, organization_id=administration_id(case))
     finish(case, [])
     emit("post_registered", case, acting_user, post_id=post.pk)
     return case

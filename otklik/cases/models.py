@@ -154,6 +154,12 @@ class Assignment(models.Model):
             models.Index(
                 fields=["assignee"], condition=Q(assignee__isnull=False, is_active=True), name="assignment_assignee_idx"
             ),
+            # «Информация соисполнителей» (its count is in the navigation): few rows, found directly.
+            models.Index(
+                fields=["case"],
+                condition=Q(is_active=True, status="info_submitted"),
+                name="assignment_info_submitted_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -33,6 +33,7 @@ from otklik.cases.errors import InvalidTransition, ValidationFailed
 from otklik.cases.models import Case, Deadline, Draft, Publication
 from otklik.cases.workflow import Status
 from otklik.directory.models import OfficialAccount, url_matches_network
+from otklik.regulation.stages import Stage
 
 PS = Publication.PubStatus
 
@@ -203,14 +204,14 @@ def _confirm(
         update_fields=["status", "external_id", "url", "error", "published_at", "lease_until", "confirmed_by"]
     )
     # §16: the first publication, intermediate or final, meets the total clock.
-    dl.close_deadlines(case, [dl.PUBLISH_TOTAL], outcome=Deadline.Outcome.MET, at=t, by=actor)
+    dl.close_deadlines(case, [Stage.PUBLISH_TOTAL], outcome=Deadline.Outcome.MET, at=t, by=actor)
     ids = {"publication_id": publication.pk, "draft_id": draft.pk}
     if publication.kind == Draft.Kind.INTERMEDIATE:
         before = move(case, Status.INTERMEDIATE, seen=None)
         main = main_assignment(case)
         clock = dl.open_deadline(
             case,
-            dl.FINAL_AFTER_INTERMEDIATE,
+            Stage.FINAL_AFTER_INTERMEDIATE,
             started_at=t,
             assignment=main,
             organization_id=draft.organization_id,

@@ -38,10 +38,11 @@ from django.utils import timezone
 from otklik.cases import events
 from otklik.cases.deadlines import refresh_next_due
 from otklik.cases.models import Deadline
+from otklik.regulation.stages import Stage
 
 log = logging.getLogger(__name__)
 
-RETURN_WINDOW = "return_window"
+RETURN_WINDOW = Stage.RETURN_WINDOW.value
 BATCH_SIZE = 2000
 REFRESH_CHUNK = 500  # lapsed cases per refresh of their nearest deadline
 

@@ -11,7 +11,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -91,6 +91,26 @@ class ConnectorError(Exception):
     def __repr__(self) -> str:
         kind = "permanent" if self.permanent else "transient"
         return f"ConnectorError({self.message!r}, {kind}, code={self.code!r})"
+
+
+def error_from_code(
+    network: str,
+    method: str,
+    code: int,
+    message: Any,
+    *,
+    messages: Mapping[int, str],
+    transient: Mapping[int, float],
+) -> ConnectorError:
+    """A network's numbered API error (VK's and OK's ``error_code``/``error_msg``): our own
+    words for the codes we know, the network's otherwise; ``transient`` codes are retried
+    after the seconds given, every other one is permanent. People read the message on the case
+    page: plain Russian and the network's code, no method names (``method`` is for the logs)."""
+    text = messages.get(code) or str(message or "неизвестная ошибка")
+    full = f"{network}: {text} (код {code})"
+    if code in transient:
+        return ConnectorError(full, code=code, retry_after=transient[code])
+    return ConnectorError(full, permanent=True, code=code)
 
 
 class NotVerifiable(ConnectorError):

@@ -15,7 +15,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from otklik.cases import actions
+from otklik.cases.actions import do_register_posts
+from otklik.cases.models import Post
 from otklik.connectors.base import Batch, Change, IncomingMessage
+from otklik.connectors.models import CollectionState
 
 _SURROGATES = re.compile("[\ud800-\udfff]")
 MAX_RAW_TEXT = 64 * 1024
@@ -64,8 +68,6 @@ def clean_message(message: IncomingMessage, account: Any = None) -> IncomingMess
 
 def fresh_messages(messages: Iterable[IncomingMessage]) -> list[IncomingMessage]:
     """Drop messages already stored and repeats inside the batch (first one wins)."""
-    from otklik.cases.models import Post
-
     by_network: dict[str, dict[str, IncomingMessage]] = {}
     for message in messages:
         by_network.setdefault(message.network, {}).setdefault(message.source_key, message)
@@ -87,8 +89,6 @@ def register_messages(
     municipality: Any, messages: list[IncomingMessage], *, detected: bool = False, acting_user: Any = None
 ) -> int:
     """Register new messages through the workflow's action; returns how many were new."""
-    from otklik.cases.actions import do_register_posts
-
     new = fresh_messages(messages)
     if new:
         do_register_posts(municipality, new, detected=detected, acting_user=acting_user, unseen=True)
@@ -101,15 +101,8 @@ def apply_changes(changes: Iterable[Change], *, municipality: Any) -> int:
 
 
 def record_post_change(change: Change, *, municipality: Any) -> int:
-    """Record an edit/deletion of a source message on its Post.
-
-    Uses the workflow's ``do_update_post`` (which also records it on the case); without it writes the
-    Post's own fields (``text``, ``edited_at``, ``deleted_at``) and keeps the previous
-    text in ``raw["otklik_history"]`` — the case itself is not touched here.
-    """
-    from otklik.cases import actions
-    from otklik.cases.models import Post
-
+    """Record an edit/deletion of a source message through ``do_update_post`` (which also
+    records it on the case). A restoration has no action: the deletion mark stays."""
     # Scoped to the collecting account's municipality: a key is unique per network only, and
     # another tenant's post must never be edited by this account's collection.
     post = (
@@ -119,48 +112,21 @@ def record_post_change(change: Change, *, municipality: Any) -> int:
     )
     if post is None:
         return 0  # a change to something we never stored (older than collection): nothing to do
-    action = getattr(actions, "do_update_post", None)
-    if action is not None:
-        if change.kind == "edited":
-            if clean_text(change.text) == post.text:
-                return 0
-            action(post, text=clean_text(change.text), edited_at=change.at)
-            return 1
-        if change.kind == "deleted":
-            if post.deleted_at is not None:
-                return 0
-            action(post, deleted=True, edited_at=change.at)
-            return 1
-        return 0  # "restored": the workflow has no action for it; the deletion mark stays
-    now = change.at or timezone.now()
-    history = list((post.raw or {}).get("otklik_history") or [])
-    fields = ["raw"]
     if change.kind == "edited":
         if clean_text(change.text) == post.text:
             return 0
-        history.append({"kind": "edited", "at": now.isoformat(), "previous_text": post.text})
-        post.text = clean_text(change.text)
-        post.edited_at = now
-        fields += ["text", "edited_at"]
-    elif change.kind == "deleted":
-        if post.deleted_at:
+        actions.do_update_post(post, text=clean_text(change.text), edited_at=change.at)
+        return 1
+    if change.kind == "deleted":
+        if post.deleted_at is not None:
             return 0
-        history.append({"kind": "deleted", "at": now.isoformat()})
-        post.deleted_at = now
-        fields.append("deleted_at")
-    elif change.kind == "restored":
-        history.append({"kind": "restored", "at": now.isoformat()})
-        post.deleted_at = None
-        fields.append("deleted_at")
-    post.raw = {**(post.raw or {}), "otklik_history": history}
-    post.save(update_fields=fields)
-    return 1
+        actions.do_update_post(post, deleted=True, edited_at=change.at)
+        return 1
+    return 0
 
 
 def store_batch(state_id: int, account: Any, batch: Batch) -> tuple[int, int]:
     """Store one batch and move the cursor, atomically. Returns (new messages, changes)."""
-    from otklik.connectors.models import CollectionState
-
     messages = [clean_message(m, account) for m in batch.messages]
     with transaction.atomic():
         state = CollectionState.objects.select_for_update().get(pk=state_id)

@@ -8,22 +8,24 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from otklik.cases.statistics import analyze
-from otklik.connectors.base import ConnectorError, IncomingMessage, RetryPolicy
+from otklik.cases.actions import do_register_post
+from otklik.cases.errors import ActionError
+from otklik.connectors.base import Batch, ConnectorError, IncomingMessage, RetryPolicy
 from otklik.connectors.collect import account_ref, base_url_for, ensure_state
-from otklik.connectors.importing import ImportFileError, parse_file
+from otklik.connectors.importing import ImportFileError, import_progress_percent, parse_file
 from otklik.connectors.manual import parse_link
 from otklik.connectors.models import CollectionState, ImportJob, WatchedCommunity
-from otklik.connectors.storage import clean_text, register_messages, store_batch
+from otklik.connectors.storage import clean_text, store_batch
+from otklik.connectors.tasks import collect_account_task, run_import_task
+from otklik.connectors.telegram.connector import TelegramConnector
+from otklik.connectors.vk.connector import VkConnector
 from otklik.directory.models import Municipality, OfficialAccount
 from otklik.directory.roles import scope_of
 from otklik.web.context_processors import NavItem
@@ -86,7 +88,6 @@ def account_status(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if account.organization.municipality not in _municipalities(request.user):
             raise PermissionDenied
-        from otklik.connectors.tasks import collect_account_task
 
         if "collect" in request.POST:
             collect_account_task(account.pk)
@@ -153,8 +154,6 @@ def manual_entry(request: HttpRequest) -> HttpResponse:
             published_at=data["published_at"] or timezone.now(), url=url, author_name=data["author_name"],
             parent_key=link.parent_key, raw={"manual": True},
         )  # fmt: skip
-        from otklik.cases.actions import do_register_post
-        from otklik.cases.errors import ActionError
 
         try:
             case = do_register_post(data["municipality"], message, detected=True, acting_user=request.user)
@@ -209,7 +208,11 @@ def import_job(request: HttpRequest, pk: Any) -> HttpResponse:
     if job.state == ImportJob.State.PREVIEW:
         parsed = parse_file(job.filename, bytes(job.content))
         preview = [(n, m) for n, m in parsed.messages[:20]]
-    return render(request, "connectors/import_job.html", {"job": job, "preview": preview, "progress": _progress(job)})
+    return render(
+        request,
+        "connectors/import_job.html",
+        {"job": job, "preview": preview, "progress": import_progress_percent(job)},
+    )
 
 
 @login_required
@@ -218,7 +221,6 @@ def import_confirm(request: HttpRequest, pk: Any) -> HttpResponse:
     job = _job_for(request, pk)
     if job.state == ImportJob.State.PREVIEW and not job.errors:
         ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.PREVIEW).update(state=ImportJob.State.RUNNING)
-        from otklik.connectors.tasks import run_import_task
 
         run_import_task(str(job.pk))
     return redirect("connectors:import_job", pk=job.pk)
@@ -227,47 +229,13 @@ def import_confirm(request: HttpRequest, pk: Any) -> HttpResponse:
 @login_required
 def import_progress(request: HttpRequest, pk: Any) -> HttpResponse:
     job = _job_for(request, pk)
-    return render(request, "connectors/_import_progress.html", {"job": job, "progress": _progress(job)})
-
-
-def _progress(job: ImportJob) -> int:
-    if job.state == ImportJob.State.DONE:
-        return 100
-    done = cache.get(f"otklik-import-{job.pk}")
-    return int(100 * done / job.total) if done and job.total else 0
-
-
-def run_import(job_id: str, chunk: int = 500) -> None:
-    """Save a previewed file: all rows in one transaction, or nothing."""
-    job = ImportJob.objects.get(pk=job_id)
-    try:
-        parsed = parse_file(job.filename, bytes(job.content))
-        if parsed.errors:
-            raise ImportFileError("в файле есть ошибки")
-        created = 0
-        with transaction.atomic():
-            for i in range(0, len(parsed.messages), chunk):
-                part = [m for _, m in parsed.messages[i : i + chunk]]
-                created += register_messages(job.municipality, part, detected=True, acting_user=job.created_by)
-                # Progress goes through the cache: the rows themselves are invisible until commit.
-                cache.set(f"otklik-import-{job.pk}", i + len(part), 3600)
-        analyze()  # a bulk load: the planner learns the new sizes at once
-        ImportJob.objects.filter(pk=job.pk).update(
-            state=ImportJob.State.DONE, processed=len(parsed.messages), created_count=created,
-            duplicate_count=len(parsed.messages) - created,
-            message=f"Загружено новых сообщений: {created}, уже были в системе: {len(parsed.messages) - created}.",
-        )  # fmt: skip
-    except Exception as exc:  # noqa: BLE001 - the whole file is rolled back and the reason shown
-        log.exception("import %s failed", job_id)
-        ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.FAILED, message=f"Ничего не загружено: {exc}")
+    return render(request, "connectors/_import_progress.html", {"job": job, "progress": import_progress_percent(job)})
 
 
 @csrf_exempt
 @require_POST
 def vk_callback(request: HttpRequest, pk: int) -> HttpResponse:
     """VK Callback API: confirmation handshake, secret check, events stored once."""
-    from otklik.connectors.vk.connector import VkConnector
-
     account = get_object_or_404(OfficialAccount, pk=pk, network="vk", is_active=True)
     creds = account.get_credentials() if account.has_credentials else {}
     try:
@@ -290,8 +258,6 @@ def vk_callback(request: HttpRequest, pk: int) -> HttpResponse:
         except ConnectorError as exc:  # VK waits for "ok": store the message now, without the name
             log.warning("VK callback %s: author names not resolved: %s", account.pk, exc.message)
     if messages or changes:
-        from otklik.connectors.base import Batch
-
         state = ensure_state(account)
         # Callback retries and replays are harmless: messages are stored once; the
         # cursor (used by the periodic wall scan) is left as it is.
@@ -303,9 +269,6 @@ def vk_callback(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def telegram_webhook(request: HttpRequest, pk: int) -> HttpResponse:
     """Telegram webhook (optional; getUpdates is the default): the secret token header is checked."""
-    from otklik.connectors.base import Batch
-    from otklik.connectors.telegram.connector import TelegramConnector
-
     account = get_object_or_404(OfficialAccount, pk=pk, network="telegram", is_active=True)
     creds = account.get_credentials() if account.has_credentials else {}
     secret = str(creds.get("webhook_secret") or "")

@@ -14,29 +14,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from otklik.cases import deadlines as dl
 from otklik.cases.deadlines import SPECIALIST_STAGES
 from otklik.cases.models import Assignment, Case, Deadline, Draft, Publication
 from otklik.directory.models import Membership, Role
 from otklik.directory.people import organization_people, present
 from otklik.notify import services
-
-STAGE_NAMES = {
-    "route": "направление исполнителю (п. 9.2)",
-    "return_window": "возврат не по компетенции (п. 10)",
-    "draft": "подготовка проекта ответа (п. 11)",
-    "review": "согласование проекта ответа (пп. 12, 13)",
-    "revise": "доработка проекта ответа (п. 14)",
-    "publish_total": "размещение ответа (п. 16)",
-    "final_after_intermediate": "окончательный ответ после промежуточного (п. 15)",
-    "coexec_info": "информация соисполнителя (п. 18)",
-    "coexec_review": "согласование информации соисполнителя (п. 18)",
-    "coexec_revise": "доработка информации соисполнителя (п. 18)",
-}
-
-
-def stage_name(stage: str) -> str:
-    return STAGE_NAMES.get(stage, stage)
+from otklik.regulation.stages import Stage, stage_with_point
 
 
 def users_with_roles(municipality_id: int, roles: Iterable[str]) -> list[Any]:
@@ -164,9 +147,9 @@ def on_person_assigned(payload: dict[str, Any]) -> None:
         return
     title = f"Вам назначено обращение №{case.pk}"
     due = Deadline.objects.filter(case=case, assignment=a, closed_at__isnull=True).exclude(
-        stage__in=[*SPECIALIST_STAGES, dl.RETURN_WINDOW]
+        stage__in=[*SPECIALIST_STAGES, Stage.RETURN_WINDOW]
     )
-    lines = [f"Срок: {stage_name(d.stage)} — до {_local(case, d.due_at)}" for d in due.order_by("due_at")]
+    lines = [f"Срок: {stage_with_point(d.stage)} — до {_local(case, d.due_at)}" for d in due.order_by("due_at")]
     body = "\n".join([_excerpt(case), *lines]).strip()
     _notify(
         case,
@@ -187,7 +170,7 @@ def on_assignment_returned(payload: dict[str, Any]) -> None:
     title = f"Обращение №{case.pk} возвращено исполнителем «{a.organization}» (п. 10)"
     body = f"Причина: {a.return_reason}"
     if a.role != Assignment.Role.CO:
-        body += f"\nНаправьте обращение исполнителю до {_due(case, _open_due(case, dl.ROUTE))}."
+        body += f"\nНаправьте обращение исполнителю до {_due(case, _open_due(case, Stage.ROUTE))}."
     _notify(case, specialists_and_coordinators(case), "assignment_returned", f"assignment_returned:{a.pk}", title, body)
 
 
@@ -203,7 +186,7 @@ def on_draft_approved(payload: dict[str, Any]) -> None:
     )
     if main is None:
         return
-    due = _open_due(case, dl.PUBLISH_TOTAL)
+    due = _open_due(case, Stage.PUBLISH_TOTAL)
     if due is not None:
         title = f"Проект согласован — разместите ответ до {_due(case, due)} (обращение №{case.pk})"
     else:
@@ -227,7 +210,7 @@ def on_coexec_info_approved(payload: dict[str, Any]) -> None:
     )
     if case is None or co is None or lead is None:
         return
-    due = _open_due(case, dl.DRAFT, assignment=lead)
+    due = _open_due(case, Stage.DRAFT, assignment=lead)
     if due is not None:
         title = f"Информация соисполнителя получена — срок проекта ответа до {_due(case, due)} (обращение №{case.pk})"
     else:
@@ -248,7 +231,7 @@ def on_coexec_info_returned(payload: dict[str, Any]) -> None:
     co = Assignment.objects.filter(pk=payload.get("assignment_id") or 0).select_related("assignee").first()
     if case is None or co is None:
         return
-    due = _open_due(case, dl.COEXEC_REVISE, assignment=co)
+    due = _open_due(case, Stage.COEXEC_REVISE, assignment=co)
     title = f"Информация соисполнителя по обращению №{case.pk} возвращена на доработку — до {_due(case, due)}"
     key = f"coexec_info_returned:{co.pk}:{payload.get('deadline_id')}"
     _notify(case, part_people(co), "coexec_info_returned", key, title, f"Замечания: {co.info_remarks}")
@@ -338,7 +321,7 @@ def on_deadline_warned(payload: dict[str, Any]) -> None:
     case, deadline = _deadline(payload)
     if case is None or deadline is None or deadline.closed_at is not None:
         return
-    title = f"Подходит срок по обращению №{case.pk}: {stage_name(deadline.stage)} — до {_local(case, deadline.due_at)}"
+    title = f"Подходит срок по обращению №{case.pk}: {stage_with_point(deadline.stage)} — до {_local(case, deadline.due_at)}"
     _notify(case, responsible_for(deadline, case), "deadline_warned", f"deadline_warned:{deadline.pk}", title)
 
 
@@ -347,7 +330,7 @@ def on_deadline_breached(payload: dict[str, Any]) -> None:
     if case is None or deadline is None:
         return
     who = f" ({deadline.organization})" if deadline.organization_id else ""
-    title = f"Нарушен срок по обращению №{case.pk}: {stage_name(deadline.stage)}{who}, срок истёк {_local(case, deadline.due_at)}"
+    title = f"Нарушен срок по обращению №{case.pk}: {stage_with_point(deadline.stage)}{who}, срок истёк {_local(case, deadline.due_at)}"
     users = responsible_for(deadline, case) + users_with_roles(case.municipality_id, [Role.COORDINATOR])
     _notify(case, users, "deadline_breached", f"deadline_breached:{deadline.pk}", title)
 
@@ -372,7 +355,7 @@ def significant_report(case: Case) -> tuple[str, str]:
         Deadline.objects.filter(case=case, closed_at__isnull=True).exclude(stage="return_window").order_by("due_at")
     )
     for d in deadlines:
-        lines.append(f"Срок: {stage_name(d.stage)} — до {_local(case, d.due_at)}")
+        lines.append(f"Срок: {stage_with_point(d.stage)} — до {_local(case, d.due_at)}")
     title = f"Социально значимое сообщение (п. 24): обращение №{case.pk}"
     return title, "\n".join(line for line in lines if line is not None).strip()
 

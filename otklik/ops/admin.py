@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from otklik.ops import throttle
+from otklik.accounts import throttle
 from otklik.ops.audit import record
 from otklik.ops.models import AuditEntry, LoginLock, RetentionPolicy, StoredFile, TOTPDevice
 

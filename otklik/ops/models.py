@@ -168,7 +168,7 @@ class RetentionPolicy(models.Model):
 
 
 class StoredFile(models.Model):
-    """A file uploaded through otklik/ops/attachments.py, and the case it belongs to.
+    """A file uploaded through otklik/files/attachments.py, and the case it belongs to.
 
     The file is served only to people who may see that case (``cases.access.is_visible``);
     a stored name without a row here is served to nobody.

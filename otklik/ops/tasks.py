@@ -23,6 +23,6 @@ def apply_retention_job() -> dict[str, int]:
 
 @db_periodic_task(crontab(hour="4", minute="10"))
 def purge_login_attempts_job() -> int:
-    from otklik.ops.throttle import purge_old_attempts
+    from otklik.accounts.throttle import purge_old_attempts
 
     return purge_old_attempts()

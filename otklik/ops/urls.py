@@ -1,6 +1,7 @@
 from django.urls import path
 
-from otklik.ops import auth_views, views
+from otklik.accounts import auth_views
+from otklik.ops import views
 
 urlpatterns = [
     path("metrics", views.metrics_view, name="metrics"),

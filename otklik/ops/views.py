@@ -12,7 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from otklik.ops import attachments, metrics
+from otklik.files import attachments
+from otklik.ops import metrics
 
 
 @never_cache

@@ -37,6 +37,36 @@ def abuse_label(code: str) -> str:
         return code
 
 
+# What the person whose clock runs has to do (a deadline's badge on the pages).
+TASK_LABELS: dict[str, str] = {
+    Stage.ROUTE: "Направить исполнителю",
+    Stage.RETURN_WINDOW: "Срок на возврат",
+    Stage.DRAFT: "Подготовить проект ответа",
+    Stage.REVIEW: "Согласовать проект",
+    Stage.REVISE: "Доработать проект",
+    Stage.PUBLISH_TOTAL: "Разместить ответ",
+    Stage.FINAL_AFTER_INTERMEDIATE: "Окончательный ответ",
+    Stage.COEXEC_INFO: "Информация соисполнителя",
+    Stage.COEXEC_REVIEW: "Согласовать информацию соисполнителя",
+    Stage.COEXEC_REVISE: "Доработать информацию соисполнителя",
+}
+
+
+def stage_label(stage: str) -> str:
+    """The stage's name («Согласование проекта ответа»); an unknown code as it is."""
+    return str(Stage(stage).label) if stage in Stage.values else stage
+
+
+def stage_with_point(stage: str) -> str:
+    """«согласование проекта ответа (пп. 12, 13)»: the name in a sentence, with the default point."""
+    name = stage_label(stage)
+    limits = DEFAULT_LIMITS.get(stage)
+    if limits is None:
+        return name
+    point = limits[2]
+    return f"{name[:1].lower()}{name[1:]} ({'пп.' if ',' in point else 'п.'} {point})"
+
+
 class LimitUnit(models.TextChoices):
     """The unit of a limit; the values are those of :class:`otklik.worktime.DurationUnit`."""
 

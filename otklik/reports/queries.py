@@ -27,7 +27,7 @@ from otklik.reports import feedwait
 
 REPORT_ROLES = (Role.COORDINATOR, Role.HEAD, Role.OBSERVER)
 
-STAGE_NAMES = {str(value): str(label) for value, label in Stage.choices}
+STAGE_NAMES = {s.value: str(s.label) for s in Stage}
 UNIT_NAMES = {"working_minutes": "раб. мин", "working_days": "раб. дн.", "calendar_minutes": "кал. мин"}
 MONTHS = [
     "январь", "февраль", "март", "апрель", "май", "июнь",
@@ -357,7 +357,7 @@ def _organization_names(f: Filters) -> dict[Any, str]:
 
 def on_time(f: Filters, now: dt.datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Share of deadlines met on time in the period, per stage and per organization."""
-    groups = list(
+    groups: list[dict[str, Any]] = list(
         _period_deadlines(f, now)
         .with_late(now)
         .values("stage", "organization")

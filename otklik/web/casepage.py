@@ -15,11 +15,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from otklik.cases.access import allowed_actions, visible_cases
+from otklik.cases.actions import choose_publication_account
 from otklik.cases.models import Assignment, Case, CaseEvent, Draft, Post, Publication
 from otklik.cases.workflow import Status
 from otklik.directory.models import Role
 from otklik.directory.roles import scope_of
-from otklik.ops.attachments import stored_name
+from otklik.files.attachments import stored_name
 from otklik.regulation.stages import AbuseCategory
 from otklik.web import forms as f
 from otklik.web.deadlines import describe
@@ -331,8 +332,6 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
             ctx["draft_initial"] = {"text": source.text, "kind": source.kind, "attachments": "\n".join(links)}
     if "publish" in allowed:
         try:
-            from otklik.cases.actions import choose_publication_account
-
             ctx["default_account"] = choose_publication_account(case)
         except Exception:  # the rule is advisory on this page; the action applies it anyway
             ctx["default_account"] = None

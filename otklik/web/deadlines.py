@@ -13,24 +13,12 @@ from typing import Any
 
 from django.utils import timezone
 
-# Stage code → what a person calls it, with the regulation point (DESIGN.md "Stages").
-STAGE_LABELS: dict[str, str] = {
-    "route": "Направить исполнителю",
-    "return_window": "Срок на возврат",
-    "draft": "Подготовить проект ответа",
-    "review": "Согласовать проект",
-    "revise": "Доработать проект",
-    "publish_total": "Разместить ответ",
-    "final_after_intermediate": "Окончательный ответ",
-    "coexec_info": "Информация соисполнителя",
-    "coexec_review": "Согласовать информацию соисполнителя",
-    "coexec_revise": "Доработать информацию соисполнителя",
-}
+from otklik.regulation.services import calendar_for
+from otklik.regulation.stages import TASK_LABELS
+from otklik.worktime import WorkingCalendar
 
 
 def _fallback_calendar(municipality: Any) -> Any:
-    from otklik.worktime import WorkingCalendar
-
     return WorkingCalendar.russia(tz=getattr(municipality, "timezone", "Europe/Moscow"))
 
 
@@ -39,8 +27,6 @@ def calendar_of(municipality: Any, cache: dict[int, Any] | None = None) -> Any:
     if cache is not None and municipality.pk in cache:
         return cache[municipality.pk]
     try:
-        from otklik.regulation.services import calendar_for
-
         cal = calendar_for(municipality)
     except ImportError:  # the regulation app is not there yet: the Russian production calendar
         cal = _fallback_calendar(municipality)
@@ -96,5 +82,5 @@ def describe(
         if warn_at is None and left <= dt.timedelta(minutes=10):
             state = "warn"
     return DeadlineView(
-        due_at=due_at, state=state, text=text, stage=stage, stage_label=STAGE_LABELS.get(stage, stage), point=point
+        due_at=due_at, state=state, text=text, stage=stage, stage_label=TASK_LABELS.get(stage, stage), point=point
     )

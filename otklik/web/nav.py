@@ -6,6 +6,7 @@ from django.http import HttpRequest
 
 from otklik.directory.models import Role
 from otklik.directory.roles import scope_of
+from otklik.web import queries
 from otklik.web.context_processors import NavItem
 
 
@@ -30,8 +31,6 @@ def writes_answers(user) -> bool:  # type: ignore[no-untyped-def]
 
 
 def case_sections(request: HttpRequest) -> list[NavItem]:
-    from otklik.web import queries
-
     user = request.user
     if not has_any_role(user):
         return []

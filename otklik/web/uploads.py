@@ -1,6 +1,6 @@
 """Files on the draft and co-executor forms: new uploads and files already stored for the case.
 
-The form only checks (``otklik.ops.attachments.validate``: size and type limits from
+The form only checks (``otklik.files.attachments.validate``: size and type limits from
 settings, content sniffing); files are stored by :func:`attachments_with_files` around the
 action, bound to the case, and removed again if the action fails. A rejected file leaves
 the form bound: the text typed so far is shown back with the error.
@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from otklik.ops import attachments as files_store
+from otklik.files import attachments as files_store
 
 # What each network takes as a file on a reply (see the connectors' ``publish``): VK and OK
 # comments take photos, Telegram photos and videos. Other sources (manual entry) are
@@ -48,7 +48,7 @@ class MultipleFileField(forms.FileField):
 class FilesMixin(forms.Form):
     """Adds ``new_files`` (uploads) and ``keep_files`` (the case's stored files to keep) to an ActionForm.
 
-    ``cleaned_data["new_files"]`` holds checked :class:`~otklik.ops.attachments.CleanFile` objects and
+    ``cleaned_data["new_files"]`` holds checked :class:`~otklik.files.attachments.CleanFile` objects and
     ``cleaned_data["kept_files"]`` the attachment dicts of the kept stored files.
     """
 

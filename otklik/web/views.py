@@ -18,11 +18,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from otklik.cases import queries as case_queries
 from otklik.cases.access import access_case, allowed_actions, visible_cases
 from otklik.cases.errors import ActionError, ActionForbidden, NotVisible
 from otklik.cases.models import Case
 from otklik.cases.workflow import Status
-from otklik.directory.models import Role
+from otklik.directory.models import Municipality, Role
 from otklik.directory.roles import scope_of
 from otklik.web import casepage, queries
 from otklik.web.casepage import ACTION_FORMS
@@ -58,7 +59,7 @@ def _deadline_rows(cases: list[Case], now: Any) -> None:
     cache: dict[int, Any] = {}
     for c in cases:
         c.deadline_view = describe(  # type: ignore[attr-defined]
-            getattr(c, "next_task_due_at", None) or c.next_due_at,
+            c.next_due_at,
             warn_at=getattr(c, "next_warn_at", None),
             municipality=c.municipality,
             cache=cache,
@@ -72,14 +73,20 @@ def _deadline_rows(cases: list[Case], now: Any) -> None:
 def inbox(request: HttpRequest) -> HttpResponse:
     user = request.user
     now = timezone.now()
-    views = queries.views_for(user)
+    views = case_queries.views_for(user)
     view_key = request.GET.get("view") or views[0].key
     if view_key not in {v.key for v in views}:
         view_key = views[0].key
     form = queries.InboxFilterForm(request.GET or None, municipality_ids=queries.municipality_ids_of(user))
     cursor = request.GET.get("after", "")[:80]
-    cases, next_cursor = queries.keyset_page(queries.inbox_queryset(user, view_key, form, now), cursor)
-    queries.attach_organizations(cases)
+    qs = case_queries.inbox(user, view_key, form.filters(), now, timezone.get_current_timezone())
+    qs = case_queries.with_next_task(case_queries.with_active_assignments(qs))
+    qs = qs.select_related("primary_post", "topic", "municipality")
+    try:
+        cases, next_cursor = case_queries.keyset_page(qs, cursor)
+    except case_queries.InvalidCursor:  # an edited or stale link: the list from its start
+        cursor = ""
+        cases, next_cursor = case_queries.keyset_page(qs)
     _deadline_rows(cases, now)
     counts = queries.nav_counts(user)
     params = request.GET.copy()
@@ -95,7 +102,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "cursor": cursor,
             "next_cursor": next_cursor,
             "query": params.urlencode(),
-            "role_kind": queries.role_kind(user),
+            "role_kind": case_queries.role_kind(user),
         },
         # A filter out of range (a date in 9999) is refused, with the reason next to the field.
         status=400 if form.is_bound and form.errors else 200,
@@ -291,7 +298,6 @@ def _case_error(request: HttpRequest, case: Case, action: str, form: Any, messag
 
 def _template_municipality(user: Any) -> Any:
     scope = scope_of(user)
-    from otklik.directory.models import Municipality
 
     ids = sorted(scope.roles_by_municipality)
     return Municipality.objects.filter(pk__in=ids).first() if ids else None

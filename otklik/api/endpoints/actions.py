@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponse
 from ninja import Field as NinjaField
 from ninja import Router
 
@@ -28,10 +29,11 @@ from otklik.api.schemas import (
     RouteIn,
     VersionIn,
 )
-from otklik.api.scope import assignment_for, case_for, draft_for, publication_for
-from otklik.api.serialize import case_detail
+from otklik.api.scope import case_for, part_for
+from otklik.api.serialize import case_detail, json_response
+from otklik.cases import actions
 from otklik.cases.errors import NotVisible, ValidationFailed
-from otklik.cases.models import Case
+from otklik.cases.models import Assignment, Case, Draft, Publication
 from otklik.directory.models import OfficialAccount, Organization, Topic
 
 router = Router(tags=["Действия"])
@@ -46,14 +48,9 @@ RESPONSES: dict[int, Any] = {
 }
 
 
-def _actions():  # type: ignore[no-untyped-def]
-    from otklik.cases import actions
-
-    return actions
-
-
-def _done(request: ApiRequest, case: Case | int) -> dict:
-    return case_detail(case if isinstance(case, int) else case.pk, request.auth)
+def _done(request: ApiRequest, case: Case | int) -> HttpResponse:
+    """The case after the action, as ``GET /cases/{id}`` shows it (the same rendering)."""
+    return json_response(case_detail(request.auth, case if isinstance(case, int) else case.pk, checked=True))
 
 
 def _version(payload: VersionIn | None) -> int | None:
@@ -61,15 +58,15 @@ def _version(payload: VersionIn | None) -> int | None:
 
 
 @router.post("/cases/{int:case_id}/detect", response=RESPONSES, summary="Выявить (п. 9.1)")
-def detect(request: ApiRequest, case_id: int, payload: VersionIn | None = None) -> dict:
+def detect(request: ApiRequest, case_id: int, payload: VersionIn | None = None) -> HttpResponse:
     """Сообщение из ленты требует реакции: статус «Новое», запускается срок направления (п. 9.2)."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
-    return _done(request, _actions().do_detect_case(case, acting_user=user, expected_version=_version(payload)))
+    return _done(request, actions.do_detect_case(case, acting_user=user, expected_version=_version(payload)))
 
 
 @router.post("/cases/{int:case_id}/route", response=RESPONSES, summary="Направить исполнителям (п. 9.2, 17)")
-def route(request: ApiRequest, case_id: int, payload: RouteIn) -> dict:
+def route(request: ApiRequest, case_id: int, payload: RouteIn) -> HttpResponse:
     """Одна организация — исполнитель; несколько — основной исполнитель (`lead`) и соисполнители."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
@@ -83,29 +80,29 @@ def route(request: ApiRequest, case_id: int, payload: RouteIn) -> dict:
         lead = orgs.get(payload.lead) or Organization.objects.filter(pk=payload.lead).first()
         if lead is None:
             raise ValidationFailed("Основной исполнитель не найден.")
-    result = _actions().do_route_case(
+    result = actions.do_route_case(
         case, [orgs[i] for i in ids], lead=lead, acting_user=user, expected_version=payload.expected_version
     )
     return _done(request, result)
 
 
 @router.post("/assignments/{int:assignment_id}/return", response=RESPONSES, summary="Вернуть не по компетенции (п. 10)")
-def return_assignment(request: ApiRequest, assignment_id: int, payload: ReasonIn) -> dict:
+def return_assignment(request: ApiRequest, assignment_id: int, payload: ReasonIn) -> HttpResponse:
     """Исполнитель возвращает обращение с указанием причины. Возврат соисполнителя снимает только его часть."""
     user = request.auth.require_user()
-    a = assignment_for(request.auth, assignment_id, for_action="view")
-    result = _actions().do_return_assignment(
+    a = part_for(request.auth, Assignment, assignment_id, for_action="view")
+    result = actions.do_return_assignment(
         a, reason=payload.reason, acting_user=user, expected_version=payload.expected_version
     )
     return _done(request, result)
 
 
 @router.post("/assignments/{int:assignment_id}/info", response=RESPONSES, summary="Информация соисполнителя (п. 18)")
-def submit_info(request: ApiRequest, assignment_id: int, payload: InfoIn) -> dict:
+def submit_info(request: ApiRequest, assignment_id: int, payload: InfoIn) -> HttpResponse:
     """Соисполнитель направляет свою часть ответа на согласование специалисту."""
     user = request.auth.require_user()
-    a = assignment_for(request.auth, assignment_id, for_action="view")
-    result = _actions().do_submit_coexecutor_info(
+    a = part_for(request.auth, Assignment, assignment_id, for_action="view")
+    result = actions.do_submit_coexecutor_info(
         a,
         text=payload.text,
         attachments=[x.model_dump() for x in payload.attachments],
@@ -120,11 +117,11 @@ def submit_info(request: ApiRequest, assignment_id: int, payload: InfoIn) -> dic
     response=RESPONSES,
     summary="Согласовать информацию соисполнителя (п. 18)",
 )
-def approve_info(request: ApiRequest, assignment_id: int, payload: VersionIn | None = None) -> dict:
+def approve_info(request: ApiRequest, assignment_id: int, payload: VersionIn | None = None) -> HttpResponse:
     """Согласованные части передаются основному исполнителю, когда согласована последняя."""
     user = request.auth.require_user()
-    a = assignment_for(request.auth, assignment_id, for_action="view")
-    result = _actions().do_approve_coexecutor_info(a, acting_user=user, expected_version=_version(payload))
+    a = part_for(request.auth, Assignment, assignment_id, for_action="view")
+    result = actions.do_approve_coexecutor_info(a, acting_user=user, expected_version=_version(payload))
     return _done(request, result)
 
 
@@ -133,10 +130,10 @@ def approve_info(request: ApiRequest, assignment_id: int, payload: VersionIn | N
     response=RESPONSES,
     summary="Вернуть информацию соисполнителю (п. 18)",
 )
-def return_info(request: ApiRequest, assignment_id: int, payload: RemarksIn) -> dict:
+def return_info(request: ApiRequest, assignment_id: int, payload: RemarksIn) -> HttpResponse:
     user = request.auth.require_user()
-    a = assignment_for(request.auth, assignment_id, for_action="view")
-    result = _actions().do_return_coexecutor_info(
+    a = part_for(request.auth, Assignment, assignment_id, for_action="view")
+    result = actions.do_return_coexecutor_info(
         a, remarks=payload.remarks, acting_user=user, expected_version=payload.expected_version
     )
     return _done(request, result)
@@ -147,22 +144,22 @@ def return_info(request: ApiRequest, assignment_id: int, payload: RemarksIn) -> 
     response=RESPONSES,
     summary="Продолжить без соисполнителей (п. 18)",
 )
-def proceed_without_co(request: ApiRequest, case_id: int, payload: ReasonIn) -> dict:
+def proceed_without_co(request: ApiRequest, case_id: int, payload: ReasonIn) -> HttpResponse:
     """Специалист решает не ждать оставшихся соисполнителей: запускается срок проекта основного исполнителя."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
-    result = _actions().do_proceed_without_coexecutors(
+    result = actions.do_proceed_without_coexecutors(
         case, reason=payload.reason, acting_user=user, expected_version=payload.expected_version
     )
     return _done(request, result)
 
 
 @router.post("/cases/{int:case_id}/drafts", response=RESPONSES, summary="Проект ответа на согласование (п. 11, 14, 15)")
-def submit_draft(request: ApiRequest, case_id: int, payload: DraftIn) -> dict:
+def submit_draft(request: ApiRequest, case_id: int, payload: DraftIn) -> HttpResponse:
     """Исполнитель направляет проект ответа (`final`) или промежуточного ответа (`intermediate`)."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
-    result = _actions().do_submit_draft(
+    result = actions.do_submit_draft(
         case,
         text=payload.text,
         kind=payload.kind,
@@ -174,24 +171,24 @@ def submit_draft(request: ApiRequest, case_id: int, payload: DraftIn) -> dict:
 
 
 @router.post("/drafts/{int:draft_id}/approve", response=RESPONSES, summary="Согласовать проект (п. 12)")
-def approve_draft(request: ApiRequest, draft_id: int, payload: VersionIn | None = None) -> dict:
+def approve_draft(request: ApiRequest, draft_id: int, payload: VersionIn | None = None) -> HttpResponse:
     user = request.auth.require_user()
-    draft = draft_for(request.auth, draft_id, for_action="view")
-    return _done(request, _actions().do_approve_draft(draft, acting_user=user, expected_version=_version(payload)))
+    draft = part_for(request.auth, Draft, draft_id, for_action="view")
+    return _done(request, actions.do_approve_draft(draft, acting_user=user, expected_version=_version(payload)))
 
 
 @router.post("/drafts/{int:draft_id}/return", response=RESPONSES, summary="Вернуть проект с замечаниями (п. 13)")
-def return_draft(request: ApiRequest, draft_id: int, payload: RemarksIn) -> dict:
+def return_draft(request: ApiRequest, draft_id: int, payload: RemarksIn) -> HttpResponse:
     user = request.auth.require_user()
-    draft = draft_for(request.auth, draft_id, for_action="view")
-    result = _actions().do_return_draft(
+    draft = part_for(request.auth, Draft, draft_id, for_action="view")
+    result = actions.do_return_draft(
         draft, remarks=payload.remarks, acting_user=user, expected_version=payload.expected_version
     )
     return _done(request, result)
 
 
 @router.post("/cases/{int:case_id}/publish", response=RESPONSES, summary="Разместить ответ (п. 12, 16)")
-def publish(request: ApiRequest, case_id: int, payload: PublishIn | None = None) -> dict:
+def publish(request: ApiRequest, case_id: int, payload: PublishIn | None = None) -> HttpResponse:
     """Размещает согласованный ответ с официального аккаунта (по умолчанию — по правилу выбора аккаунта).
     С `external_url` (ответ размещён вручную) публикация подтверждается сразу."""
     user = request.auth.require_user()
@@ -202,7 +199,7 @@ def publish(request: ApiRequest, case_id: int, payload: PublishIn | None = None)
         account = OfficialAccount.objects.filter(pk=payload.account).first()
         if account is None:
             raise ValidationFailed("Официальный аккаунт не найден.")
-    result = _actions().do_publish_answer(
+    result = actions.do_publish_answer(
         case,
         account=account,
         external_url=payload.external_url or None,
@@ -213,32 +210,32 @@ def publish(request: ApiRequest, case_id: int, payload: PublishIn | None = None)
 
 
 @router.post("/publications/{int:publication_id}/confirm", response=RESPONSES, summary="Подтвердить публикацию")
-def confirm_publication(request: ApiRequest, publication_id: int, payload: ConfirmIn) -> dict:
+def confirm_publication(request: ApiRequest, publication_id: int, payload: ConfirmIn) -> HttpResponse:
     """Ответ появился в соцсети: записываются его идентификатор и ссылка. Только для специалистов
     администрации; ссылка должна вести в ту соцсеть, где опубликовано сообщение; подтвердивший
     записывается в журнал."""
     user = request.auth.require_user()
-    pub = publication_for(request.auth, publication_id, for_action="confirm_publication")
-    result = _actions().do_confirm_publication(pub, external_id=payload.external_id, url=payload.url, acting_user=user)
+    pub = part_for(request.auth, Publication, publication_id, for_action="confirm_publication")
+    result = actions.do_confirm_publication(pub, external_id=payload.external_id, url=payload.url, acting_user=user)
     return _done(request, pub.case_id if not isinstance(result, Case) else result)
 
 
 @router.post("/publications/{int:publication_id}/fail", response=RESPONSES, summary="Отметить сбой публикации")
-def fail_publication(request: ApiRequest, publication_id: int, payload: FailIn) -> dict:
+def fail_publication(request: ApiRequest, publication_id: int, payload: FailIn) -> HttpResponse:
     """Публикация не удалась (её можно повторить): записывается причина. Пока ответ отправляется
     в соцсеть, отметить сбой нельзя (409)."""
     user = request.auth.require_user()
-    pub = publication_for(request.auth, publication_id, for_action="publish")
-    result = _actions().do_fail_publication(pub, error=payload.error, acting_user=user)
+    pub = part_for(request.auth, Publication, publication_id, for_action="publish")
+    result = actions.do_fail_publication(pub, error=payload.error, acting_user=user)
     return _done(request, pub.case_id if not isinstance(result, Case) else result)
 
 
 @router.post("/cases/{int:case_id}/exclude", response=RESPONSES, summary="Исключить (п. 22)")
-def exclude(request: ApiRequest, case_id: int, payload: ExcludeIn) -> dict:
+def exclude(request: ApiRequest, case_id: int, payload: ExcludeIn) -> HttpResponse:
     """Сообщение с нецензурной бранью (`obscenity`), оскорблениями (`insult`) или угрозами (`threat`) не рассматривается."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
-    result = _actions().do_exclude_case(
+    result = actions.do_exclude_case(
         case,
         reason_code=payload.reason_code,
         comment=payload.comment,
@@ -249,17 +246,17 @@ def exclude(request: ApiRequest, case_id: int, payload: ExcludeIn) -> dict:
 
 
 @router.post("/cases/{int:case_id}/dismiss", response=RESPONSES, summary="Не требует реакции")
-def dismiss(request: ApiRequest, case_id: int, payload: ReasonIn) -> dict:
+def dismiss(request: ApiRequest, case_id: int, payload: ReasonIn) -> HttpResponse:
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
-    result = _actions().do_dismiss_case(
+    result = actions.do_dismiss_case(
         case, reason=payload.reason, acting_user=user, expected_version=payload.expected_version
     )
     return _done(request, result)
 
 
 @router.post("/cases/{int:case_id}/repeat", response=RESPONSES, summary="Отметить повтор (п. 19)")
-def mark_repeat(request: ApiRequest, case_id: int, payload: RepeatIn) -> dict:
+def mark_repeat(request: ApiRequest, case_id: int, payload: RepeatIn) -> HttpResponse:
     """Связывает обращение с более ранним (в обе стороны); повтор проходит ту же процедуру."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
@@ -267,18 +264,18 @@ def mark_repeat(request: ApiRequest, case_id: int, payload: RepeatIn) -> dict:
         earlier = case_for(request.auth, payload.earlier_case)
     except NotVisible:
         raise ValidationFailed("Более раннее обращение не найдено.") from None
-    result = _actions().do_mark_repeat(
+    result = actions.do_mark_repeat(
         case, earlier_case=earlier, acting_user=user, expected_version=payload.expected_version
     )
     return _done(request, result)
 
 
 @router.post("/cases/{int:case_id}/significant", response=RESPONSES, summary="Социально значимое (п. 24)")
-def flag_significant(request: ApiRequest, case_id: int, payload: ReasonIn) -> dict:
+def flag_significant(request: ApiRequest, case_id: int, payload: ReasonIn) -> HttpResponse:
     """Отмечает сообщение как социально значимое или требующее оперативного решения: Глава получает его немедленно."""
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
-    result = _actions().do_flag_significant(
+    result = actions.do_flag_significant(
         case, reason=payload.reason, acting_user=user, expected_version=payload.expected_version
     )
     return _done(request, result)
@@ -289,7 +286,7 @@ class TopicIn(VersionIn):
 
 
 @router.post("/cases/{int:case_id}/topic", response=RESPONSES, summary="Тема обращения")
-def set_topic(request: ApiRequest, case_id: int, payload: TopicIn) -> dict:
+def set_topic(request: ApiRequest, case_id: int, payload: TopicIn) -> HttpResponse:
     user = request.auth.require_user()
     case = case_for(request.auth, case_id)
     topic = None
@@ -297,5 +294,5 @@ def set_topic(request: ApiRequest, case_id: int, payload: TopicIn) -> dict:
         topic = Topic.objects.filter(pk=payload.topic, municipality_id=case.municipality_id).first()
         if topic is None:
             raise ValidationFailed("Тема не найдена в рубрикаторе этого муниципалитета.")
-    result = _actions().do_set_topic(case, topic, acting_user=user, expected_version=payload.expected_version)
+    result = actions.do_set_topic(case, topic, acting_user=user, expected_version=payload.expected_version)
     return _done(request, result)

@@ -24,8 +24,10 @@ from otklik.api.errors import ApiError, ErrorOut
 from otklik.api.schemas import PushedOut, PushIn, PushMessageIn, PushOut
 from otklik.api.scope import cases_for, municipality_for
 from otklik.cases import params
+from otklik.cases.actions import do_register_posts
 from otklik.cases.errors import RegisteredElsewhere
 from otklik.cases.models import Assignment, Post, Publication
+from otklik.connectors.base import Attachment, IncomingMessage
 from otklik.directory.models import Municipality, OfficialAccount
 
 router = Router(tags=["Обмен с ЦУР"])
@@ -33,8 +35,6 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 
 
 def _incoming(municipality: Municipality, m: PushMessageIn) -> Any:
-    from otklik.connectors.base import Attachment, IncomingMessage
-
     account = None
     if m.account is not None:
         account = OfficialAccount.objects.filter(pk=m.account, organization__municipality=municipality).first()
@@ -57,8 +57,6 @@ def _incoming(municipality: Municipality, m: PushMessageIn) -> Any:
 
 
 def _register(municipality: Municipality, messages: list[PushMessageIn], acting_user: Any) -> list[dict]:
-    from otklik.cases.actions import do_register_posts
-
     keys = [(m.network, m.source_key) for m in messages]
     if len(set(keys)) != len(keys):
         raise ApiError(400, "validation_failed", "В пакете повторяются сообщения (одинаковые network и source_key).")

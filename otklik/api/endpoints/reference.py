@@ -20,6 +20,8 @@ from otklik.api.schemas import (
 from otklik.api.scope import municipalities_for, municipality_for
 from otklik.cases import params
 from otklik.directory.models import OfficialAccount, Organization
+from otklik.regulation.services import active_profile, calendar_for
+from otklik.worktime import WorkingCalendar, parse_duration
 
 router = Router(tags=["Справочники"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
@@ -84,8 +86,6 @@ def list_accounts(request: ApiRequest, slug: str) -> list[dict]:
 )
 def get_profile(request: ApiRequest, slug: str) -> dict:
     """Сроки этапов действующего профиля регламента муниципалитета."""
-    from otklik.regulation.services import active_profile
-
     m = municipality_for(request.auth, slug)
     profile = active_profile(m)
     return {
@@ -117,10 +117,7 @@ class BetweenQuery(CalendarQuery):
 
 def _calendar(request: ApiRequest, slug: str | None):  # type: ignore[no-untyped-def]
     if slug:
-        from otklik.regulation.services import calendar_for
-
         return calendar_for(municipality_for(request.auth, slug))
-    from otklik.worktime import WorkingCalendar
 
     return _default_calendar(WorkingCalendar)
 
@@ -143,8 +140,6 @@ def _check_range(*moments: dt.datetime) -> None:
 def calendar_add(request: ApiRequest, q: Query[AddQuery]) -> dict:
     """Момент, наступающий через `duration` рабочего времени после `start`, по календарю муниципалитета
     (производственный календарь РФ, график работы, местные исключения)."""
-    from otklik.worktime import parse_duration
-
     _check_range(q.start)
     try:
         duration = parse_duration(q.duration)

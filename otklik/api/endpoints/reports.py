@@ -19,6 +19,8 @@ from otklik.api.errors import ApiError, ErrorOut
 from otklik.api.scope import municipality_for
 from otklik.cases import params
 from otklik.directory.models import Municipality, Organization
+from otklik.reports import exports, queries, services
+from otklik.reports.queries import reportable_municipalities
 
 router = Router(tags=["Отчёты"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 429: ErrorOut}
@@ -34,7 +36,6 @@ def _reports_municipality(principal: Principal, slug: str) -> Municipality:
             raise ApiError(404, "not_found", "Муниципалитет не найден или недоступен.")
         return service.municipality
     municipality = municipality_for(principal, slug)  # 404 when not even visible
-    from otklik.reports.queries import reportable_municipalities
 
     if not reportable_municipalities(principal.user).filter(pk=municipality.pk).exists():
         raise ApiError(403, "forbidden", "Отчёты и показатели доступны координатору, главе и наблюдателю.")
@@ -76,8 +77,6 @@ def dashboard(request: ApiRequest, slug: str, q: Query[DashboardQuery]) -> dict:
     """Поступило, направлено, отвечено, исключено, просрочено сейчас; доля в срок по этапам и
     организациям, медиана времени до первого ответа (рабочее время), темы, соцсети, недели,
     самые медленные организации, социально значимые за 7 дней — как на странице /dashboard/."""
-    from otklik.reports import queries
-
     municipality = _reports_municipality(request.auth, slug)
     tz = municipality.tzinfo
     today = timezone.localtime(timezone.now(), tz).date()
@@ -131,8 +130,6 @@ def violations(request: ApiRequest, slug: str, month: str, q: Query[ReportQuery]
     """Каждый срок месяца, выполненный с опозданием или не выполненный, по организациям и исполнителям,
     с пунктом регламента, сроком и затраченным рабочим временем; итоги и доля в срок. `month` — ГГГГ-ММ.
     Сформированный 1-го рабочего дня отчёт берётся из архива (если не указано `live`)."""
-    from otklik.reports import exports, services
-
     year, mon = params.check_month(month)
     municipality = _reports_municipality(request.auth, slug)
     report, row = services.month_report(municipality, year, mon, live=bool(q.live))

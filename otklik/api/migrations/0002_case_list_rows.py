@@ -3,14 +3,6 @@
 from django.db import migrations, models
 
 
-def drop_triggers(apps, schema_editor):
-    # Going back: drop the triggers that keep the rows (installed after migrate by
-    # otklik.api.listrows) with the table, or every write of a case would fail.
-    from otklik.api.listrows import uninstall
-
-    uninstall(schema_editor.connection)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -30,5 +22,4 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'строки списка обращений',
             },
         ),
-        migrations.RunPython(migrations.RunPython.noop, reverse_code=drop_triggers),
     ]

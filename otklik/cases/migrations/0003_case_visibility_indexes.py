@@ -5,7 +5,7 @@ first. ``visible_cases`` takes the case ids from ``assignment_org_case_idx`` (an
 scan) and the case list first picks the page's ids from ``case_visibility_cover_idx`` (again
 index-only: id with the columns the default list filters and orders by), then loads the
 page's rows by primary key. Without them PostgreSQL reads thousands of scattered case rows
-per page (see bench/api.py and docs/notes).
+per page (see bench/api.py and bench/README.md).
 """
 
 from django.db import migrations

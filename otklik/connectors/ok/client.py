@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from otklik.connectors.base import ConnectorError
+from otklik.connectors.base import ConnectorError, error_from_code
 from otklik.connectors.http import new_client, request_json
 
 TRANSIENT = {1: 2.0, 2: 2.0, 8: 30.0, 11: 60.0}
@@ -46,12 +46,9 @@ def sign(params: dict[str, str], access_token: str, application_secret_key: str)
 
 def error_from_ok(payload: dict[str, Any], method: str) -> ConnectorError:
     code = int(payload.get("error_code") or 0)
-    text = MESSAGES.get(code) or str(payload.get("error_msg") or "неизвестная ошибка")
-    # People read this on the case page: plain Russian and the network's code, no method names.
-    message = f"Одноклассники: {text} (код {code})"
-    if code in TRANSIENT:
-        return ConnectorError(message, code=code, retry_after=TRANSIENT[code])
-    return ConnectorError(message, permanent=True, code=code)
+    return error_from_code(
+        "Одноклассники", method, code, payload.get("error_msg"), messages=MESSAGES, transient=TRANSIENT
+    )
 
 
 class OkClient:

@@ -121,12 +121,12 @@ def test_xlsx_and_json_files_are_read(client, cast):
 
 
 def test_a_failure_while_saving_leaves_nothing(client, cast, monkeypatch):
-    from otklik.connectors import views
+    from otklik.connectors import importing
 
     client.force_login(cast.specialist)
     upload(client, cast, "export.csv", CSV)
     job = ImportJob.objects.get()
-    real = views.register_messages
+    real = importing.register_messages
     calls = []
 
     def register_then_fail(*args, **kwargs):
@@ -134,7 +134,7 @@ def test_a_failure_while_saving_leaves_nothing(client, cast, monkeypatch):
         real(*args, **kwargs)
         raise RuntimeError("диск заполнен")
 
-    monkeypatch.setattr(views, "register_messages", register_then_fail)
+    monkeypatch.setattr(importing, "register_messages", register_then_fail)
     client.post(reverse("connectors:import_confirm", args=[job.pk]))
     job.refresh_from_db()
     assert calls and job.state == "failed" and "Ничего не загружено" in job.message

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from otklik.connectors.base import ConnectorError
+from otklik.connectors.base import ConnectorError, error_from_code
 from otklik.connectors.http import new_client, request_json
 
 API_VERSION = "5.199"
@@ -45,12 +45,7 @@ MESSAGES = {
 
 def error_from_vk(error: dict[str, Any], method: str) -> ConnectorError:
     code = int(error.get("error_code") or 0)
-    text = MESSAGES.get(code) or str(error.get("error_msg") or "неизвестная ошибка")
-    # People read this on the case page: plain Russian and the network's code, no method names.
-    message = f"ВКонтакте: {text} (код {code})"
-    if code in TRANSIENT:
-        return ConnectorError(message, code=code, retry_after=TRANSIENT[code])
-    return ConnectorError(message, permanent=True, code=code)
+    return error_from_code("ВКонтакте", method, code, error.get("error_msg"), messages=MESSAGES, transient=TRANSIENT)
 
 
 class VkClient:

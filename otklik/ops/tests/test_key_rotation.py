@@ -6,8 +6,8 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 
+from otklik.accounts import totp
 from otklik.directory.models import OfficialAccount
-from otklik.ops import totp
 from otklik.ops.models import AuditEntry, TOTPDevice
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()

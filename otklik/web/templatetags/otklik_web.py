@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from otklik.ops.attachments import stored_name
+from otklik.files.attachments import stored_name
 from otklik.web.forms import safe_http_url
 
 register = template.Library()

@@ -225,7 +225,7 @@ def test_a_feed_row_that_fails_answers_with_an_escaped_row(cast):
 
 
 def test_inbox_pages_by_cursor_without_gaps_or_repeats(cast):
-    from otklik.web import queries
+    from otklik.cases import queries
 
     made = {new_case(cast).pk for _ in range(5)} | {routed_case(cast, cast.roads_org).pk for _ in range(2)}
     seen: list[int] = []
