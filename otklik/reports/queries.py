@@ -357,7 +357,7 @@ def _organization_names(f: Filters) -> dict[Any, str]:
 
 def on_time(f: Filters, now: dt.datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Share of deadlines met on time in the period, per stage and per organization."""
-    groups: list[dict[str, Any]] = list(
+    groups: list[dict[str, Any]] = list(  # type: ignore[arg-type]
         _period_deadlines(f, now)
         .with_late(now)
         .values("stage", "organization")

@@ -256,9 +256,12 @@ def sign_report(row: MonthlyReport, *, user: Any, comment: str = "", now: dt.dat
     now = now or timezone.now()
     with transaction.atomic():
         fresh = MonthlyReport.objects.select_for_update().select_related("municipality").get(pk=row.pk)
-        is_coordinator = getattr(user, "pk", None) is not None and Membership.objects.filter(
-            user_id=user.pk, municipality_id=fresh.municipality_id, role=Role.COORDINATOR
-        ).exists()
+        is_coordinator = (
+            getattr(user, "pk", None) is not None
+            and Membership.objects.filter(
+                user_id=user.pk, municipality_id=fresh.municipality_id, role=Role.COORDINATOR
+            ).exists()
+        )
         if not is_coordinator:
             raise SignOffError("Подписывает отчёт координатор (заместитель главы) этого муниципального образования.")
         if fresh.sent_at is not None:
