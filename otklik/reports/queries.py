@@ -357,13 +357,14 @@ def _organization_names(f: Filters) -> dict[Any, str]:
 
 def on_time(f: Filters, now: dt.datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Share of deadlines met on time in the period, per stage and per organization."""
-    groups: list[dict[str, Any]] = list(  # type: ignore[arg-type]
+    rows = (
         _period_deadlines(f, now)
         .with_late(now)
         .values("stage", "organization")
         .annotate(total=Count("id"), late=Count("id", filter=Q(late=True)))
         .order_by()
-    )  # one pass over the period's deadlines serves both breakdowns
+    )
+    groups: list[dict[str, Any]] = [dict(row) for row in rows]  # one pass serves both breakdowns
     per_stage = _share_rows(groups, "stage", STAGE_NAMES)
     per_org = _share_rows(groups, "organization", _organization_names(f))
     per_org.sort(key=lambda r: (r["share"], -r["total"]))
