@@ -169,7 +169,9 @@ def _poison(cast, make_case, application):  # type: ignore[no-untyped-def]
                 response = variant.call(headers=headers)
                 tried["n"] += 1
                 if response.status_code >= 500:
-                    failures.append(f"{operation.label}: {response.status_code} {variant.path_parameters} {variant.query} {variant.body!r:.300}")
+                    failures.append(
+                        f"{operation.label}: {response.status_code} {variant.path_parameters} {variant.query} {variant.body!r:.300}"
+                    )
 
         try:
             run()
