@@ -223,6 +223,11 @@ TELEGRAM_NOTIFY_BOT_TOKEN = env_secret("TELEGRAM_NOTIFY_BOT_TOKEN", "")
 # minutes fails with its reason, for a person to retry or post by hand.
 PUBLICATION_DELIVERY_TIMEOUT_SECONDS = env_int("PUBLICATION_DELIVERY_TIMEOUT_SECONDS", 120)
 PUBLICATION_CONFIRM_MINUTES = env_int("PUBLICATION_CONFIRM_MINUTES", 15)
+# Photos of collected messages are copied by the worker and shown from our origin
+# (connectors/images.py). Off in tests (no test touches the internet; the tests of it switch
+# it on against a local server, with private addresses allowed).
+OTKLIK_IMAGE_FETCH = env_bool("OTKLIK_IMAGE_FETCH", not TESTING)
+OTKLIK_IMAGE_FETCH_PRIVATE = env_bool("OTKLIK_IMAGE_FETCH_PRIVATE", False)
 
 # Production hardening (see docs/deploy.md): on when DEBUG is off and TLS is in front.
 SECURE_TLS = env_bool("SECURE_TLS", False)
