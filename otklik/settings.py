@@ -220,6 +220,11 @@ TELEGRAM_NOTIFY_BOT_TOKEN = env_secret("TELEGRAM_NOTIFY_BOT_TOKEN", "")
 # minutes fails with its reason, for a person to retry or post by hand.
 PUBLICATION_DELIVERY_TIMEOUT_SECONDS = env_int("PUBLICATION_DELIVERY_TIMEOUT_SECONDS", 120)
 PUBLICATION_CONFIRM_MINUTES = env_int("PUBLICATION_CONFIRM_MINUTES", 15)
+# Photos of collected messages are copied by the worker and shown from our origin
+# (connectors/images.py). Off in tests (no test touches the internet; the tests of it switch
+# it on against a local server, with private addresses allowed).
+OTKLIK_IMAGE_FETCH = env_bool("OTKLIK_IMAGE_FETCH", not TESTING)
+OTKLIK_IMAGE_FETCH_PRIVATE = env_bool("OTKLIK_IMAGE_FETCH_PRIVATE", False)
 
 # Production hardening (see docs/deploy.md): on when DEBUG is off and TLS is in front.
 SECURE_TLS = env_bool("SECURE_TLS", False)
@@ -228,6 +233,8 @@ if SECURE_TLS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    # Only when every subdomain is served over HTTPS too (docs/deploy.md).
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True

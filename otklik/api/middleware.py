@@ -8,7 +8,7 @@ Body limit: an API request announcing a body larger than ``OTKLIK_API_MAX_BODY``
 refused with 413 before anything reads it.
 
 NUL characters (issue 19 item 7): PostgreSQL cannot store or compare ``\u0000`` in text,
-so a query string (any page or the API) carrying one is refused with 400 here, before any
+so a path or query string (any page or the API) carrying one is refused with 400 here, before any
 view or query sees it; the API's bodies are checked by ``api.schemas.In``.
 """
 
@@ -28,9 +28,10 @@ NUL_MESSAGE = "Запрос содержит недопустимый симво
 
 
 def _has_nul(request: HttpRequest) -> bool:
-    """A NUL in the query string (raw or percent-encoded); bodies are checked by the API's schemas."""
+    """A NUL in the path or the query string (raw or percent-encoded); bodies are checked by
+    the API's schemas."""
     query = request.META.get("QUERY_STRING", "")
-    return "%00" in query or "\x00" in query
+    return "%00" in query or "\x00" in query or "\x00" in request.path
 
 
 API_PREFIX = "/api/"

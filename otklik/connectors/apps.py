@@ -13,6 +13,10 @@ class ConnectorsConfig(AppConfig):
 
         events.subscribe("publication_pending", on_publication_pending)
 
+        from otklik.connectors.images import on_post_registered
+
+        events.subscribe("post_registered", on_post_registered)  # photos shown through the application
+
         from otklik.connectors.views import nav
         from otklik.web.context_processors import NAV_PROVIDERS
 

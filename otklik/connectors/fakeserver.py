@@ -225,6 +225,10 @@ class FakeServer:
         elif fault.kind == "timeout":
             time.sleep(fault.delay)
             response = self.dispatch(request, None)
+        elif fault.kind == "slow_response":
+            # The request is carried out at once; the answer comes late (a client may die waiting).
+            response = self.dispatch(request, None)
+            time.sleep(fault.delay)
         elif fault.kind == "malformed":
             response = FakeResponse(200, b'{"response": {"items": [{"id": 1, "te')
         elif fault.kind == "drop":

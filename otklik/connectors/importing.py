@@ -12,8 +12,10 @@ import datetime as dt
 import io
 import json
 import logging
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -28,6 +30,8 @@ from otklik.connectors.storage import clean_text, register_messages
 log = logging.getLogger(__name__)
 
 MAX_ROWS = 50_000
+MAX_SECONDS = 20  # reading a file, in the request or the job
+T = TypeVar("T")
 COLUMNS = {
     "text": ("text", "текст", "сообщение", "message"),
     "url": ("url", "ссылка", "link"),
@@ -84,7 +88,7 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
             from openpyxl import load_workbook
 
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-            rows = list(sheet.iter_rows(values_only=True)) if sheet is not None else []
+            rows = _capped(sheet.iter_rows(values_only=True) if sheet is not None else iter(()), MAX_ROWS + 1)
             if not rows:
                 return []
             header = [str(h or "").strip() for h in rows[0]]
@@ -92,7 +96,7 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
         if name.endswith(".csv"):
             text = content.decode("utf-8-sig")
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
-            return list(csv.DictReader(io.StringIO(text), dialect=dialect))
+            return _capped(csv.DictReader(io.StringIO(text), dialect=dialect), MAX_ROWS)
     except ImportFileError:
         raise
     except UnicodeDecodeError:
@@ -100,6 +104,20 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
     except Exception as exc:  # noqa: BLE001 - any parser failure is the file's fault
         raise ImportFileError(f"Не удалось прочитать файл: {exc}") from None
     raise ImportFileError("Поддерживаются файлы CSV, XLSX и JSON")
+
+
+def _capped(rows: Iterable[T], limit: int) -> list[T]:
+    """Read at most ``limit`` rows (one more means "too many") within ``MAX_SECONDS``: a huge
+    file is refused while it is being read, not after all of it was (issue 19 item 9)."""
+    started = time.monotonic()
+    out: list[T] = []
+    for row in rows:
+        out.append(row)
+        if len(out) > limit:
+            raise ImportFileError(f"Слишком много строк: больше {MAX_ROWS} (не более {MAX_ROWS} за раз)")
+        if len(out) % 1000 == 0 and time.monotonic() - started > MAX_SECONDS:
+            raise ImportFileError(f"Файл читается дольше {MAX_SECONDS} с — разделите его на части поменьше.")
+    return out
 
 
 def _get(row: dict[str, Any], column: str) -> Any:

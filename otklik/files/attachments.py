@@ -22,6 +22,7 @@ headers that keep a browser from running anything in it; only images are shown i
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import re
@@ -345,6 +346,38 @@ def discard(items: Iterable[dict[str, object]]) -> None:
         if name is not None:
             StoredFile.objects.filter(name=name).delete()
             default_storage.delete(storage_path(name))
+
+
+def remove_orphans(now: Any = None, *, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
+    """Files uploaded to a case more than a day ago that no draft, co-executor's part or post
+    of that case refers to (an upload the person never sent): removed with their rows."""
+    from otklik.cases.models import Assignment, Draft, Post
+    from otklik.ops.models import StoredFile
+
+    now = now or timezone.now()
+    removed = 0
+    candidates = StoredFile.objects.filter(uploaded_at__lt=now - older_than).order_by("case_id")
+    by_case: dict[int, list[Any]] = {}
+    for row in candidates.iterator(chunk_size=500):
+        by_case.setdefault(row.case_id, []).append(row)
+    for case_id, rows in by_case.items():
+        used: set[str] = set()
+        lists = [
+            *Draft.objects.filter(case_id=case_id).values_list("attachments", flat=True),
+            *Assignment.objects.filter(case_id=case_id).values_list("info_attachments", flat=True),
+            *Post.objects.filter(case_id=case_id).values_list("attachments", flat=True),
+        ]
+        for items in lists:
+            for item in items or ():
+                name = stored_name(item.get("url")) if isinstance(item, dict) else None
+                if name is not None:
+                    used.add(name)
+        for row in rows:
+            if row.name not in used:
+                StoredFile.objects.filter(pk=row.pk).delete()
+                default_storage.delete(storage_path(row.name))
+                removed += 1
+    return removed
 
 
 @contextmanager

@@ -21,6 +21,15 @@ def apply_retention_job() -> dict[str, int]:
     return done
 
 
+@db_periodic_task(crontab(hour="4", minute="25"))
+@lock_task("ops-orphan-uploads")
+def remove_orphan_uploads_job() -> int:
+    """Uploads never attached to a draft or a co-executor's part are removed after a day."""
+    from otklik.files.attachments import remove_orphans
+
+    return remove_orphans()
+
+
 @db_periodic_task(crontab(hour="4", minute="10"))
 def purge_login_attempts_job() -> int:
     from otklik.accounts.throttle import purge_old_attempts

@@ -20,6 +20,9 @@ from otklik.ops import metrics
 @require_GET
 def metrics_view(request: HttpRequest) -> HttpResponse:
     token = getattr(settings, "METRICS_TOKEN", "")
+    if not token and getattr(settings, "PRODUCTION", False):
+        # A production install never serves its metrics to whoever asks (issue 19).
+        return HttpResponse("В промышленном режиме /metrics доступен только с METRICS_TOKEN.\n", status=403)
     if token:
         given = request.META.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ").strip()
         if not hmac.compare_digest(given.encode(), token.encode()):

@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from otklik.reports import charts
 from otklik.reports.queries import MONTHS_GENITIVE, ViolationReport, fmt_duration
+from otklik.reports.spreadsheet import text_cells_as_strings
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -74,6 +75,7 @@ def violations_xlsx(report: ViolationReport, site_url: str = "") -> bytes:
         totals.cell(row=totals.max_row, column=6).number_format = "0.0%"
     for cell in totals[totals.max_row]:
         cell.font = BOLD
+    text_cells_as_strings(wb)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -198,6 +200,7 @@ def dashboard_xlsx(data: dict[str, Any], *, title: str) -> bytes:
         t = topics[i] if i < len(topics) else ("", "")
         n = nets[i] if i < len(nets) else ("", "")
         sheet.append([t[0], t[1], n[0], n[1]])
+    text_cells_as_strings(wb)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -29,6 +29,7 @@ from otklik.cases.errors import RegisteredElsewhere
 from otklik.cases.models import Assignment, Post, Publication
 from otklik.connectors.base import Attachment, IncomingMessage
 from otklik.directory.models import Municipality, OfficialAccount
+from otklik.reports.spreadsheet import formula_safe
 
 router = Router(tags=["Обмен с ЦУР"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 429: ErrorOut}
@@ -218,13 +219,14 @@ def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
 
 
 def _csv_safe(value: str) -> str:
-    # Spreadsheet formula injection: texts come from the public internet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return formula_safe(value)  # texts come from the public internet
 
 
 def _jsonl_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     for row in rows:
-        yield json.dumps(row, cls=DjangoJSONEncoder, ensure_ascii=False) + "\n"
+        line = json.dumps(row, cls=DjangoJSONEncoder, ensure_ascii=False)
+        # Valid JSON either way, but U+2028/U+2029 end a line for JavaScript and some readers.
+        yield line.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
 
 
 @router.get(

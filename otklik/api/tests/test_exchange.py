@@ -117,3 +117,22 @@ def test_export_needs_the_export_permission(cast, as_service):
 def test_export_period_is_checked(cast, as_service):
     r = as_service("export").get("/export/cases", {"date_from": "2026-02-01", "date_to": "2026-01-01"})
     assert r.status_code == 400
+
+
+def test_export_csv_guards_formulas_behind_spaces_and_in_full_width(cast, as_user, make_case):
+    for text in ("  =1+1", "＝HYPERLINK(1)", "\u00a0@SUM(A1)"):
+        make_case(text)
+    r = as_user(cast.coordinator).get(
+        "/export/cases", {"date_from": "2026-01-01", "date_to": "2026-12-31", "format": "csv"}
+    )
+    rows = list(csv.DictReader(io.StringIO(b"".join(r.streaming_content).decode("utf-8-sig")), delimiter=";"))
+    assert sorted(row["text"] for row in rows) == sorted(["'  =1+1", "'＝HYPERLINK(1)", "'\u00a0@SUM(A1)"])
+
+
+def test_export_jsonl_escapes_line_separators(cast, as_service, make_case):
+    make_case("первая\u2028вторая\u2029третья")
+    r = as_service("export").get("/export/cases", {"date_from": "2026-01-01", "date_to": "2026-12-31"})
+    body = b"".join(r.streaming_content).decode()
+    assert "\u2028" not in body and "\u2029" not in body
+    [line] = body.splitlines()
+    assert json.loads(line)["text"] == "первая\u2028вторая\u2029третья"

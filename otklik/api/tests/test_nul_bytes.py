@@ -57,3 +57,8 @@ def test_pages_refuse_nul_in_the_query_too(cast):
     c.force_login(cast.specialist)
     r = c.get("/inbox/", {"q": f"яма{NUL}"})
     assert r.status_code == 400 and "NUL" in r.content.decode()
+
+
+def test_it_refuses_nul_in_the_path(cast, as_user):
+    r = as_user(cast.specialist).get("/municipalities/georgievsk%00/organizations")
+    assert r.status_code == 400 and "NUL" in r.json()["error"]["message"]

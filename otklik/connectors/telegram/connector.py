@@ -47,6 +47,25 @@ UNKNOWN = "?"  # a journal entry: the part's call started, its result was never 
 MAX_THREADS = 2000  # thread -> channel post links kept in the cursor
 
 
+# The Bot API's own descriptions (English) of refusals people meet, in plain Russian.
+REFUSALS = (
+    (("message to be replied not found", "message to reply not found", "replied message not found"),
+     "сообщение, на которое отвечаем, удалено"),
+    (("chat not found",), "чат не найден"),
+    (("not enough rights", "have no rights", "need administrator rights"), "у бота нет прав писать в чат"),
+    (("bot was kicked", "bot is not a member", "bot was blocked"), "бот исключён из чата"),
+    (("message is too long",), "текст ответа слишком длинный"),
+    (("message text is empty",), "пустой текст ответа"),
+    (("wrong file", "photo_invalid", "image_process_failed", "failed to get http url content", "no photo"),
+     "Telegram не принял файл"),
+)  # fmt: skip
+
+
+def plain_refusal(description: str) -> str | None:
+    text = description.lower()
+    return next((russian for needles, russian in REFUSALS if any(n in text for n in needles)), None)
+
+
 def to_connector_error(exc: Exception) -> ConnectorError:
     if isinstance(exc, tg_error.RetryAfter):
         retry = exc.retry_after
@@ -60,13 +79,15 @@ def to_connector_error(exc: Exception) -> ConnectorError:
             permanent=True, code=403,
         )  # fmt: skip
     if isinstance(exc, tg_error.Forbidden):
-        return ConnectorError(f"Telegram: бот не может писать в чат ({exc.message})", permanent=True, code=403)
+        reason = plain_refusal(exc.message) or "бот не может писать в чат"
+        return ConnectorError(f"Telegram: {reason} (код 403)", permanent=True, code=403)
     if isinstance(exc, tg_error.Conflict):
         return ConnectorError("Telegram: у бота включён webhook — getUpdates недоступен", permanent=True, code=409)
     if isinstance(exc, tg_error.ChatMigrated):
         return ConnectorError(f"Telegram: группа стала супергруппой {exc.new_chat_id}", permanent=True, code="migrated")
     if isinstance(exc, tg_error.BadRequest):
-        return ConnectorError(f"Telegram: {exc.message}", permanent=True, code=400)
+        reason = plain_refusal(exc.message) or f"запрос отклонён ({exc.message})"
+        return ConnectorError(f"Telegram: {reason} (код 400)", permanent=True, code=400)
     if isinstance(exc, tg_error.TimedOut):
         return ConnectorError("Telegram не ответил вовремя", code="timeout")
     return ConnectorError(f"Telegram: {exc}", code="network")

@@ -65,3 +65,50 @@ def test_a_killed_worker_loses_and_duplicates_nothing(vk_account, fake_vk, tmp_p
     subprocess.run(command, cwd=cwd, env=worker_env(tmp_path), check=True, capture_output=True, timeout=300)
     stored = list(Post.objects.values_list("source_key", flat=True))
     assert len(stored) == len(set(stored)) and set(stored) == keys
+
+
+def test_a_worker_killed_while_posting_an_answer_is_reconciled_not_reposted(
+    cast, vk_account, fake_vk, tmp_path, monkeypatch
+):
+    """Issue 19 item 3 with a real SIGKILL: the comment is posted, the worker dies waiting for the
+    answer; once the lease has run out the sweep finds the comment and confirms it."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://…")
+    from otklik.cases import actions, events
+    from otklik.cases.models import Publication
+    from otklik.cases.tests.helpers import Clock
+    from otklik.connectors.collect import collect_account
+    from otklik.connectors.publish import sweep_publications
+    from otklik.connectors.tests.helpers import vk_connector
+
+    monkeypatch.setitem(events._handlers, "publication_pending", [])  # the worker below delivers it
+    fake_vk.add_comment(fake_vk.add_post("Пост").id, "Когда уберут снег?")
+    collect_account(vk_account, connector=vk_connector(fake_vk))
+    case = actions.do_detect_case(Post.objects.get().case, acting_user=cast.specialist)
+    case = actions.do_route_case(case, [cast.roads_org], acting_user=cast.specialist)
+    case = actions.do_submit_draft(case, text="Техника выйдет сегодня.", acting_user=cast.roads)
+    case = actions.do_approve_draft(case.drafts.get(), acting_user=cast.specialist)
+    publication = actions.do_publish_answer(case, account=vk_account, acting_user=cast.specialist).publications.get()
+    fake_vk.faults.schedule("slow_response", op="wall.createComment", delay=60)
+
+    code = f"from otklik.connectors.publish import deliver_publication; deliver_publication({publication.pk})"
+    env = {**worker_env(tmp_path), "VK_API_BASE_URL": fake_vk.base_url}
+    log = (tmp_path / "worker.log").open("wb")
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "shell", "-c", code], cwd=settings.BASE_DIR, env=env, stdout=log,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not fake_vk.published and time.monotonic() < deadline and worker.poll() is None:
+        time.sleep(0.05)
+    assert worker.poll() is None and len(fake_vk.published) == 1, (tmp_path / "worker.log").read_text()[-3000:]
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.wait()
+    publication.refresh_from_db()
+    assert publication.status == "pending" and publication.lease_until is not None
+
+    with Clock(publication.lease_until) as clock:
+        clock.advance(seconds=1)
+        fake_vk.faults.clear()
+        assert sweep_publications(make_connector=lambda p: vk_connector(fake_vk)) == {str(publication.pk): "found"}
+    assert Publication.objects.get().status == "published" and len(fake_vk.published) == 1

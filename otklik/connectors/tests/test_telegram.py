@@ -112,6 +112,7 @@ def test_a_reply_to_a_missing_message_is_permanent(fake):
     with pytest.raises(ConnectorError) as info:
         connector(fake).publish(Reply(f"{fake.group['id']}/999", "Ответ", "k"))
     assert info.value.permanent and info.value.code == 400
+    assert info.value.message == "Telegram: сообщение, на которое отвечаем, удалено (код 400)"
 
 
 def test_an_earlier_attempt_cannot_be_verified(fake):

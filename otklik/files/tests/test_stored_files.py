@@ -116,3 +116,16 @@ def test_the_admin_lists_stored_files_read_only(admin_client, cast):
     r = admin_client.get("/admin/ops/storedfile/")
     assert r.status_code == 200 and "яма.png" in r.content.decode()
     assert admin_client.get("/admin/ops/storedfile/add/").status_code == 403
+
+
+def test_uploads_never_attached_are_removed_after_a_day(cast):
+    from django.utils import timezone
+
+    case = routed_case(cast, cast.roads_org)
+    orphan = _stored(case, cast.roads, _png(), "забытый.png")
+    used = attachments.store(attachments.validate(_png(), "яма.png"), case=case, uploaded_by=cast.roads)
+    actions.do_submit_draft(case, text="Ответ с фото", attachments=[used], acting_user=cast.roads)
+    assert attachments.remove_orphans(timezone.now()) == 0  # less than a day old
+    assert attachments.remove_orphans(timezone.now() + timezone.timedelta(days=1, minutes=1)) == 1
+    names = set(StoredFile.objects.values_list("name", flat=True))
+    assert attachments.stored_name(orphan) not in names and attachments.stored_name(used["url"]) in names

@@ -96,3 +96,10 @@ def test_metrics_count_failed_deliveries_and_overdue_deadlines(client, cast):
     body = client.get("/metrics").content.decode()
     assert 'otklik_notification_failures{channel="email",model="delivery"} 1.0' in body
     assert 'otklik_deadlines_overdue{stage="route"} 1.0' in body
+
+
+@override_settings(PRODUCTION=True, METRICS_TOKEN="")
+def test_metrics_are_refused_in_production_without_a_token(client, db):
+    r = client.get("/metrics")
+    assert r.status_code == 403 and "METRICS_TOKEN" in r.content.decode()
+    assert "otklik_" not in r.content.decode()

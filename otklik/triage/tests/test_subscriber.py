@@ -132,6 +132,15 @@ def test_it_suggests_a_copied_complaint_about_the_same_address_from_another_auth
     assert result.repeat_candidates[0]["reason"].startswith("то же место")
 
 
+def test_it_never_suggests_another_municipalitys_case_as_a_repeat(cast):
+    """Issue 19 item 1: the repeat lookup (author, parent post) stays inside the municipality."""
+    theirs = make_post(cast, "Не вывозят мусор с контейнерной площадки на Ленина", minutes_ago=60 * 24 * 3)
+    Post.objects.filter(pk=theirs.pk).update(municipality=cast.other_municipality)
+    Case.objects.filter(pk=theirs.case_id).update(municipality=cast.other_municipality)
+    again = make_post(cast, "Опять не вывозят мусор на Ленина!", parent_key=theirs.source_key)
+    assert triage_post(again.pk).repeat_candidates == []
+
+
 def test_triage_train_versions_models_and_rolls_back(cast):
     for i in range(16):
         for org, text in ((cast.roads_org, "яма на дороге у дома {}"), (cast.water_org, "нет воды в доме {}")):

@@ -58,6 +58,7 @@ def attachments(items: Any) -> dict[str, Any]:
                 "name": str(item.get("name") or "") or url.rsplit("/", 1)[-1] or "вложение",
                 "url": url if stored or safe_http_url(url) else "",
                 "size": f"{int(size) / 1048576:.1f} МБ" if isinstance(size, int) else "",
+                "stored": stored,  # only our own copies are shown as images (no third-party beacons)
             }
         )
     return {"items": out}
