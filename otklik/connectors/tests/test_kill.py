@@ -112,3 +112,41 @@ def test_a_worker_killed_while_posting_an_answer_is_reconciled_not_reposted(
         fake_vk.faults.clear()
         assert sweep_publications(make_connector=lambda p: vk_connector(fake_vk)) == {str(publication.pk): "found"}
     assert Publication.objects.get().status == "published" and len(fake_vk.published) == 1
+def test_a_killed_max_worker_loses_and_duplicates_nothing(cast, tmp_path):
+    """The same with MAX: the marker is committed only after the batch is stored."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://…")
+    from otklik.connectors.max.fake import FakeMax
+
+    fake = FakeMax().start()
+    try:
+        fake.add_token("t")
+        chat = fake.add_group_chat("Жители")
+        keys = set()
+        for i in range(1500):
+            m = fake.user_writes(700 + i % 50, f"сообщение {i}") if i % 2 else fake.chat_message(chat, 700, f"чат {i}")
+            keys.add(f"{m['recipient']['chat_id']}/{m['body']['mid']}")
+        account = cast.vk_account
+        account.network, account.url, account.external_id = "max", "https://max.ru/adm", str(fake.channel["chat_id"])
+        account.set_credentials({"bot_token": "t", "api_base_url": fake.base_url})
+        account.save()
+        command = [sys.executable, "manage.py", "collect_now", "--account", str(account.pk), "--force"]
+        log = (tmp_path / "worker.log").open("wb")
+        worker = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=worker_env(tmp_path), stdout=log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 60
+        while Post.objects.count() == 0 and time.monotonic() < deadline and worker.poll() is None:
+            time.sleep(0.05)
+        assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait()
+        stored_at_kill = Post.objects.count()
+        assert 0 < stored_at_kill < len(keys), "the kill must land in the middle of the run"
+        subprocess.run(
+            command, cwd=settings.BASE_DIR, env=worker_env(tmp_path), check=True, capture_output=True, timeout=300
+        )
+        stored = list(Post.objects.values_list("source_key", flat=True))
+        assert len(stored) == len(set(stored)) and set(stored) == keys
+    finally:
+        fake.stop()
