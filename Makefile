@@ -22,7 +22,8 @@ venv: $(STAMP)
 # Run the system locally: SQLite in ./data, demo data, web server + job consumer.
 # E-mail goes to files in data/mail/ (a local sink), not to an SMTP server. ADDR=127.0.0.1:8001 for another port.
 ADDR ?= 127.0.0.1:8000
-DEMO_ENV := DEBUG=1 EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend
+# Each background task is a log line at INFO: the demo shows only warnings of the job consumer.
+DEMO_ENV := DEBUG=1 EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend HUEY_LOG_LEVEL=WARNING
 run: $(STAMP)
 	@$(DEMO_ENV) $(PY) manage.py run_demo --check-ports $(ADDR)
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput

@@ -323,6 +323,7 @@ LOGGING = {
         # One line per outgoing HTTP request (connectors, Telegram) is noise at INFO.
         "httpx": {"level": env_str("HTTPX_LOG_LEVEL", "WARNING")},
         "httpcore": {"level": "WARNING"},
+        "pymorphy3": {"level": "WARNING"},  # "Loading dictionaries" in every process
         # The job consumer adds its own plain-text handler unless "huey" already has one.
         "huey": {"handlers": ["console"], "level": env_str("HUEY_LOG_LEVEL", "INFO"), "propagate": False},
     },

@@ -24,15 +24,15 @@ from otklik.web.responses import bad_request
 
 def nav(request: HttpRequest) -> list[NavItem]:
     """Dashboard and reports in the navigation, for those who may read them."""
-    municipalities = queries.reportable_municipalities(request.user)
-    if not municipalities.exists():
+    # One query: are there any, and more than one (the regional centre compares municipalities)?
+    some = list(queries.reportable_municipalities(request.user).values_list("pk", flat=True)[:2])
+    if not some:
         return []
     items = [
         NavItem("Показатели", "/dashboard/", key="dashboard"),
         NavItem("Отчёты (п. 23)", "/reports/violations/", key="reports"),
     ]
-    # The regional centre (ЦУР) compares municipalities: an observer of all of them, or anyone reading several.
-    if scope_of(request.user).global_observer or municipalities[:2].count() > 1:
+    if len(some) > 1 or scope_of(request.user).global_observer:
         items.append(NavItem("По муниципалитетам", "/reports/region/", key="regional"))
     return items
 

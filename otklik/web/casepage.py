@@ -158,6 +158,10 @@ def build_forms(user: Any, case: Case, allowed: set[str], ctx: dict[str, Any]) -
                 if a.status in (Assignment.AssignmentStatus.ASSIGNED, Assignment.AssignmentStatus.INFO_RETURNED)
             ]
         elif name == "submit_info":
+            if any(a.role == Assignment.Role.LEAD for a in mine):
+                # A lead organization above its co-executor waits for the co-executor's part
+                # (the page says until when); it does not write that part itself.
+                continue
             forms[name] = [
                 cls(
                     case=case,

@@ -112,6 +112,8 @@ def test_a_worker_killed_while_posting_an_answer_is_reconciled_not_reposted(
         fake_vk.faults.clear()
         assert sweep_publications(make_connector=lambda p: vk_connector(fake_vk)) == {str(publication.pk): "found"}
     assert Publication.objects.get().status == "published" and len(fake_vk.published) == 1
+
+
 def test_a_killed_max_worker_loses_and_duplicates_nothing(cast, tmp_path):
     """The same with MAX: the marker is committed only after the batch is stored."""
     if connection.vendor != "postgresql":

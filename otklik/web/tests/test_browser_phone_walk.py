@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 
@@ -38,7 +41,9 @@ def demo(live_server, browser):  # type: ignore[no-untyped-def]
     people.close()
 
 
-def test_every_page_of_every_role_fits_a_phone(demo):
+def test_every_page_of_every_role_fits_a_phone(demo, artifacts_dir):
+    shots = Path(artifacts_dir) / "phone"
+    shots.mkdir(exist_ok=True)
     wide: dict[str, object] = {}
     for who in ROLES:
         page = demo.open(who, "/")
@@ -55,6 +60,8 @@ def test_every_page_of_every_role_fits_a_phone(demo):
         for path in dict.fromkeys(p for p in paths if p):
             page.goto(f"{demo.base}{path}")
             found = page.evaluate(OVERFLOW, 375)
+            name = re.sub(r"[^a-z0-9]+", "-", f"{who} {path.split('#')[0]}").strip("-")
+            page.screenshot(path=str(shots / f"{name}.png"))
             if found["width"] > 375:
                 wide[f"{who} {path}"] = found
     assert wide == {}, "\n".join(f"{k}: {v}" for k, v in wide.items())

@@ -177,7 +177,9 @@ def test_intermediate_answer_then_final_and_an_exclusion(demo, artifacts_dir):
     page = demo.open("specialist", f"/cases/{rude.pk}/")
     page.click("details.action summary:has-text('Исключить')")
     page.select_option("#form-exclude select[name=reason_code]", "insult")
+    demo.confirm = True  # exclusion cannot be undone: the page asks first
     page.click("[data-action=exclude]")
     done(page, "исключено")
     assert status_of(rude) == "excluded"
     expect(page.locator(".events")).to_contain_text("оскорбление")
+    assert demo.dialogs and "Исключить (п. 22): вы уверены?" in demo.dialogs[-1]

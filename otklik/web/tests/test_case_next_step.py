@@ -50,6 +50,15 @@ def test_it_tells_the_lead_what_it_waits_for(cast):
     assert "submit_info" not in html and "submit_draft" not in html
 
 
+def test_it_shows_a_lead_above_its_coexecutor_the_wait_instead_of_the_coexecutors_form(cast):
+    # Водоканал sits under ЖКХ: ЖКХ's people could see Водоканал's form, but it is not theirs to fill.
+    case = routed_case(cast, cast.housing_org, cast.water_org, lead=cast.housing_org)
+    html = page_for(cast.housing, case)
+    assert "Ожидается информация соисполнителя до 12:00" in html
+    assert 'data-action="submit_info"' not in html
+    assert 'data-action="submit_info"' in page_for(cast.water, case)
+
+
 def test_it_offers_nothing_on_an_excluded_case_but_its_history(cast):
     case = new_case(cast, "Вы все воры")
     actions.do_exclude_case(case, reason_code="insult", acting_user=cast.specialist)

@@ -114,6 +114,13 @@
     return true;
   }
 
+  // A button that cannot be undone (data-confirm) asks first; capture phase, before htmx sends.
+  document.addEventListener("submit", function (ev) {
+    var button = ev.submitter;
+    if (!button || !button.dataset || !button.dataset.confirm) return;
+    if (!window.confirm(button.dataset.confirm)) { ev.preventDefault(); ev.stopPropagation(); }
+  }, true);
+
   // Bulk buttons of the feed: nothing ticked says so; exclusion (п. 22) asks first. Runs in the
   // capture phase, before htmx sends the form.
   document.addEventListener("submit", function (ev) {
