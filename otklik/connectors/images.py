@@ -40,7 +40,7 @@ def on_post_registered(payload: dict[str, Any]) -> None:
 def copy_post_images(post_id: int) -> int:
     """Copy the post's external photos into the case's stored files; returns how many."""
     from otklik.cases.models import Post
-    from otklik.ops import attachments
+    from otklik.files import attachments
 
     post = Post.objects.select_related("case").filter(pk=post_id).first()
     if post is None or post.case is None:
