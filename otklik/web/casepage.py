@@ -122,6 +122,12 @@ def _event_rows(events: list[CaseEvent]) -> list[dict[str, Any]]:
     return rows
 
 
+def similar_answers(triage: Any) -> list[dict[str, Any]]:
+    """§20: approved answers to similar messages, as triage found them (``{"draft", "score", "text"}``)."""
+    found = getattr(triage, "answer_suggestions", None) or []
+    return [s for s in found if isinstance(s, dict) and s.get("text") and str(s.get("draft", "")).isdigit()][:3]
+
+
 def is_read_only(user: Any, case: Case) -> bool:
     """Head and observer: they see the case but never act on it."""
     roles = scope_of(user).roles_in(case.municipality_id)
@@ -275,6 +281,7 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
             .select_related("topic")
             .order_by("-topic_id", "title")
         )
+        ctx["similar_answers"] = similar_answers(ctx["triage"])
         source = returned_draft or (drafts[-1] if drafts else None)
         if source is not None:
             # The next version starts from the last one: its text, its links, its stored files ticked.
