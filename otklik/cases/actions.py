@@ -59,6 +59,7 @@ from otklik.cases.publishing import (
     do_fail_publication,
     do_publish_answer,
 )
+from otklik.cases.shared_answer import do_share_answer
 from otklik.cases.workflow import Status
 from otklik.directory.models import Organization, Topic
 from otklik.regulation.stages import AbuseCategory
@@ -86,6 +87,7 @@ __all__ = [
     "do_return_draft",
     "do_route_case",
     "do_set_topic",
+    "do_share_answer",
     "do_submit_coexecutor_info",
     "do_submit_draft",
     "do_update_post",

@@ -224,7 +224,7 @@ def sign_report(row: MonthlyReport, *, user: Any, comment: str = "", now: dt.dat
     with transaction.atomic():
         fresh = MonthlyReport.objects.select_for_update().select_related("municipality").get(pk=row.pk)
         is_coordinator = Membership.objects.filter(
-            user_id=getattr(user, "pk", None), municipality_id=fresh.municipality_id, role=Role.COORDINATOR
+            user_id=getattr(user, "pk", None) or 0, municipality_id=fresh.municipality_id, role=Role.COORDINATOR
         ).exists()
         if not is_coordinator:
             raise SignOffError("Подписывает отчёт координатор (заместитель главы) этого муниципального образования.")
