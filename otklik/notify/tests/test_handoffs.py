@@ -123,3 +123,14 @@ def test_links_in_e_mails_are_absolute(cast, run, smtp, settings):
         case = _approved(cast, run)
     mail = [m for m in smtp.messages if "Проект согласован" in m["Subject"]]
     assert mail and f"https://otklik.example.ru/cases/{case.pk}/" in mail[0].get_payload(decode=True).decode()
+
+
+def test_links_in_telegram_are_absolute(cast, run, bot, settings):
+    from otklik.notify.tests.conftest import link
+
+    settings.SITE_URL = "https://otklik.example.ru"
+    link(cast.roads, "5001")
+    with run.events():
+        case = _approved(cast, run)
+    texts = [m["text"] for m in bot.sent if m["chat"]["id"] == "5001" and "Проект согласован" in m["text"]]
+    assert texts and f"https://otklik.example.ru/cases/{case.pk}/" in texts[0]
