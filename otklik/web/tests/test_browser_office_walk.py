@@ -156,3 +156,39 @@ def test_the_new_pages_fit_a_phone(office, artifacts_dir):
     done(page, "Исполнитель назначен")
     expect(page.locator(".assignee")).to_contain_text("Марина Коваленко")
     page.screenshot(path=f"{artifacts_dir}/case-assign-375.png", full_page=True)
+
+
+def test_the_coordinator_signs_the_monthly_report_from_the_notification_on_a_phone(office, artifacts_dir):
+    from otklik.reports.models import MonthlyReport
+    from otklik.reports.services import generate_due
+
+    december_1st = office.clock.set(msk(2026, 12, 1, 10, 0))
+    generate_due(december_1st)  # November's report is made and waits for the coordinator until the 5th
+    page = home(office, "coordinator")
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.click("nav a:has-text('Уведомления')")
+    page.locator("ul.notifications a.case-link", has_text="прокомментируйте и подпишите").first.click()
+    expect(page.locator(".signoff")).to_contain_text("Ожидает комментария и подписи координатора")
+    page.wait_for_load_state("load")  # measure with the stylesheets applied
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 380)"
+        ".slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, wide
+    page.fill(".signoff textarea[name=comment]", "Нарушений по дорогам стало меньше.")
+    page.click(".signoff button[type=submit]")
+    done(page, "Отчёт подписан и направлен Главе")
+    expect(page.locator(".signoff")).to_contain_text("подписал Юлия Логинова")
+    page.wait_for_load_state("load")
+    page.screenshot(path=f"{artifacts_dir}/report-signed-375.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.click("nav a:has-text('Показатели')")
+    expect(page.locator("h2:has-text('Ожидание в ленте до выявления')")).to_be_visible()
+    page.wait_for_load_state("load")  # measure with the stylesheets applied
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 380)"
+        ".slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375, wide
+    row = MonthlyReport.objects.get(municipality__slug="georgievsk", month="2026-11-01")
+    assert row.signed_by is not None and row.sent_at is not None
