@@ -437,6 +437,7 @@ def do_exclude_case(
     with transaction.atomic():
         case = lock_case(case, expected_version=expected_version)
         require(acting_user, case, "exclude")
+        working = list(Assignment.objects.filter(case=case, is_active=True).values_list("pk", flat=True))
         if case.publications.filter(status="pending").exists():
             raise InvalidTransition("Ответ сейчас размещается: дождитесь результата, затем исключайте (п. 22).")
         # Drafts, publications of an intermediate answer and the journal stay as evidence.
@@ -445,7 +446,7 @@ def do_exclude_case(
         case.excluded_comment = comment
         record(case, "case_excluded", acting_user, before=before, at=t, reason_code=reason_code, comment=comment)
         finish(case, ["status", "closed_at", "excluded_reason", "excluded_comment"])
-        emit("case_excluded", case, acting_user)
+        emit("case_excluded", case, acting_user, assignment_ids=working)
     return case
 
 

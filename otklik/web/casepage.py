@@ -84,7 +84,7 @@ EVENT_LABELS: dict[str, str] = {
     "deadline_breached": "Срок нарушен",
 }
 # Event data keys worth showing a person (everything is escaped by the template).
-EVENT_DETAIL_KEYS = ("reason", "remarks", "comment", "reason_code", "url", "error")
+EVENT_DETAIL_KEYS = ("reason", "remarks", "comment", "reason_code", "url", "error", "assignee")
 REASON_CODES = {c.value: str(c.label) for c in AbuseCategory}
 
 
