@@ -130,6 +130,24 @@ def similar_answers(triage: Any) -> list[dict[str, Any]]:
     return [s for s in found if isinstance(s, dict) and s.get("text") and str(s.get("draft", "")).isdigit()][:3]
 
 
+def _mark_absent_assignees(case: Case, assignments: list[Assignment], now: Any) -> None:
+    """An assigned person away today: the page names who stands in (``a.deputy``), one query."""
+    from otklik.directory.models import Absence
+
+    people = {a.assignee_id for a in assignments if a.is_active and a.assignee_id}
+    if not people:
+        return
+    day = timezone.localtime(now, case.municipality.tzinfo).date()
+    away = {
+        x.user_id: x.deputy
+        for x in Absence.objects.filter(
+            user_id__in=people, cancelled_at__isnull=True, starts_on__lte=day, ends_on__gte=day
+        ).select_related("deputy")
+    }
+    for a in assignments:
+        a.deputy = away.get(a.assignee_id)  # type: ignore[attr-defined]
+
+
 def is_read_only(user: Any, case: Case) -> bool:
     """Head and observer: they see the case but never act on it."""
     roles = scope_of(user).roles_in(case.municipality_id)
@@ -223,6 +241,7 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
     assignments = list(
         case.assignments.select_related("organization", "assigned_by", "assignee").order_by("-is_active", "pk")
     )
+    _mark_absent_assignees(case, assignments, now)
     drafts = list(case.drafts.select_related("author", "reviewed_by", "organization").order_by("version"))
     previous = None
     for d in drafts:
