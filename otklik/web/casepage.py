@@ -145,7 +145,7 @@ def _mark_absent_assignees(case: Case, assignments: list[Assignment], now: Any) 
         ).select_related("deputy")
     }
     for a in assignments:
-        a.deputy = away.get(a.assignee_id)  # type: ignore[attr-defined]
+        a.deputy = away.get(a.assignee_id or 0)  # type: ignore[attr-defined]
 
 
 def is_read_only(user: Any, case: Case) -> bool:
