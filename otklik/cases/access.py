@@ -44,6 +44,7 @@ ACTIONS = frozenset(
         "flag_significant",
         "set_topic",
         "mark_unsatisfactory",
+        "share_answer",
     }
 )
 
@@ -65,6 +66,7 @@ SPECIALIST_ACTIONS = frozenset(
         "exclude",
         "dismiss",
         "mark_repeat",
+        "share_answer",
         "flag_significant",
         "set_topic",
     }
@@ -265,6 +267,8 @@ def allowed_actions(
             out.add("dismiss")
         if case.repeat_of_id is None:
             out.add("mark_repeat")
+        elif status in (Status.NEW, Status.ASSIGNED, Status.REVIEW, Status.REVISION) and _earlier_answer_approved(case):
+            out.add("share_answer")
         if not case.is_significant:
             out.add("flag_significant")
         if status not in CLOSED_STATUSES:
@@ -294,6 +298,13 @@ def allowed_actions(
         if status not in CLOSED_STATUSES and any(a.organization_id in scope.responsible_org_ids for a in active):
             out.add("assign_person")
     return out
+
+
+def _earlier_answer_approved(case: Case) -> bool:
+    from otklik.cases.models import Draft
+
+    latest = Draft.objects.filter(case_id=case.repeat_of_id or 0).order_by("-version").values("kind", "outcome").first()
+    return latest == {"kind": Draft.Kind.FINAL, "outcome": Draft.Outcome.APPROVED}
 
 
 def _publication_in_flight(case: Case, statuses: list[str] | None = None) -> bool:

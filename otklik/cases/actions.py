@@ -59,6 +59,7 @@ from otklik.cases.publishing import (
     do_fail_publication,
     do_publish_answer,
 )
+from otklik.cases.shared_answer import do_share_answer
 from otklik.cases.workflow import Status
 from otklik.directory.models import Organization, Topic
 from otklik.regulation.stages import AbuseCategory, Stage
@@ -86,6 +87,7 @@ __all__ = [
     "do_return_draft",
     "do_route_case",
     "do_set_topic",
+    "do_share_answer",
     "do_submit_coexecutor_info",
     "do_submit_draft",
     "do_update_post",
@@ -439,6 +441,7 @@ def do_exclude_case(
     with transaction.atomic():
         case = lock_case(case, expected_version=expected_version)
         require(acting_user, case, "exclude")
+        working = list(Assignment.objects.filter(case=case, is_active=True).values_list("pk", flat=True))
         if case.publications.filter(status="pending").exists():
             raise InvalidTransition("Ответ сейчас размещается: дождитесь результата, затем исключайте (п. 22).")
         # Drafts, publications of an intermediate answer and the journal stay as evidence.
@@ -447,7 +450,7 @@ def do_exclude_case(
         case.excluded_comment = comment
         record(case, "case_excluded", acting_user, before=before, at=t, reason_code=reason_code, comment=comment)
         finish(case, ["status", "closed_at", "excluded_reason", "excluded_comment"])
-        emit("case_excluded", case, acting_user)
+        emit("case_excluded", case, acting_user, assignment_ids=working)
     return case
 
 

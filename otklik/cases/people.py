@@ -65,6 +65,7 @@ def do_assign_person(
             organization_id=fresh.organization_id,
             assignee_before=before_id,
             assignee_after=after_id,
+            assignee=(person.get_full_name() or person.username) if person is not None else "вся организация",
         )
         finish(case, [])
         emit("person_assigned", case, acting_user, assignment_id=fresh.pk, assignee_id=after_id, version=case.version)

@@ -50,7 +50,7 @@ SPECIALIST_VIEWS = [
 ]
 EXECUTOR_VIEWS = [
     InboxView("assigned", "Направлены нам", True),
-    InboxView("mine", "Мне", True),
+    InboxView("mine", "Мне"),  # not counted: its cases are counted in the views above already
     InboxView("revision", "На доработку", True),
     InboxView("approved", "Согласованы, разместить", True),
     InboxView("intermediate", "Ждут окончательного ответа"),

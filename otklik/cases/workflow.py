@@ -25,11 +25,12 @@ class Status(models.TextChoices):
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.FEED: frozenset({Status.NEW, Status.DISMISSED, Status.EXCLUDED}),
-    Status.NEW: frozenset({Status.ASSIGNED, Status.DISMISSED, Status.EXCLUDED}),
-    Status.ASSIGNED: frozenset({Status.REVIEW, Status.NEW, Status.EXCLUDED}),
+    # §19: a repeat may take the answer already approved for its earlier case (one approval).
+    Status.NEW: frozenset({Status.ASSIGNED, Status.DISMISSED, Status.EXCLUDED, Status.APPROVED}),
+    Status.ASSIGNED: frozenset({Status.REVIEW, Status.NEW, Status.EXCLUDED, Status.APPROVED}),
     # §22: a message may be excluded at any stage before the final answer is published.
     Status.REVIEW: frozenset({Status.APPROVED, Status.REVISION, Status.EXCLUDED}),
-    Status.REVISION: frozenset({Status.REVIEW, Status.EXCLUDED}),
+    Status.REVISION: frozenset({Status.REVIEW, Status.EXCLUDED, Status.APPROVED}),
     Status.APPROVED: frozenset({Status.ANSWERED, Status.INTERMEDIATE, Status.EXCLUDED}),
     Status.INTERMEDIATE: frozenset({Status.REVIEW, Status.EXCLUDED}),
     # §3: the regional centre finds a published answer unsatisfactory: a corrected one is prepared.

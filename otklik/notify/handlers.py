@@ -291,6 +291,22 @@ def on_answer_unsatisfactory(payload: dict[str, Any]) -> None:
     _notify(case, users, "answer_unsatisfactory", f"answer_unsatisfactory:{deadline.pk}", title, body)
 
 
+def on_case_excluded(payload: dict[str, Any]) -> None:
+    """§22: the executors who were working on it stop, and learn why."""
+    case = _case(payload)
+    if case is None:
+        return
+    parts = list(Assignment.objects.filter(pk__in=payload.get("assignment_ids") or []).select_related("assignee"))
+    if not parts:
+        return
+    from otklik.regulation.stages import abuse_label
+
+    title = f"Обращение №{case.pk} исключено (п. 22): {abuse_label(case.excluded_reason)} — работа по нему прекращена"
+    body = f"Комментарий: {case.excluded_comment}" if case.excluded_comment else ""
+    users = [u for a in parts for u in part_people(a)]
+    _notify(case, users, "case_excluded", f"case_excluded:{case.pk}", title, body)
+
+
 def on_case_answered(payload: dict[str, Any]) -> None:
     case = _case(payload)
     if case is None:
@@ -378,6 +394,7 @@ HANDLERS = {
     "coexec_info_returned": on_coexec_info_returned,
     "publication_failed": on_publication_failed,
     "answer_unsatisfactory": on_answer_unsatisfactory,
+    "case_excluded": on_case_excluded,
     "case_marked_repeat": on_case_marked_repeat,
     "draft_submitted": on_draft_submitted,
     "draft_returned": on_draft_returned,

@@ -45,6 +45,7 @@ ACTION_FORMS: dict[str, tuple[type[f.ActionForm], str, str]] = {
     "exclude": (f.ExcludeForm, "Исключить (п. 22)", "danger"),
     "dismiss": (f.ReasonForm, "Не требует реакции", "secondary"),
     "mark_repeat": (f.RepeatForm, "Отметить как повторное (п. 19)", "secondary"),
+    "share_answer": (f.EmptyForm, "Ответить согласованным ответом раннего обращения (п. 19)", "secondary"),
     "flag_significant": (f.ReasonForm, "Социально значимое (п. 24)", "secondary"),
     "set_topic": (f.TopicForm, "Сохранить тему", "secondary"),
     "mark_unsatisfactory": (f.ReasonForm, "Ответ неудовлетворителен (п. 3)", "danger"),
@@ -79,12 +80,13 @@ EVENT_LABELS: dict[str, str] = {
     "answer_unsatisfactory": "Ответ признан неудовлетворительным (ЦУР, п. 3)",
     "coexec_skipped": "Продолжено без соисполнителей (п. 18)",
     "repeat_linked": "Связано с повторным обращением (п. 19)",
+    "answer_shared": "Дан согласованный ответ раннего обращения (п. 19)",
     "post_updated": "Сообщение изменено в источнике",
     "deadline_warned": "Предупреждение о сроке",
     "deadline_breached": "Срок нарушен",
 }
 # Event data keys worth showing a person (everything is escaped by the template).
-EVENT_DETAIL_KEYS = ("reason", "remarks", "comment", "reason_code", "url", "error")
+EVENT_DETAIL_KEYS = ("reason", "remarks", "comment", "reason_code", "url", "error", "assignee")
 REASON_CODES = {c.value: str(c.label) for c in AbuseCategory}
 
 
@@ -124,6 +126,30 @@ def _event_rows(events: list[CaseEvent]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def similar_answers(triage: Any) -> list[dict[str, Any]]:
+    """§20: approved answers to similar messages, as triage found them (``{"draft", "score", "text"}``)."""
+    found = getattr(triage, "answer_suggestions", None) or []
+    return [s for s in found if isinstance(s, dict) and s.get("text") and str(s.get("draft", "")).isdigit()][:3]
+
+
+def _mark_absent_assignees(case: Case, assignments: list[Assignment], now: Any) -> None:
+    """An assigned person away today: the page names who stands in (``a.deputy``), one query."""
+    from otklik.directory.models import Absence
+
+    people = {a.assignee_id for a in assignments if a.is_active and a.assignee_id}
+    if not people:
+        return
+    day = timezone.localtime(now, case.municipality.tzinfo).date()
+    away = {
+        x.user_id: x.deputy
+        for x in Absence.objects.filter(
+            user_id__in=people, cancelled_at__isnull=True, starts_on__lte=day, ends_on__gte=day
+        ).select_related("deputy")
+    }
+    for a in assignments:
+        a.deputy = away.get(a.assignee_id or 0)  # type: ignore[attr-defined]
 
 
 def is_read_only(user: Any, case: Case) -> bool:
@@ -260,6 +286,7 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
     assignments = list(
         case.assignments.select_related("organization", "assigned_by", "assignee").order_by("-is_active", "pk")
     )
+    _mark_absent_assignees(case, assignments, now)
     drafts = list(case.drafts.select_related("author", "reviewed_by", "organization").order_by("version"))
     previous = None
     for d in drafts:
@@ -323,6 +350,7 @@ def case_context(user: Any, case: Case, *, bound: tuple[str, Any] | None = None,
             .select_related("topic")
             .order_by("-topic_id", "title")
         )
+        ctx["similar_answers"] = similar_answers(ctx["triage"])
         source = returned_draft or (drafts[-1] if drafts else None)
         if case.status == Status.INTERMEDIATE and source is not None and source.kind == Draft.Kind.INTERMEDIATE:
             # §15: the final answer is a new text; the intermediate one is offered as a quote.
@@ -363,6 +391,7 @@ PANEL_ORDER = [
     "approve_info",
     "return_info",
     "publish",
+    "share_answer",
     "detect",
     "route",
     "assign_person",

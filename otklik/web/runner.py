@@ -28,6 +28,7 @@ ACTION_DONE: dict[str, str] = {
     "exclude": "Обращение исключено (п. 22)",
     "dismiss": "Отмечено как не требующее реакции",
     "mark_repeat": "Отмечено как повторное",
+    "share_answer": "Дан согласованный ответ раннего обращения — разместите его",
     "flag_significant": "Отмечено как социально значимое, Главе направлено сообщение",
     "set_topic": "Тема сохранена",
     "mark_unsatisfactory": "Ответ отмечен как неудовлетворительный, обращение возвращено на доработку",
@@ -76,6 +77,8 @@ def run_action(name: str, user: Any, case: Case, data: dict[str, Any]) -> Any:
         if earlier is None:
             raise ValidationFailed("Более раннее обращение с таким номером не найдено.")
         return a.do_mark_repeat(case, earlier_case=earlier, **v)
+    if name == "share_answer":
+        return a.do_share_answer(case, **v)
     if name == "flag_significant":
         return a.do_flag_significant(case, reason=data["reason"], **v)
     if name == "mark_unsatisfactory":

@@ -218,6 +218,13 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if tpl is not None:  # no-JS path of «Подставить шаблон»
             form = ctx["forms"]["submit_draft"]
             form.initial["text"] = (form.initial.get("text", "") + "\n\n" + tpl.text).strip()
+    similar_id = request.GET.get("similar", "")
+    if similar_id.isdigit() and "submit_draft" in ctx["forms"]:
+        # no-JS path of «Вставить» (§20): only an answer this case was offered
+        offered = {str(s["draft"]): s["text"] for s in ctx.get("similar_answers") or []}
+        if similar_id in offered:
+            form = ctx["forms"]["submit_draft"]
+            form.initial["text"] = (form.initial.get("text", "") + "\n\n" + offered[similar_id]).strip()
     return render(request, "web/case.html", ctx)
 
 

@@ -296,3 +296,51 @@ def set_topic(request: ApiRequest, case_id: int, payload: TopicIn) -> HttpRespon
             raise ValidationFailed("Тема не найдена в рубрикаторе этого муниципалитета.")
     result = actions.do_set_topic(case, topic, acting_user=user, expected_version=payload.expected_version)
     return _done(request, result)
+
+
+class AssigneeIn(VersionIn):
+    user: int | None = NinjaField(
+        ..., description="Сотрудник организации (id пользователя), которому поручается часть; null — вся организация"
+    )
+
+
+@router.post(
+    "/assignments/{int:assignment_id}/assignee", response=RESPONSES, summary="Назначить исполнителя лично (п. 7)"
+)
+def assign_person(request: ApiRequest, assignment_id: int, payload: AssigneeIn) -> HttpResponse:
+    """Ответственный в организации поручает её часть обращения сотруднику (или снимает поручение)."""
+    from django.contrib.auth import get_user_model
+
+    user = request.auth.require_user()
+    a = part_for(request.auth, Assignment, assignment_id, for_action="view")
+    person = None
+    if payload.user is not None:
+        person = get_user_model().objects.filter(pk=payload.user, is_active=True).first()
+        if person is None:
+            raise ValidationFailed("Сотрудник не найден или заблокирован.")
+    result = actions.do_assign_person(a, person, acting_user=user, expected_version=payload.expected_version)
+    return _done(request, result)
+
+
+class CommentIn(VersionIn):
+    comment: str = NinjaField(..., min_length=1, max_length=4000, description="Чем ответ неудовлетворителен")
+
+
+@router.post("/cases/{int:case_id}/unsatisfactory", response=RESPONSES, summary="Ответ неудовлетворителен (ЦУР, п. 3)")
+def mark_unsatisfactory(request: ApiRequest, case_id: int, payload: CommentIn) -> HttpResponse:
+    """Наблюдатель (ЦУР) отмечает размещённый ответ как неудовлетворительный: обращение возвращается исполнителю
+    на доработку со сроком п. 14."""
+    user = request.auth.require_user()
+    case = case_for(request.auth, case_id)
+    result = actions.do_mark_unsatisfactory(
+        case, comment=payload.comment, acting_user=user, expected_version=payload.expected_version
+    )
+    return _done(request, result)
+
+
+@router.post("/cases/{int:case_id}/share-answer", response=RESPONSES, summary="Общий ответ с ранним обращением (п. 19)")
+def share_answer(request: ApiRequest, case_id: int, payload: VersionIn | None = None) -> HttpResponse:
+    """Повтору даётся ответ, уже согласованный по раннему обращению (одно согласование); затем он размещается."""
+    user = request.auth.require_user()
+    case = case_for(request.auth, case_id)
+    return _done(request, actions.do_share_answer(case, acting_user=user, expected_version=_version(payload)))

@@ -108,6 +108,17 @@ def setup_topic(cast, make_case):
     return f"/cases/{make_case().pk}/topic", {"topic": topic.pk}, "specialist"
 
 
+def setup_assign_person(cast, make_case):
+    case = _routed(cast, make_case, cast.housing_org)
+    return f"/assignments/{case.assignments.get().pk}/assignee", {"user": cast.housing.pk}, "housing_chief"
+
+
+def setup_share_answer(cast, make_case):
+    earlier = _approved(cast, make_case)
+    repeat = A.do_mark_repeat(make_case(), earlier_case=earlier, acting_user=cast.specialist)
+    return f"/cases/{repeat.pk}/share-answer", {}, "specialist"
+
+
 SETUPS = {name[len("setup_") :]: fn for name, fn in dict(globals()).items() if name.startswith("setup_")}
 # Who else holds a role and may see the case but must not act (→ 403).
 READ_ONLY = ["head", "observer"]
@@ -153,6 +164,8 @@ def test_executor_actions_are_forbidden_to_the_specialist_and_vice_versa(cast, a
     if who == "roads" and path.endswith("/publish"):
         pytest.skip("the specialist may publish too (§12)")
     other = cast.roads if who == "specialist" else cast.specialist
+    if who == "housing_chief":
+        other = cast.housing  # an ordinary executor of the same organization may not assign either
     before = _case_state()
     r = as_user(other).post(path, body)
     assert r.status_code in (403, 404), r.content

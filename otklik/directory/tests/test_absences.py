@@ -89,3 +89,18 @@ def test_it_refuses_an_overlapping_absence(cast, colleague):
         do_set_absence(
             cast.housing, starts_on=DEC_4, ends_on=dt.date(2026, 12, 8), deputy=colleague, acting_user=cast.housing
         )
+
+
+def test_a_deadline_warning_for_an_absent_person_reaches_the_deputy(
+    cast, colleague, django_capture_on_commit_callbacks
+):
+    from otklik.cases.sweep import sweep
+
+    do_set_absence(cast.housing, starts_on=DEC_1, ends_on=DEC_4, deputy=colleague, acting_user=cast.housing)
+    at = msk(2026, 12, 2, 10, 0)
+    with Clock(at) as clock, django_capture_on_commit_callbacks(execute=True):
+        case = routed_case(cast, clock, at, orgs=[cast.housing_org])
+        actions.do_assign_person(case.assignments.get(), cast.housing, acting_user=cast.housing_chief)
+        sweep(msk(2026, 12, 2, 10, 50))  # §11: 60 minutes, warned before the end
+    assert Notification.objects.filter(user=colleague, kind="deadline_warned").exists()
+    assert not Notification.objects.filter(user=cast.housing, kind="deadline_warned").exists()

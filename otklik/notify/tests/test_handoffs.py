@@ -123,3 +123,24 @@ def test_links_in_e_mails_are_absolute(cast, run, smtp, settings):
         case = _approved(cast, run)
     mail = [m for m in smtp.messages if "Проект согласован" in m["Subject"]]
     assert mail and f"https://otklik.example.ru/cases/{case.pk}/" in mail[0].get_payload(decode=True).decode()
+
+
+def test_links_in_telegram_are_absolute(cast, run, bot, settings):
+    from otklik.notify.tests.conftest import link
+
+    settings.SITE_URL = "https://otklik.example.ru"
+    link(cast.roads, "5001")
+    with run.events():
+        case = _approved(cast, run)
+    texts = [m["text"] for m in bot.sent if m["chat"]["id"] == "5001" and "Проект согласован" in m["text"]]
+    assert texts and f"https://otklik.example.ru/cases/{case.pk}/" in texts[0]
+
+
+def test_it_tells_the_executors_when_a_case_they_work_on_is_excluded(cast, run):
+    with run.events():
+        case = routed_case(cast, run, AT, orgs=[cast.roads_org, cast.housing_org], lead=cast.roads_org)
+        actions.do_exclude_case(case, reason_code="threat", comment="угрозы сотрудникам", acting_user=cast.specialist)
+    for user in (cast.roads, cast.housing):
+        [n] = _got(user, "case_excluded")
+        assert n.title == f"Обращение №{case.pk} исключено (п. 22): угроза — работа по нему прекращена"
+    assert _got(cast.water, "case_excluded") == [] and _got(cast.specialist, "case_excluded") == []

@@ -62,6 +62,8 @@ def test_the_deputy_sees_the_absent_persons_cases_under_mine(cast, colleague):
         created_at=case.created_at,
     )
     assert "Течёт крыша" in client_for(colleague).get("/inbox/?view=mine").content.decode()
+    page = client_for(cast.housing_chief).get(f"/cases/{case.pk}/").content.decode()
+    assert "(отсутствует, замещает Пётр &lt;b&gt;Замов&lt;/b&gt;)" in page
 
 
 def test_it_refuses_a_person_of_another_organization(cast):

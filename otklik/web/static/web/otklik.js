@@ -156,9 +156,10 @@
     if (!form.classList || !form.classList.contains("template-picker")) return;
     var area = document.getElementById(form.dataset.insertInto);
     var select = form.querySelector("select");
-    if (!area || !select || select.selectedIndex < 0) return;
+    // A similar approved answer carries its text on the form itself (one click, §20).
+    if (!area || (!form.dataset.text && (!select || select.selectedIndex < 0))) return;
     ev.preventDefault();
-    var text = select.options[select.selectedIndex].dataset.text || "";
+    var text = form.dataset.text || select.options[select.selectedIndex].dataset.text || "";
     var start = area.selectionStart || 0;
     var end = area.selectionEnd || 0;
     var before = area.value.slice(0, start);
