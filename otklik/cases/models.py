@@ -90,6 +90,12 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["municipality", "status", "next_due_at"], name="case_inbox_idx"),
             models.Index(fields=["municipality", "created_at"], name="case_created_idx"),
+            # The dashboard's «социально значимые за 7 дней»: a handful of rows, never a scan.
+            models.Index(
+                fields=["municipality", "significant_at"],
+                condition=Q(is_significant=True),
+                name="case_significant_idx",
+            ),
         ]
 
     def __str__(self) -> str:
