@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
-from otklik.cases.models import Assignment, Case, Deadline, DeadlineQuerySet
+from otklik.cases.models import Assignment, Case, Deadline, DeadlineQuerySet, Post
 from otklik.directory.models import Municipality, Organization, Role, Topic
 from otklik.directory.roles import scope_of
 from otklik.regulation.services import now_clocks
@@ -401,28 +401,34 @@ NETWORK_NAMES = {"vk": "ВКонтакте", "ok": "Одноклассники",
 
 
 def topics_and_networks(f: Filters) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-    """Messages received in the period by topic (the 12 largest) and by network: one grouped query."""
-    rows = (
-        _cases(f)
-        .filter(_within("created_at", f.start, f.end))
-        # A case's message belongs to its municipality: the planner joins only that municipality's posts.
-        .filter(Q(primary_post__isnull=True) | Q(primary_post__municipality__in=f.municipalities))
-        .values("topic", "primary_post__network")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    """Messages received in the period by topic (the 12 largest) and by network.
+
+    Each is a scan of one index (``case_created_idx`` with the topic, ``post_collected_idx`` with
+    the network): a message and its case are stored in the same transaction, so the messages
+    collected in the period are the cases received in it. For one organization, its cases' messages.
+    """
     names = dict(Topic.objects.filter(municipality__in=f.municipalities).values_list("pk", "name"))
+    cases = _cases(f).filter(_within("created_at", f.start, f.end))
     by_topic: dict[str, int] = {}
-    by_network: dict[str, int] = {}
-    for r in rows:
+    for r in cases.values("topic").annotate(n=Count("*")).order_by():  # "*": nothing from the table
         topic = names.get(r["topic"], "Без темы")
-        network = NETWORK_NAMES.get(r["primary_post__network"] or "", "Вручную")
         by_topic[topic] = by_topic.get(topic, 0) + r["n"]
+    if f.organization is None:
+        posts = Post.objects.filter(municipality__in=f.municipalities, **_range("collected_at", f.start, f.end))
+    else:
+        posts = Post.objects.filter(case__in=cases, case__primary_post=F("pk"))
+    by_network: dict[str, int] = {}
+    for r in posts.values("network").annotate(n=Count("*")).order_by():
+        network = NETWORK_NAMES.get(r["network"] or "", "Вручную")
         by_network[network] = by_network.get(network, 0) + r["n"]
     return (
         sorted(by_topic.items(), key=lambda x: -x[1])[:12],
         sorted(by_network.items(), key=lambda x: -x[1]),
     )
+
+
+def _range(name: str, start: dt.datetime, end: dt.datetime) -> dict[str, dt.datetime]:
+    return {f"{name}__gte": start, f"{name}__lt": end}
 
 
 def weeks_of(f: Filters) -> list[tuple[dt.date, dt.datetime, dt.datetime]]:
