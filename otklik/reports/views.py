@@ -82,10 +82,18 @@ def violations_month(request: HttpRequest, key: str) -> HttpResponse:
         return redirect(reverse("violations_document", args=[doc.key, doc.pk]))
     if fmt == "xlsx":
         return exports.download(*services.violations_file(municipality, report, row, fmt))
+    full = len(report.rows) <= exports.FULL_LIST_LIMIT  # beyond it, a summary and the XLSX (as in the PDF)
     return render(
         request,
         "reports/violations.html",
-        {"report": report, "frozen": frozen, "municipality": municipality, "municipalities": allowed},
+        {
+            "report": report,
+            "frozen": frozen,
+            "municipality": municipality,
+            "municipalities": allowed,
+            "full": full,
+            "summary": [] if full else exports.summary(report),
+        },
     )
 
 
