@@ -311,7 +311,7 @@ def counts(f: Filters, start: dt.datetime, end: dt.datetime, now: dt.datetime) -
     return counts_of(f, {"period": (start, end)}, now)["period"]
 
 
-def _share_rows(groups: list[dict[str, Any]], key: str, names: dict[Any, str]) -> list[dict[str, Any]]:
+def _share_rows(groups: list[Any], key: str, names: dict[Any, str]) -> list[dict[str, Any]]:
     totals: dict[Any, list[int]] = {}
     for g in groups:
         t = totals.setdefault(g[key], [0, 0])
@@ -410,17 +410,17 @@ def topics_and_networks(f: Filters) -> tuple[list[tuple[str, int]], list[tuple[s
     names = dict(Topic.objects.filter(municipality__in=f.municipalities).values_list("pk", "name"))
     cases = _cases(f).filter(_within("created_at", f.start, f.end))
     by_topic: dict[str, int] = {}
-    for r in cases.values("topic").annotate(n=Count("*")).order_by():  # "*": nothing from the table
-        topic = names.get(r["topic"], "Без темы")
-        by_topic[topic] = by_topic.get(topic, 0) + r["n"]
+    for topic_id, n in cases.values_list("topic").annotate(n=Count("*")).order_by():  # "*": the index alone
+        topic = names.get(topic_id, "Без темы")
+        by_topic[topic] = by_topic.get(topic, 0) + n
     if f.organization is None:
         posts = Post.objects.filter(municipality__in=f.municipalities, **_range("collected_at", f.start, f.end))
     else:
         posts = Post.objects.filter(case__in=cases, case__primary_post=F("pk"))
     by_network: dict[str, int] = {}
-    for r in posts.values("network").annotate(n=Count("*")).order_by():
-        network = NETWORK_NAMES.get(r["network"] or "", "Вручную")
-        by_network[network] = by_network.get(network, 0) + r["n"]
+    for code, n in posts.values_list("network").annotate(n=Count("*")).order_by():
+        network = NETWORK_NAMES.get(code or "", "Вручную")
+        by_network[network] = by_network.get(network, 0) + n
     return (
         sorted(by_topic.items(), key=lambda x: -x[1])[:12],
         sorted(by_network.items(), key=lambda x: -x[1]),
