@@ -70,3 +70,15 @@ def test_another_municipality_cannot_read_the_document(cast, may, client, coordi
     response = coordinator_client.get("/reports/violations/2026-05/?format=pdf")
     client.force_login(cast.stranger)
     assert client.get(response["Location"]).status_code == 404
+
+
+def test_live_documents_are_forgotten_after_a_day_and_archived_ones_kept(cast, may, coordinator_client):
+    from otklik.reports.services import forget_live_documents, generate
+
+    with Clock(AS_OF):
+        coordinator_client.get("/reports/violations/2026-05/?format=pdf&live=1")
+        generate(cast.municipality, 2026, 5, now=AS_OF)
+        coordinator_client.get("/reports/violations/2026-05/?format=pdf")
+    assert forget_live_documents(AS_OF + dt.timedelta(hours=23)) == 0
+    assert forget_live_documents(AS_OF + dt.timedelta(days=2)) == 1
+    assert ReportDocument.objects.get().archive is not None
