@@ -35,6 +35,7 @@ from otklik.directory.models import Membership, Municipality
 from otklik.notify import attachments, telegram
 from otklik.notify.attachments import Attachment, AttachmentError, AttachmentGone
 from otklik.notify.models import MAX_ATTEMPTS, BotCursor, Channel, Delivery, Notification, NotifySettings, backoff
+from otklik.regulation.services import calendar_for
 
 log = logging.getLogger(__name__)
 
@@ -49,15 +50,6 @@ def mail_attachment_limit() -> int:
 
 
 # --- working time ---------------------------------------------------------------------------
-
-
-def calendar_for(municipality: Municipality | None) -> Any:
-    from otklik.regulation.services import calendar_for as regulation_calendar
-    from otklik.worktime import WorkingCalendar
-
-    if municipality is None:
-        return WorkingCalendar.russia(tz=settings.TIME_ZONE)
-    return regulation_calendar(municipality)
 
 
 def settings_for(user: Any) -> NotifySettings:

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -86,14 +87,17 @@ def _build_calendar(key: tuple) -> WorkingCalendar:
         raise ValidationError(str(exc)) from None
 
 
-def calendar_for(municipality: Municipality) -> WorkingCalendar:
-    """The working calendar of a municipality: production calendar, its schedule, overrides, tz.
+def calendar_for(municipality: Municipality | None) -> WorkingCalendar:
+    """The working calendar of a municipality: production calendar, its schedule, overrides, tz
+    (without a municipality: the production calendar in the site's time zone).
 
     Built calendars are cached per process by their inputs, so any change to the schedule, the
     overrides or the timezone (by admin, code or a bulk update) gives a fresh calendar. Reading
     the inputs costs three queries: a request or job that needs several municipalities' calendars
     loads them at once with :func:`calendars_for`.
     """
+    if municipality is None:
+        return _cached_calendar((settings.TIME_ZONE, False, (), ()))
     return calendars_for([municipality])[municipality.pk]
 
 

@@ -13,12 +13,13 @@ from typing import Any
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from otklik.reports import charts
 from otklik.reports.queries import MONTHS_GENITIVE, ViolationReport, fmt_duration
-from otklik.reports.spreadsheet import text_cells_as_strings
+from otklik.reports.spreadsheet import safe_values, text_cells_as_strings
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -50,32 +51,53 @@ def _sheet_header(ws: Any, columns: list[tuple[str, int]], row: int) -> None:
         ws.column_dimensions[get_column_letter(i)].width = width
 
 
+def _header_cells(ws: Any, columns: list[tuple[str, int]]) -> list[Any]:
+    cells = []
+    for i, (title, width) in enumerate(columns, start=1):
+        cell = WriteOnlyCell(ws, value=title)
+        cell.font, cell.fill = BOLD, HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.column_dimensions[get_column_letter(i)].width = width
+        cells.append(cell)
+    return cells
+
+
 def violations_xlsx(report: ViolationReport, site_url: str = "") -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Нарушения"
-    ws["A1"] = f"Отчёт о нарушениях порядка работы с сообщениями из открытых источников за {report.period}"
-    ws["A1"].font = Font(bold=True, size=13)
-    ws["A2"] = f"{report.municipality}. Сформирован {report.as_of}."
-    _sheet_header(ws, VIOLATION_COLUMNS, 4)
+    """The full list, streamed (openpyxl's write-only mode: thousands of rows in a second)."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Нарушения")
+    ws.freeze_panes = "A5"
+    title = WriteOnlyCell(
+        ws, f"Отчёт о нарушениях порядка работы с сообщениями из открытых источников за {report.period}"
+    )
+    title.font = Font(bold=True, size=13)
+    ws.append([title])
+    ws.append(safe_values([f"{report.municipality}. Сформирован {report.as_of}."]))
+    ws.append([])
+    ws.append(_header_cells(ws, VIOLATION_COLUMNS))
     for r in report.rows:
         ws.append(
-            [
+            safe_values([
                 r.organization, r.person, r.case_id, r.stage, r.point, r.limit, r.started_at, r.due_at,
                 r.closed_at, r.taken, r.late_by, site_url + r.case_url,
-            ]
+            ])
         )  # fmt: skip
-    ws.freeze_panes = "A5"
     totals = wb.create_sheet("Итоги")
     columns = [("Организация", 40), ("Сроков", 10), ("Нарушено", 10), ("Выполнено с опозданием", 14),
                ("Не выполнено", 12), ("Доля в срок", 12)]  # fmt: skip
-    _sheet_header(totals, columns, 1)
-    for t in [*report.totals, report.total]:
-        totals.append([t.organization, t.total, t.violations, t.late_met, t.never_met, round(t.on_time_share, 4)])
-        totals.cell(row=totals.max_row, column=6).number_format = "0.0%"
-    for cell in totals[totals.max_row]:
-        cell.font = BOLD
-    text_cells_as_strings(wb)
+    totals.append(_header_cells(totals, columns))
+    last = report.total
+    for t in [*report.totals, last]:
+        row = [
+            WriteOnlyCell(totals, v)
+            for v in safe_values((t.organization, t.total, t.violations, t.late_met, t.never_met))
+        ]
+        row.append(WriteOnlyCell(totals, round(t.on_time_share, 4)))
+        row[-1].number_format = "0.0%"
+        if t is last:
+            for cell in row:
+                cell.font = BOLD
+        totals.append(row)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -14,11 +14,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from otklik.cases.deadlines import NOBODY_EXECUTOR, NOBODY_SPECIALIST, SPECIALIST_STAGES
-from otklik.cases.models import Assignment, Case, Deadline, DeadlineQuerySet
+from otklik.cases.models import Assignment, Case, Deadline, DeadlineQuerySet, Post
 from otklik.directory.models import Municipality, Organization, Role, Topic
 from otklik.directory.roles import scope_of
 from otklik.regulation.services import now_clocks
@@ -325,7 +324,7 @@ def counts(f: Filters, start: dt.datetime, end: dt.datetime, now: dt.datetime) -
     return counts_of(f, {"period": (start, end)}, now)["period"]
 
 
-def _share_rows(groups: list[dict[str, Any]], key: str, names: dict[Any, str]) -> list[dict[str, Any]]:
+def _share_rows(groups: list[Any], key: str, names: dict[Any, str]) -> list[dict[str, Any]]:
     totals: dict[Any, list[int]] = {}
     for g in groups:
         t = totals.setdefault(g[key], [0, 0])
@@ -412,57 +411,68 @@ def median_first_answer(f: Filters) -> str:
     return fmt_duration(dt.timedelta(seconds=sum(middle) / len(middle)))
 
 
-def topics(f: Filters) -> list[tuple[str, int]]:
-    names = dict(Topic.objects.filter(municipality__in=f.municipalities).values_list("pk", "name"))
-    rows = _cases(f).filter(_within("created_at", f.start, f.end)).values("topic").annotate(n=Count("id"))
-    out = [(names.get(r["topic"], "Без темы"), r["n"]) for r in rows]
-    return sorted(out, key=lambda x: -x[1])[:12]
-
-
 NETWORK_NAMES = {"vk": "ВКонтакте", "ok": "Одноклассники", "telegram": "Telegram", "max": "MAX", "other": "Другое"}
 
 
-def networks(f: Filters) -> list[tuple[str, int]]:
-    rows = (
-        _cases(f).filter(_within("created_at", f.start, f.end)).values("primary_post__network").annotate(n=Count("id"))
+def topics_and_networks(f: Filters) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """Messages received in the period by topic (the 12 largest) and by network.
+
+    Each is a scan of one index (``case_created_idx`` with the topic, ``post_collected_idx`` with
+    the network): a message and its case are stored in the same transaction, so the messages
+    collected in the period are the cases received in it. For one organization, its cases' messages.
+    """
+    names = dict(Topic.objects.filter(municipality__in=f.municipalities).values_list("pk", "name"))
+    cases = _cases(f).filter(_within("created_at", f.start, f.end))
+    by_topic: dict[str, int] = {}
+    for topic_id, n in cases.values_list("topic").annotate(n=Count("*")).order_by():  # "*": the index alone
+        topic = names.get(topic_id, "Без темы")
+        by_topic[topic] = by_topic.get(topic, 0) + n
+    if f.organization is None:
+        posts = Post.objects.filter(municipality__in=f.municipalities, **_range("collected_at", f.start, f.end))
+    else:
+        posts = Post.objects.filter(case__in=cases, case__primary_post=F("pk"))
+    by_network: dict[str, int] = {}
+    for code, n in posts.values_list("network").annotate(n=Count("*")).order_by():
+        network = NETWORK_NAMES.get(code or "", "Вручную")
+        by_network[network] = by_network.get(network, 0) + n
+    return (
+        sorted(by_topic.items(), key=lambda x: -x[1])[:12],
+        sorted(by_network.items(), key=lambda x: -x[1]),
     )
-    out = [(NETWORK_NAMES.get(r["primary_post__network"] or "", "Вручную"), r["n"]) for r in rows]
-    return sorted(out, key=lambda x: -x[1])
 
 
-def _per_week(qs: QuerySet[Case], name: str, f: Filters, tz: Any) -> dict[dt.date, int]:
-    rows = (
-        qs.filter(_within(name, f.start, f.end))
-        .annotate(week=TruncWeek(name, tzinfo=tz))
-        .values("week")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {(r["week"].date() if isinstance(r["week"], dt.datetime) else r["week"]): r["n"] for r in rows}
+def _range(name: str, start: dt.datetime, end: dt.datetime) -> dict[str, dt.datetime]:
+    return {f"{name}__gte": start, f"{name}__lt": end}
 
 
-def weekly(f: Filters) -> list[dict[str, Any]]:
-    """Messages received and cases answered per week (weeks start on Monday, local time of the
-    first municipality), counted by the database."""
+def weeks_of(f: Filters) -> list[tuple[dt.date, dt.datetime, dt.datetime]]:
+    """The weeks the period touches (Monday first, local time of the first municipality), each
+    with its bounds cut to the period."""
     tz = f.municipalities[0].tzinfo if f.municipalities else dt.UTC
-    cases = _cases(f)
-    received = _per_week(cases, "created_at", f, tz)
-    answered = _per_week(cases, "answered_at", f, tz)
     first = timezone.localtime(f.start, tz).date()
     week = first - dt.timedelta(days=first.weekday())
     last = timezone.localtime(f.end - dt.timedelta(microseconds=1), tz).date()
     out = []
     while week <= last:
-        out.append(
-            {
-                "week": week,
-                "label": week.strftime("%d.%m"),
-                "received": received.get(week, 0),
-                "answered": answered.get(week, 0),
-            }
-        )
+        start = max(dt.datetime.combine(week, dt.time(), tzinfo=tz), f.start)
+        end = min(dt.datetime.combine(week + dt.timedelta(days=7), dt.time(), tzinfo=tz), f.end)
+        out.append((week, start, end))
         week += dt.timedelta(days=7)
     return out
+
+
+def weekly(f: Filters, figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """Messages received and cases answered per week, from the figures of :func:`counts_of`
+    asked with a ``week:<date>`` period for each of :func:`weeks_of`."""
+    return [
+        {
+            "week": week,
+            "label": week.strftime("%d.%m"),
+            "received": figures[f"week{week:%Y%m%d}"]["received"],
+            "answered": figures[f"week{week:%Y%m%d}"]["answered"],
+        }
+        for week, _start, _end in weeks_of(f)
+    ]
 
 
 def slowest_organizations(f: Filters, now: dt.datetime, limit: int = 5) -> list[dict[str, Any]]:
@@ -510,18 +520,19 @@ def dashboard(f: Filters, now: dt.datetime | None = None) -> dict[str, Any]:
     local = timezone.localtime(now, tz)
     today_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     per_stage, per_org = on_time(f, now)
-    figures = counts_of(
-        f, {"today": (today_start, today_start + dt.timedelta(days=1)), "period": (f.start, f.end)}, now
-    )
+    periods = {"today": (today_start, today_start + dt.timedelta(days=1)), "period": (f.start, f.end)}
+    periods.update({f"week{week:%Y%m%d}": (start, end) for week, start, end in weeks_of(f)})
+    figures = counts_of(f, periods, now)  # one pass over the cases for all of these
+    topic_rows, network_rows = topics_and_networks(f)
     return {
         "today": figures["today"],
         "period": figures["period"],
         "per_stage": per_stage,
         "per_org": per_org,
         "median_first_answer": median_first_answer(f),
-        "topics": topics(f),
-        "networks": networks(f),
-        "weekly": weekly(f),
+        "topics": topic_rows,
+        "networks": network_rows,
+        "weekly": weekly(f, figures),
         "slowest": slowest_organizations(f, now),
         "significant": significant(f, now),
     }

@@ -361,3 +361,11 @@ def build(doc_id: int) -> None:
     ReportDocument.objects.filter(pk=doc.pk).update(
         state=ReportDocument.State.READY, progress=100, step="Готов", content=content, filename=name
     )
+
+
+def forget_live_documents(now: dt.datetime | None = None) -> int:
+    """Live documents are made for one request: a day later they go (archived months' stay)."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=1)
+    deleted, _ = ReportDocument.objects.filter(archive__isnull=True, requested_at__lt=cutoff).delete()
+    return deleted

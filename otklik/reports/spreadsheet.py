@@ -7,6 +7,7 @@ prefixed with an apostrophe; XLSX cells with text are written as strings, never 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 # ASCII and full-width (U+FF1D ＝, U+FF0B ＋, U+FF0D －, U+FF20 ＠) formula starters.
@@ -19,6 +20,11 @@ def formula_safe(value: str) -> str:
     if value[0] in "\t\r\n" or value.lstrip(" \t\r\n\u00a0\u3000")[:1] in STARTERS:
         return "'" + value
     return value
+
+
+def safe_values(values: Iterable[Any]) -> list[Any]:
+    """A row for a write-only sheet (streamed: no cells to fix before saving), texts guarded."""
+    return [formula_safe(v) if isinstance(v, str) else v for v in values]
 
 
 def text_cells_as_strings(workbook: Any) -> None:

@@ -18,3 +18,8 @@ def generate_monthly_reports() -> int:
 def build_document(doc_id: int) -> None:
     """A §23 PDF asked for on a page: made here, never in the request (it may take seconds)."""
     services.build(doc_id)
+
+
+@db_periodic_task(crontab(minute="17", hour="3"))
+def forget_live_documents() -> int:
+    return services.forget_live_documents()

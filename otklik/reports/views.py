@@ -106,6 +106,7 @@ def violations_month(request: HttpRequest, key: str) -> HttpResponse:
         and archived.sent_at is None
         and scope_of(request.user).has_role(municipality.pk, Role.COORDINATOR)
     )
+    full = len(report.rows) <= exports.FULL_LIST_LIMIT  # beyond it, a summary and the XLSX (as in the PDF)
     return render(
         request,
         "reports/violations.html",
@@ -119,6 +120,8 @@ def violations_month(request: HttpRequest, key: str) -> HttpResponse:
             "may_sign": may_sign,
             "comment": request.POST.get("comment", "") if error else (archived.comment if archived else ""),
             "error": error,
+            "full": full,
+            "summary": [] if full else exports.summary(report),
         },
         status=400 if error else 200,
     )

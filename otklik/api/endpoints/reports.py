@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from django.db.models import Model
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from otklik.api.auth import ApiRequest, Principal
 from otklik.api.errors import ApiError, ErrorOut
@@ -20,6 +20,7 @@ from otklik.api.scope import municipality_for
 from otklik.cases import params
 from otklik.directory.models import Municipality, Organization
 from otklik.reports import exports, queries, services
+from otklik.reports.models import ReportDocument
 from otklik.reports.queries import reportable_municipalities
 
 router = Router(tags=["Отчёты"])
@@ -109,9 +110,27 @@ class ReportQuery(Schema):
     live: bool = Field(False, description="Пересчитать сейчас, даже если отчёт месяца уже сформирован и заархивирован")
 
 
+class DocumentOut(Schema):
+    document: int = Field(description="Номер документа: его готовность и сам PDF — по ссылке url")
+    state: str = Field(description="queued, running, ready или failed")
+    progress: int = Field(description="Готовность, %")
+    step: str = Field(description="Текущий шаг")
+    url: str
+
+
+def _document_out(slug: str, doc: Any) -> DocumentOut:
+    return DocumentOut(
+        document=doc.pk,
+        state=doc.state,
+        progress=doc.progress,
+        step=doc.step,
+        url=f"/api/v1/municipalities/{slug}/reports/documents/{doc.pk}",
+    )
+
+
 @router.get(
     "/municipalities/{slug}/reports/violations/{month}",
-    response={200: dict[str, Any], **ERRORS},
+    response={200: dict[str, Any], 202: DocumentOut, **ERRORS},
     summary="Отчёт о нарушениях за месяц (п. 23)",
     openapi_extra={
         "responses": {
@@ -129,11 +148,54 @@ class ReportQuery(Schema):
 def violations(request: ApiRequest, slug: str, month: str, q: Query[ReportQuery]) -> Any:
     """Каждый срок месяца, выполненный с опозданием или не выполненный, по организациям и исполнителям,
     с пунктом регламента, сроком и затраченным рабочим временем; итоги и доля в срок. `month` — ГГГГ-ММ.
-    Сформированный 1-го рабочего дня отчёт берётся из архива (если не указано `live`)."""
+    Сформированный 1-го рабочего дня отчёт берётся из архива (если не указано `live`).
+    PDF формирует фоновый обработчик: ответ 202 с номером документа и ссылкой, по которой видна
+    готовность и, когда документ готов, отдаётся сам PDF (PDF архивного месяца делается один раз)."""
     year, mon = params.check_month(month)
     municipality = _reports_municipality(request.auth, slug)
+    if q.format == "pdf":  # made by the worker, never in the request
+        row = None if q.live else services.archived_row(municipality, year, mon)
+        doc = services.request_pdf(municipality, year, mon, row, request.auth.user)
+        if doc.state == ReportDocument.State.READY:
+            return _document_file(doc)
+        return Status(202, _document_out(slug, doc))
     report, row = services.month_report(municipality, year, mon, live=bool(q.live))
     archived = row is not None
-    if q.format in ("xlsx", "pdf"):
+    if q.format == "xlsx":
         return exports.download(*services.violations_file(municipality, report, row, q.format))
     return {"archived": archived, **report.to_json()}
+
+
+def _document_file(doc: Any) -> Any:
+    content = ReportDocument.objects.values_list("content", flat=True).get(pk=doc.pk)
+    return exports.download(bytes(content or b""), exports.PDF, doc.filename)
+
+
+@router.get(
+    "/municipalities/{slug}/reports/documents/{document}",
+    response={200: DocumentOut, 202: DocumentOut, **ERRORS},
+    summary="Документ отчёта (п. 23): готовность или PDF",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "Готовый PDF (или состояние, если формирование не удалось: state=failed)",
+                "content": {
+                    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                    "application/json": {"schema": {"$ref": "#/components/schemas/DocumentOut"}},
+                },
+            }
+        }
+    },
+)
+def report_document(request: ApiRequest, slug: str, document: int) -> Any:
+    """PDF отчёта о нарушениях, заказанный запросом с `format=pdf`: пока он формируется — 202 с
+    готовностью в процентах; готовый — сам PDF; при ошибке — 200 с `state=failed`."""
+    municipality = _reports_municipality(request.auth, slug)
+    doc = ReportDocument.objects.defer("content").filter(pk=document, municipality=municipality).first()
+    if doc is None:
+        raise ApiError(404, "not_found", "Документ не найден.")
+    if doc.state == ReportDocument.State.READY:
+        return _document_file(doc)
+    if doc.state == ReportDocument.State.FAILED:
+        return Status(200, _document_out(slug, doc))
+    return Status(202, _document_out(slug, doc))

@@ -60,10 +60,28 @@ def test_violations_report_xlsx(cast, as_user, activity):
     load_workbook(io.BytesIO(r.content))
 
 
-def test_violations_report_pdf(cast, as_user, activity):
-    r = as_user(cast.coordinator).get("/municipalities/georgievsk/reports/violations/2026-11", {"format": "pdf"})
+def test_violations_report_pdf_is_made_by_the_worker(cast, as_user, activity, django_capture_on_commit_callbacks):
+    client = as_user(cast.coordinator)
+    with django_capture_on_commit_callbacks(execute=True):  # the job runs once the request commits
+        r = client.get("/municipalities/georgievsk/reports/violations/2026-11", {"format": "pdf"})
+    assert r.status_code == 202
+    doc = r.json()
+    assert (
+        doc["state"] == "queued"
+        and doc["url"] == f"/api/v1/municipalities/georgievsk/reports/documents/{doc['document']}"
+    )
+    r = client.get(f"/municipalities/georgievsk/reports/documents/{doc['document']}")
     assert r.status_code == 200
     assert r.content.startswith(b"%PDF")
+
+
+def test_a_report_document_of_another_municipality_is_not_found(cast, as_user, activity):
+    r = as_user(cast.coordinator).get("/municipalities/georgievsk/reports/violations/2026-11", {"format": "pdf"})
+    assert as_user(cast.coordinator).get("/municipalities/georgievsk/reports/documents/999999").status_code == 404
+    assert (
+        as_user(cast.roads).get(f"/municipalities/georgievsk/reports/documents/{r.json()['document']}").status_code
+        == 403
+    )
 
 
 @pytest.mark.parametrize("month", ["2026-13", "26-01", "latest"])

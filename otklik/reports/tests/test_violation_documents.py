@@ -45,11 +45,13 @@ def test_a_month_with_many_violations_gets_a_summary_and_the_full_list_in_xlsx(
         make(case, "draft", cast.roads_org, user, start, start + dt.timedelta(hours=1), start + dt.timedelta(hours=2))
     with Clock(AS_OF):
         text = _text(get_pdf(coordinator_client, "/reports/violations/2026-05/?format=pdf").content, tmp_path)
-        xlsx = coordinator_client.get("/reports/violations/2026-05/?format=xlsx")
+        xlsx = coordinator_client.get("/reports/violations/2026-05/?format=xlsx&live=1")
+        page = coordinator_client.get("/reports/violations/2026-05/?live=1").content.decode()
     assert "Нарушения по организациям и этапам" in text and "Полный перечень" in text
     assert f"Роман Дорохов ({late // 2})" in text and f"Вадим Водянов ({late // 2})" in text
     assert "Перечень нарушений" not in text and f"№{cases[0].pk}" not in text
     assert xlsx.status_code == 200 and len(xlsx.content) > 10_000
+    assert f"Нарушений за месяц: {late}" in page and f"№{cases[0].pk}<" not in page
 
 
 def test_the_page_shows_the_progress_until_the_worker_is_done(cast, may, coordinator_client):
@@ -68,3 +70,15 @@ def test_another_municipality_cannot_read_the_document(cast, may, client, coordi
     response = coordinator_client.get("/reports/violations/2026-05/?format=pdf")
     client.force_login(cast.stranger)
     assert client.get(response["Location"]).status_code == 404
+
+
+def test_live_documents_are_forgotten_after_a_day_and_archived_ones_kept(cast, may, coordinator_client):
+    from otklik.reports.services import forget_live_documents, generate
+
+    with Clock(AS_OF):
+        coordinator_client.get("/reports/violations/2026-05/?format=pdf&live=1")
+        generate(cast.municipality, 2026, 5, now=AS_OF)
+        coordinator_client.get("/reports/violations/2026-05/?format=pdf")
+    assert forget_live_documents(AS_OF + dt.timedelta(hours=23)) == 0
+    assert forget_live_documents(AS_OF + dt.timedelta(days=2)) == 1
+    assert ReportDocument.objects.get().archive is not None
