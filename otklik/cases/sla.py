@@ -17,6 +17,7 @@ from django.utils import timezone
 from otklik.cases.deadlines import NEVER_BREACHED
 from otklik.cases.models import Case, Deadline
 from otklik.directory.models import Municipality, Organization
+from otklik.regulation.services import calendar_for
 
 
 def _base(qs: QuerySet[Deadline] | None) -> QuerySet[Deadline]:
@@ -50,8 +51,6 @@ class Violation:
 
 
 def _calendar(municipality: Municipality) -> Any:
-    from otklik.regulation.services import calendar_for
-
     return calendar_for(municipality)
 
 

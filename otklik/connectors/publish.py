@@ -23,6 +23,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from otklik.cases import actions
+from otklik.cases.models import Publication
 from otklik.connectors.base import ConnectorError, NotVerifiable, OutgoingFile, Reply
 from otklik.connectors.collect import build_connector
 from otklik.connectors.models import DeliveryAttempt
@@ -65,9 +67,6 @@ def _file(attachment: Any) -> OutgoingFile | None:
 
 def deliver_publication(publication_id: int, *, connector: Any = None) -> str:
     """Deliver one pending publication. Returns the outcome (for logs and tests)."""
-    from otklik.cases import actions
-    from otklik.cases.models import Publication
-
     with transaction.atomic():
         publication = (
             Publication.objects.select_for_update(of=("self",))
