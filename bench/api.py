@@ -42,7 +42,7 @@ MUNICIPALITIES = 10
 SUBDIVISIONS = 19  # per municipality, plus the administration
 USERS = 2000
 CASES = 1_000_000
-PORT = 8765
+PORT = int(os.environ.get("BENCH_API_PORT", "8765"))  # another one if a second bench runs
 
 
 def server_env() -> dict[str, str]:
@@ -422,7 +422,7 @@ def main() -> None:
         server.wait(timeout=30)
     for scenario in [s for s in ("list", "detail") if s in figures]:
         f = figures[scenario]
-        ok = f["p95_ms"] < 150
+        ok = f["p95_ms"] < 150 and f["errors"] == 0  # a failed request is not a fast one
         print(
             f"{scenario}: {f['rps']:.0f} req/s, p95 {f['p95_ms']:.0f} ms (target < 150 ms) -> {'OK' if ok else 'MISSED'}"
         )

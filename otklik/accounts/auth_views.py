@@ -26,6 +26,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from otklik.accounts import throttle, totp
+from otklik.directory.models import Role
 from otklik.ops.audit import record
 from otklik.ops.context import client_ip
 from otklik.ops.models import TOTPDevice
@@ -227,8 +228,6 @@ def totp_settings(request: HttpRequest) -> HttpResponse:
 
 
 def _totp_recommended(user: Any) -> bool:
-    from otklik.directory.models import Role
-
     return user.memberships.filter(role__in=[Role.SPECIALIST, Role.COORDINATOR]).exists()
 
 

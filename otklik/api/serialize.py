@@ -22,7 +22,6 @@ from otklik.api.auth import Principal
 from otklik.api.scope import case_for
 from otklik.cases.access import allowed_actions
 from otklik.cases.models import Assignment, Case, CaseEvent, Deadline, Draft, Post, Publication
-from otklik.cases.queries import with_active_assignments
 from otklik.cases.workflow import Status
 
 LIST_TEXT = 500  # a case in the list: the first characters of the message only
@@ -40,41 +39,83 @@ def dumps(data: Any) -> bytes:
 
 # ---- the list -----------------------------------------------------------------------------------
 
-_ROW_FIELDS = (
-    "id",
-    "status",
-    "version",
-    "created_at",
-    "detected_at",
-    "routed_at",
-    "answered_at",
-    "next_due_at",
-    "is_significant",
-    "excluded_reason",
-    "repeat_of",
-    "municipality__slug",
-    "primary_post__network",
-    "primary_post__source_key",
-    "primary_post__url",
-    "primary_post__author_name",
-    "primary_post__published_at",
-    "topic__name",
-)
+# A list row: JSON key -> ORM path from the case. A page is read with values(): 50 cases as
+# model instances (case, post, municipality, topic, assignments, organizations) cost more
+# than all of its queries.
+_ROW = {
+    "id": "id",
+    "municipality": "municipality__slug",
+    "status": "status",
+    "version": "version",
+    "network": "primary_post__network",
+    "source_key": "primary_post__source_key",
+    "url": "primary_post__url",
+    "author_name": "primary_post__author_name",
+    "published_at": "primary_post__published_at",
+    "created_at": "created_at",
+    "detected_at": "detected_at",
+    "routed_at": "routed_at",
+    "answered_at": "answered_at",
+    "next_due_at": "next_due_at",
+    "topic_id": "topic_id",
+    "topic_name": "topic__name",
+    "is_significant": "is_significant",
+    "excluded_reason": "excluded_reason",
+    "repeat_of": "repeat_of_id",
+}
+_REF = ("id", "organization_id", "organization", "role", "status")
 
 
-def list_rows(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """The cases with what a list row shows, and nothing else (the text cut in the database)."""
-    return with_active_assignments(
-        cases.select_related("municipality", "primary_post", "topic")
-        .only(*_ROW_FIELDS)
-        .annotate(text_head=Left("primary_post__text", LIST_TEXT))
+def list_rows(cases: QuerySet[Case]) -> QuerySet[Any]:
+    """The values a list row shows (the text cut in the database), with the page's sort key."""
+    return cases.annotate(text_head=Left("primary_post__text", LIST_TEXT)).values(
+        *_ROW.values(), "text_head", "sort_due"
     )
+
+
+def list_items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A page of ``list_rows`` as the list shows it, with the active assignments (one query)."""
+    refs: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+    active = (
+        Assignment.objects.filter(case_id__in=refs, is_active=True)
+        .order_by("pk")
+        .values_list("case_id", "id", "organization_id", "organization__short_name", "role", "status")
+    )
+    for case_id, *ref in active:
+        refs[case_id].append(dict(zip(_REF, ref, strict=True)))
+    return [_row({key: row[path] for key, path in _ROW.items()}, row["text_head"], refs[row["id"]]) for row in rows]
 
 
 @cache
 def _status_labels(language: str | None) -> dict[str, str]:
     """Status labels in ``language``, resolved once (each lazy label costs more than a row)."""
     return {s.value: str(s.label) for s in Status}
+
+
+def _row(v: dict[str, Any], text: str | None, assignments: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": v["id"],
+        "municipality": v["municipality"],
+        "status": v["status"],
+        "status_label": _status_labels(get_language())[v["status"]],
+        "version": v["version"],
+        "network": v["network"],
+        "source_key": v["source_key"],
+        "url": v["url"],
+        "author_name": v["author_name"],
+        "text": text or "",
+        "published_at": v["published_at"],
+        "created_at": v["created_at"],
+        "detected_at": v["detected_at"],
+        "routed_at": v["routed_at"],
+        "answered_at": v["answered_at"],
+        "next_due_at": v["next_due_at"],
+        "topic": {"id": v["topic_id"], "name": v["topic_name"]} if v["topic_id"] else None,
+        "is_significant": v["is_significant"],
+        "excluded_reason": v["excluded_reason"],
+        "repeat_of": v["repeat_of"],
+        "assignments": assignments,
+    }
 
 
 def _assignment_ref(a: Assignment) -> dict[str, Any]:
@@ -87,33 +128,16 @@ def _assignment_ref(a: Assignment) -> dict[str, Any]:
     }
 
 
-def case_row(case: Case, *, text: str | None = None) -> dict[str, Any]:
-    """A case as the list shows it (``list_rows`` loaded it: text cut, active assignments)."""
-    post = case.primary_post
-    topic = case.topic
-    return {
-        "id": case.pk,
-        "municipality": case.municipality.slug,
-        "status": case.status,
-        "status_label": _status_labels(get_language())[case.status],
-        "version": case.version,
-        "network": post.network if post else None,
-        "source_key": post.source_key if post else None,
-        "url": post.url if post else None,
-        "author_name": post.author_name if post else None,
-        "text": (text if text is not None else getattr(case, "text_head", None)) or "",
-        "published_at": post.published_at if post else None,
-        "created_at": case.created_at,
-        "detected_at": case.detected_at,
-        "routed_at": case.routed_at,
-        "answered_at": case.answered_at,
-        "next_due_at": case.next_due_at,
-        "topic": {"id": topic.pk, "name": topic.name} if topic else None,
-        "is_significant": case.is_significant,
-        "excluded_reason": case.excluded_reason,
-        "repeat_of": case.repeat_of_id,
-        "assignments": [_assignment_ref(a) for a in case.active_assignments],  # type: ignore[attr-defined]
-    }
+def _case_row(case: Case, active: list[Assignment]) -> dict[str, Any]:
+    """The detail's head: the list row of a loaded case, with the message's whole text."""
+    post, topic = case.primary_post, case.topic
+    v = {key: getattr(case, path) for key, path in _ROW.items() if "__" not in path}
+    v["municipality"] = case.municipality.slug
+    v["topic_name"] = topic.name if topic else None
+    for key, path in _ROW.items():
+        if path.startswith("primary_post__"):
+            v[key] = getattr(post, path.removeprefix("primary_post__")) if post else None
+    return _row(v, post.text if post else "", [_assignment_ref(a) for a in active])
 
 
 # ---- the detail ---------------------------------------------------------------------------------
@@ -257,13 +281,12 @@ def case_detail(principal: Principal, case_id: int, *, checked: bool = False) ->
     case = qs.get(pk=case_id) if checked else case_for(principal, case_id, queryset=qs)
     assignments = list(case.assignments.all())
     publications = list(case.publications.all())
-    case.active_assignments = [a for a in assignments if a.is_active]  # type: ignore[attr-defined]
     allowed: list[str] = []
     if principal.user is not None:
         statuses = [p.status for p in publications]
         allowed = sorted(allowed_actions(principal.user, case, assignments=assignments, publication_statuses=statuses))
     return {
-        **case_row(case, text=case.primary_post.text if case.primary_post else ""),
+        **_case_row(case, [a for a in assignments if a.is_active]),
         "excluded_comment": case.excluded_comment,
         "dismissed_reason": case.dismissed_reason,
         "significant_reason": case.significant_reason,

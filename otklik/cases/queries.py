@@ -279,16 +279,16 @@ EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MICROSECOND = dt.timedelta(microseconds=1)
 
 
-def cursor_of(case: Case, order: str = DEADLINE) -> str:
-    """The position after ``case``: ``<sort key>.<case id>``, the sort key being the nearest
+def cursor_of(case: Case | dict[str, Any], order: str = DEADLINE) -> str:
+    """The position after ``case`` (a case of ``listed()``, or its ``values()``): ``<sort key>.<case id>``, the sort key being the nearest
     deadline in µs since 1970, ``none`` (no open deadline), or ``new`` (newest first)."""
+    pk, due = (case["id"], case["sort_due"]) if isinstance(case, dict) else (case.pk, case.sort_due)  # type: ignore[attr-defined]
     if order == CREATED:
-        return f"new.{case.pk}"
-    due = case.sort_due  # type: ignore[attr-defined]
-    return f"{(due - EPOCH) // MICROSECOND if due is not None else 'none'}.{case.pk}"
+        return f"new.{pk}"
+    return f"{(due - EPOCH) // MICROSECOND if due is not None else 'none'}.{pk}"
 
 
-def after_cursor(qs: QuerySet[Case], cursor: str, order: str = DEADLINE) -> QuerySet[Case]:
+def after_cursor(qs: QuerySet[Any], cursor: str, order: str = DEADLINE) -> QuerySet[Any]:
     """The rows of ``listed()`` after ``cursor``; InvalidCursor if it is not one of ours."""
     key, _, pk_text = cursor.strip().partition(".")
     if not pk_text.isdigit() or len(pk_text) > 18:
@@ -310,8 +310,8 @@ def after_cursor(qs: QuerySet[Case], cursor: str, order: str = DEADLINE) -> Quer
 
 
 def keyset_page(
-    qs: QuerySet[Case], cursor: str = "", size: int | None = None, order: str = DEADLINE
-) -> tuple[list[Case], str]:
+    qs: QuerySet[Any], cursor: str = "", size: int | None = None, order: str = DEADLINE
+) -> tuple[list[Any], str]:
     """One page after ``cursor`` and the cursor of the next page ("" when this is the last)."""
     size = size or PAGE_SIZE
     rows = list((after_cursor(qs, cursor, order) if cursor else qs)[: size + 1])

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from otklik.cases.errors import InvalidTransition
+
 
 class Status(models.TextChoices):
     FEED = "feed", _("В ленте")
@@ -49,8 +51,6 @@ def can_transition(current: str, target: str) -> bool:
 def check_transition(current: str, target: str) -> None:
     """Raise InvalidTransition unless the table allows ``current`` → ``target``."""
     if not can_transition(current, target):
-        from otklik.cases.errors import InvalidTransition
-
         raise InvalidTransition(
             f"Действие недоступно: обращение в статусе «{Status(current).label}», "
             f"переход в «{Status(target).label}» не предусмотрен регламентом."

@@ -15,6 +15,7 @@ from django.utils import timezone
 from otklik.connectors.base import AccountRef, Connector, ConnectorError, RetryPolicy, connector_class
 from otklik.connectors.models import CollectionState
 from otklik.connectors.storage import store_batch
+from otklik.directory.models import OfficialAccount
 
 log = logging.getLogger(__name__)
 LEASE = dt.timedelta(minutes=15)  # a run older than this is considered dead (killed process)
@@ -151,8 +152,6 @@ def _finish(state_id: int, *, error: str = "", permanent: bool = False, calls: i
 
 
 def due_accounts(now: dt.datetime | None = None) -> list[Any]:
-    from otklik.directory.models import OfficialAccount
-
     now = now or timezone.now()
     accounts = OfficialAccount.objects.filter(is_active=True, network__in=SUPPORTED).select_related(
         "collection_state", "organization__municipality"

@@ -32,6 +32,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from otklik.cases import actions
+from otklik.cases.models import Publication
 from otklik.connectors.base import Connector, ConnectorError, NotVerifiable, OutgoingFile, Reply, connector_class
 from otklik.connectors.collect import build_connector
 from otklik.connectors.models import DeliveryAttempt
@@ -88,9 +90,6 @@ def deliver_publication(publication_id: int, *, connector: Any = None, final: bo
     network — confirm what an earlier attempt posted, otherwise fail the publication with
     the reason — and post nothing new.
     """
-    from otklik.cases import actions
-    from otklik.cases.models import Publication
-
     with transaction.atomic():
         publication = (
             Publication.objects.select_for_update(of=("self",))
@@ -190,8 +189,6 @@ def sweep_publications(now: dt.datetime | None = None, *, make_connector: Any = 
     in the network it is confirmed, otherwise it fails with the reason, for a person to
     retry or post by hand. Returns {publication id: outcome}.
     """
-    from otklik.cases.models import Publication
-
     now = now or timezone.now()
     idle = dt.timedelta(seconds=int(getattr(settings, "PUBLICATION_DELIVERY_TIMEOUT_SECONDS", 120)))
     overdue = now - dt.timedelta(minutes=confirm_minutes())

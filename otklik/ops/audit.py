@@ -15,7 +15,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 from django.utils import timezone
 
+from otklik.directory.models import Membership
 from otklik.ops.context import client_ip, current_request, current_request_id, current_user
+from otklik.ops.models import AuditEntry
 
 log = logging.getLogger("otklik.audit")
 User = get_user_model()
@@ -30,8 +32,6 @@ def record(
     **data: Any,
 ) -> Any:
     """Append one entry to the security log and mirror it to the JSON log."""
-    from otklik.ops.models import AuditEntry
-
     request = request if request is not None else current_request()
     if actor is None:
         actor = current_user()
@@ -79,8 +79,6 @@ def _membership_snapshot(m: Any) -> dict[str, Any]:
 
 
 def _connect_membership() -> None:
-    from otklik.directory.models import Membership
-
     @receiver(pre_save, sender=Membership, dispatch_uid="ops_audit_membership_pre")
     def _before(sender: Any, instance: Any, **kwargs: Any) -> None:
         instance._ops_before = None

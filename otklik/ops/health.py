@@ -14,10 +14,10 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
+from otklik.directory.models import Heartbeat
+
 
 def heartbeat_age() -> float | None:
-    from otklik.directory.models import Heartbeat
-
     beat = Heartbeat.objects.filter(name="consumer").values_list("beat_at", flat=True).first()
     if beat is None:
         return None

@@ -21,6 +21,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from otklik.ops.health import heartbeat_age
+
 log = logging.getLogger(__name__)
 
 REQUESTS = Counter("otklik_http_requests_total", "HTTP requests served", ["method", "route", "status"], registry=None)
@@ -69,8 +71,6 @@ class DatabaseCollector(Collector):
         yield GaugeMetricFamily("otklik_jobs_scheduled", "Jobs scheduled for later", value=HUEY.scheduled_count())
 
     def _heartbeat(self) -> Iterator[GaugeMetricFamily]:
-        from otklik.ops.health import heartbeat_age
-
         age = heartbeat_age()
         g = GaugeMetricFamily(
             "otklik_jobs_lag_seconds", "Seconds since the job consumer's last heartbeat (-1: never beat)"

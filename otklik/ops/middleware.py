@@ -22,7 +22,10 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from otklik.ops import metrics
+from otklik.ops.audit import record
 from otklik.ops.context import request_id_var, request_var
+from otklik.ops.health import readiness
+from otklik.ops.models import AuditEntry
 
 access_log = logging.getLogger("otklik.access")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
@@ -86,8 +89,6 @@ class RequestContextMiddleware:
         if path == "/healthz":
             response: HttpResponse = JsonResponse({"status": "ok"})
         else:
-            from otklik.ops.health import readiness
-
             ok, checks = readiness()
             response = JsonResponse(
                 {"status": "ok" if ok else "fail", "checks": checks},
@@ -113,9 +114,6 @@ class SessionIdleTimeoutMiddleware:
             now = int(time.time())
             last = request.session.get(self.KEY)
             if last is not None and now - int(last) > timeout:
-                from otklik.ops.audit import record
-                from otklik.ops.models import AuditEntry
-
                 record(AuditEntry.Kind.SESSION_EXPIRED, actor=user, username=user.get_username(), request=request)
                 logout(request)
                 if request.path.startswith("/api/"):

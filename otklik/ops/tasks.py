@@ -7,6 +7,9 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
+from otklik.accounts.throttle import purge_old_attempts
+from otklik.ops.personal_data import apply_retention
+
 log = logging.getLogger(__name__)
 
 
@@ -14,8 +17,6 @@ log = logging.getLogger(__name__)
 @lock_task("ops-retention")  # one consumer at a time, however many run
 def apply_retention_job() -> dict[str, int]:
     """152-ФЗ: anonymise authors of cases closed longer ago than the municipality's policy."""
-    from otklik.ops.personal_data import apply_retention
-
     done = apply_retention()
     log.info("retention: %s", done, extra={"retention": done})
     return done
@@ -32,6 +33,4 @@ def remove_orphan_uploads_job() -> int:
 
 @db_periodic_task(crontab(hour="4", minute="10"))
 def purge_login_attempts_job() -> int:
-    from otklik.accounts.throttle import purge_old_attempts
-
     return purge_old_attempts()

@@ -12,6 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from prometheus_client import CONTENT_TYPE_LATEST
 
+from otklik.cases.access import allowed_actions, is_visible
+from otklik.cases.models import Case
 from otklik.files import attachments
 from otklik.ops import metrics
 
@@ -46,9 +48,6 @@ def attachment_upload(request: HttpRequest) -> JsonResponse:
     Only for someone who may now write the case's answer or a co-executor's part; answers
     the attachment dict to pass along with the draft.
     """
-    from otklik.cases.access import allowed_actions, is_visible
-    from otklik.cases.models import Case
-
     case_id = request.POST.get("case", "")
     case = Case.objects.filter(pk=int(case_id)).first() if case_id.isdigit() else None
     # The case's assignments once, for both checks (each would load them again).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from otklik.cases import actions
 from otklik.cases.errors import ValidationFailed
 from otklik.cases.models import Case
 from otklik.web.uploads import attachments_with_files
@@ -36,53 +37,51 @@ ACTION_DONE: dict[str, str] = {
 
 
 def run_action(name: str, user: Any, case: Case, data: dict[str, Any]) -> Any:
-    from otklik.cases import actions as a
-
     v = {"expected_version": data.get("version") or None, "acting_user": user}
     if name == "detect":
-        return a.do_detect_case(case, **v)
+        return actions.do_detect_case(case, **v)
     if name == "route":
         orgs = list(data["organizations"])
-        return a.do_route_case(case, orgs, lead=data.get("lead"), **v)
+        return actions.do_route_case(case, orgs, lead=data.get("lead"), **v)
     if name == "assign_person":
-        return a.do_assign_person(data["assignment"], data.get("person"), **v)
+        return actions.do_assign_person(data["assignment"], data.get("person"), **v)
     if name == "return_assignment":
-        return a.do_return_assignment(data["assignment"], reason=data["reason"], **v)
+        return actions.do_return_assignment(data["assignment"], reason=data["reason"], **v)
     if name == "submit_info":
         with attachments_with_files(case, user, data) as files:
-            return a.do_submit_coexecutor_info(data["assignment"], text=data["text"], attachments=files, **v)
+            return actions.do_submit_coexecutor_info(data["assignment"], text=data["text"], attachments=files, **v)
     if name == "approve_info":
-        return a.do_approve_coexecutor_info(data["assignment"], **v)
+        return actions.do_approve_coexecutor_info(data["assignment"], **v)
     if name == "return_info":
-        return a.do_return_coexecutor_info(data["assignment"], remarks=data["remarks"], **v)
+        return actions.do_return_coexecutor_info(data["assignment"], remarks=data["remarks"], **v)
     if name == "proceed_without_co":
-        return a.do_proceed_without_coexecutors(case, reason=data["reason"], **v)
+        return actions.do_proceed_without_coexecutors(case, reason=data["reason"], **v)
     if name == "submit_draft":
         with attachments_with_files(case, user, data) as files:
-            return a.do_submit_draft(case, text=data["text"], kind=data["kind"], attachments=files, **v)
+            return actions.do_submit_draft(case, text=data["text"], kind=data["kind"], attachments=files, **v)
     if name == "approve_draft":
-        return a.do_approve_draft(data["draft"], **v)
+        return actions.do_approve_draft(data["draft"], **v)
     if name == "return_draft":
-        return a.do_return_draft(data["draft"], remarks=data["remarks"], **v)
+        return actions.do_return_draft(data["draft"], remarks=data["remarks"], **v)
     if name == "publish":
-        return a.do_publish_answer(
+        return actions.do_publish_answer(
             case, account=data.get("account"), external_url=data.get("external_url") or None, **v
         )
     if name == "exclude":
-        return a.do_exclude_case(case, reason_code=data["reason_code"], comment=data.get("comment", ""), **v)
+        return actions.do_exclude_case(case, reason_code=data["reason_code"], comment=data.get("comment", ""), **v)
     if name == "dismiss":
-        return a.do_dismiss_case(case, reason=data["reason"], **v)
+        return actions.do_dismiss_case(case, reason=data["reason"], **v)
     if name == "mark_repeat":
         earlier = Case.objects.filter(pk=data["earlier_case"], municipality_id=case.municipality_id).first()
         if earlier is None:
             raise ValidationFailed("Более раннее обращение с таким номером не найдено.")
-        return a.do_mark_repeat(case, earlier_case=earlier, **v)
+        return actions.do_mark_repeat(case, earlier_case=earlier, **v)
     if name == "share_answer":
-        return a.do_share_answer(case, **v)
+        return actions.do_share_answer(case, **v)
     if name == "flag_significant":
-        return a.do_flag_significant(case, reason=data["reason"], **v)
+        return actions.do_flag_significant(case, reason=data["reason"], **v)
     if name == "mark_unsatisfactory":
-        return a.do_mark_unsatisfactory(case, comment=data["reason"], **v)
+        return actions.do_mark_unsatisfactory(case, comment=data["reason"], **v)
     if name == "set_topic":
-        return a.do_set_topic(case, topic=data["topic"], **v)
+        return actions.do_set_topic(case, topic=data["topic"], **v)
     raise ValueError(f"unknown action {name}")

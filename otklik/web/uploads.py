@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 
 from otklik.files import attachments as files_store
+from otklik.ops.models import StoredFile
 
 # What each network takes as a file on a reply (see the connectors' ``publish``): VK and OK
 # comments take photos, Telegram photos and videos. Other sources (manual entry) are
@@ -66,7 +67,6 @@ class FilesMixin(forms.Form):
 
     def __init__(self, *args: Any, keep_initial: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from otklik.ops.models import StoredFile
 
         limit = files_store._max_bytes()
         self.fields["new_files"].help_text = (

@@ -15,7 +15,7 @@ from otklik.api.auth import ApiRequest
 from otklik.api.errors import ApiError, ErrorOut
 from otklik.api.schemas import CaseDetail, CasePage
 from otklik.api.scope import cases_for
-from otklik.api.serialize import case_detail, case_row, json_response, list_rows
+from otklik.api.serialize import case_detail, json_response, list_items, list_rows
 from otklik.cases.queries import Filters, InvalidCursor, inbox, keyset_page, views_for
 from otklik.cases.workflow import Status
 
@@ -88,7 +88,7 @@ def list_cases(request: ApiRequest, filters: Query[CaseFilters]) -> HttpResponse
         page, next_cursor = keyset_page(list_rows(qs), filters.cursor or "", filters.limit, filters.order)
     except InvalidCursor:
         raise ApiError(400, "invalid_cursor", "Некорректный курсор: возьмите его из next_cursor.") from None
-    return json_response({"items": [case_row(c) for c in page], "next_cursor": next_cursor or None})
+    return json_response({"items": list_items(page), "next_cursor": next_cursor or None})
 
 
 @router.get("/cases/{int:case_id}", response={200: CaseDetail, **ERRORS}, summary="Обращение")

@@ -6,523 +6,241 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("directory", "0001_initial"),
+        ('directory', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Case",
+            name='Case',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("feed", "В ленте"),
-                            ("new", "Новое"),
-                            ("assigned", "Направлено исполнителю"),
-                            ("review", "На согласовании"),
-                            ("revision", "На доработке"),
-                            ("approved", "Согласовано"),
-                            ("intermediate", "Промежуточный ответ"),
-                            ("answered", "Ответ размещён"),
-                            ("dismissed", "Не требует реакции"),
-                            ("excluded", "Исключено (п. 22)"),
-                        ],
-                        default="feed",
-                        max_length=16,
-                        verbose_name="статус",
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="создано")),
-                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="изменено")),
-                ("detected_at", models.DateTimeField(blank=True, null=True, verbose_name="выявлено")),
-                ("routed_at", models.DateTimeField(blank=True, null=True, verbose_name="направлено")),
-                ("answered_at", models.DateTimeField(blank=True, null=True, verbose_name="ответ размещён")),
-                ("closed_at", models.DateTimeField(blank=True, null=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                ("is_significant", models.BooleanField(default=False, verbose_name="социально значимое")),
-                ("significant_reason", models.TextField(blank=True)),
-                ("significant_at", models.DateTimeField(blank=True, null=True)),
-                ("excluded_reason", models.CharField(blank=True, max_length=16)),
-                ("excluded_comment", models.TextField(blank=True)),
-                ("dismissed_reason", models.TextField(blank=True)),
-                ("next_due_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "municipality",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="cases", to="directory.municipality"
-                    ),
-                ),
-                (
-                    "repeat_of",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="repeats",
-                        to="cases.case",
-                        verbose_name="повтор",
-                    ),
-                ),
-                (
-                    "topic",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        to="directory.topic",
-                        verbose_name="тема",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(choices=[('feed', 'В ленте'), ('new', 'Новое'), ('assigned', 'Направлено исполнителю'), ('review', 'На согласовании'), ('revision', 'На доработке'), ('approved', 'Согласовано'), ('intermediate', 'Промежуточный ответ'), ('answered', 'Ответ размещён'), ('dismissed', 'Не требует реакции'), ('excluded', 'Исключено (п. 22)')], default='feed', max_length=16, verbose_name='статус')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='создано')),
+                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='изменено')),
+                ('detected_at', models.DateTimeField(blank=True, null=True, verbose_name='выявлено')),
+                ('routed_at', models.DateTimeField(blank=True, null=True, verbose_name='направлено')),
+                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='ответ размещён')),
+                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('is_significant', models.BooleanField(default=False, verbose_name='социально значимое')),
+                ('significant_reason', models.TextField(blank=True)),
+                ('significant_at', models.DateTimeField(blank=True, null=True)),
+                ('excluded_reason', models.CharField(blank=True, max_length=16)),
+                ('excluded_comment', models.TextField(blank=True)),
+                ('dismissed_reason', models.TextField(blank=True)),
+                ('next_due_at', models.DateTimeField(blank=True, null=True)),
+                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='cases', to='directory.municipality')),
+                ('repeat_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='repeats', to='cases.case', verbose_name='повтор')),
+                ('topic', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='directory.topic', verbose_name='тема')),
             ],
             options={
-                "verbose_name": "обращение",
-                "verbose_name_plural": "обращения",
+                'verbose_name': 'обращение',
+                'verbose_name_plural': 'обращения',
             },
         ),
         migrations.CreateModel(
-            name="Assignment",
+            name='Assignment',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[("sole", "Исполнитель"), ("lead", "Основной исполнитель"), ("co", "Соисполнитель")],
-                        max_length=8,
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("assigned", "Направлено"),
-                            ("returned", "Возвращено (п. 10)"),
-                            ("info_submitted", "Информация направлена"),
-                            ("info_approved", "Информация согласована"),
-                            ("info_returned", "Информация возвращена"),
-                            ("cancelled", "Снято"),
-                        ],
-                        default="assigned",
-                        max_length=16,
-                    ),
-                ),
-                ("is_active", models.BooleanField(default=True)),
-                ("assigned_at", models.DateTimeField()),
-                ("return_reason", models.TextField(blank=True)),
-                ("returned_at", models.DateTimeField(blank=True, null=True)),
-                ("info_text", models.TextField(blank=True)),
-                ("info_attachments", models.JSONField(blank=True, default=list)),
-                ("info_submitted_at", models.DateTimeField(blank=True, null=True)),
-                ("info_remarks", models.TextField(blank=True)),
-                ("info_reviewed_at", models.DateTimeField(blank=True, null=True)),
-                ("forwarded_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "assigned_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="assignments",
-                        to="directory.organization",
-                    ),
-                ),
-                (
-                    "case",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="assignments", to="cases.case"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('role', models.CharField(choices=[('sole', 'Исполнитель'), ('lead', 'Основной исполнитель'), ('co', 'Соисполнитель')], max_length=8)),
+                ('status', models.CharField(choices=[('assigned', 'Направлено'), ('returned', 'Возвращено (п. 10)'), ('info_submitted', 'Информация направлена'), ('info_approved', 'Информация согласована'), ('info_returned', 'Информация возвращена'), ('cancelled', 'Снято')], default='assigned', max_length=16)),
+                ('is_active', models.BooleanField(default=True)),
+                ('assigned_at', models.DateTimeField()),
+                ('return_reason', models.TextField(blank=True)),
+                ('returned_at', models.DateTimeField(blank=True, null=True)),
+                ('info_text', models.TextField(blank=True)),
+                ('info_attachments', models.JSONField(blank=True, default=list)),
+                ('info_submitted_at', models.DateTimeField(blank=True, null=True)),
+                ('info_remarks', models.TextField(blank=True)),
+                ('info_reviewed_at', models.DateTimeField(blank=True, null=True)),
+                ('forwarded_at', models.DateTimeField(blank=True, null=True)),
+                ('assigned_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='directory.organization')),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='cases.case')),
             ],
             options={
-                "verbose_name": "назначение",
-                "verbose_name_plural": "назначения",
+                'verbose_name': 'назначение',
+                'verbose_name_plural': 'назначения',
             },
         ),
         migrations.CreateModel(
-            name="CaseEvent",
+            name='CaseEvent',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("kind", models.CharField(max_length=48)),
-                ("data", models.JSONField(blank=True, default=dict)),
-                ("created_at", models.DateTimeField(db_index=True)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
-                    ),
-                ),
-                (
-                    "case",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="cases.case"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(max_length=48)),
+                ('data', models.JSONField(blank=True, default=dict)),
+                ('created_at', models.DateTimeField(db_index=True)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='cases.case')),
             ],
             options={
-                "verbose_name": "событие",
-                "verbose_name_plural": "журнал событий",
-                "ordering": ["created_at", "id"],
+                'verbose_name': 'событие',
+                'verbose_name_plural': 'журнал событий',
+                'ordering': ['created_at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Deadline",
+            name='Deadline',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("stage", models.CharField(max_length=32, verbose_name="этап")),
-                ("point", models.CharField(max_length=16, verbose_name="пункт регламента")),
-                ("limit_value", models.PositiveIntegerField()),
-                ("limit_unit", models.CharField(max_length=32)),
-                ("started_at", models.DateTimeField()),
-                ("due_at", models.DateTimeField()),
-                ("warn_at", models.DateTimeField()),
-                ("warned_at", models.DateTimeField(blank=True, null=True)),
-                ("breached_at", models.DateTimeField(blank=True, null=True)),
-                ("closed_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "outcome",
-                    models.CharField(
-                        blank=True,
-                        choices=[("met", "Выполнено"), ("cancelled", "Отменено"), ("lapsed", "Истекло без действия")],
-                        max_length=16,
-                    ),
-                ),
-                (
-                    "assignment",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="deadlines",
-                        to="cases.assignment",
-                    ),
-                ),
-                (
-                    "case",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="deadlines", to="cases.case"
-                    ),
-                ),
-                (
-                    "closed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to="directory.organization"
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('stage', models.CharField(max_length=32, verbose_name='этап')),
+                ('point', models.CharField(max_length=16, verbose_name='пункт регламента')),
+                ('limit_value', models.PositiveIntegerField()),
+                ('limit_unit', models.CharField(max_length=32)),
+                ('started_at', models.DateTimeField()),
+                ('due_at', models.DateTimeField()),
+                ('warn_at', models.DateTimeField()),
+                ('warned_at', models.DateTimeField(blank=True, null=True)),
+                ('breached_at', models.DateTimeField(blank=True, null=True)),
+                ('closed_at', models.DateTimeField(blank=True, null=True)),
+                ('outcome', models.CharField(blank=True, choices=[('met', 'Выполнено'), ('cancelled', 'Отменено'), ('lapsed', 'Истекло без действия')], max_length=16)),
+                ('assignment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='deadlines', to='cases.assignment')),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deadlines', to='cases.case')),
+                ('closed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='directory.organization')),
+                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "срок",
-                "verbose_name_plural": "сроки",
+                'verbose_name': 'срок',
+                'verbose_name_plural': 'сроки',
             },
         ),
         migrations.CreateModel(
-            name="Draft",
+            name='Draft',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("final", "Ответ"), ("intermediate", "Промежуточный ответ")],
-                        default="final",
-                        max_length=16,
-                    ),
-                ),
-                ("text", models.TextField()),
-                ("attachments", models.JSONField(blank=True, default=list)),
-                ("version", models.PositiveIntegerField(default=1)),
-                ("submitted_at", models.DateTimeField()),
-                (
-                    "outcome",
-                    models.CharField(
-                        choices=[
-                            ("pending", "На согласовании"),
-                            ("approved", "Согласован"),
-                            ("returned", "Возвращён на доработку"),
-                        ],
-                        default="pending",
-                        max_length=16,
-                    ),
-                ),
-                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
-                ("remarks", models.TextField(blank=True)),
-                (
-                    "author",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "case",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="drafts", to="cases.case"
-                    ),
-                ),
-                (
-                    "organization",
-                    models.ForeignKey(
-                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to="directory.organization"
-                    ),
-                ),
-                (
-                    "reviewed_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('final', 'Ответ'), ('intermediate', 'Промежуточный ответ')], default='final', max_length=16)),
+                ('text', models.TextField()),
+                ('attachments', models.JSONField(blank=True, default=list)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('submitted_at', models.DateTimeField()),
+                ('outcome', models.CharField(choices=[('pending', 'На согласовании'), ('approved', 'Согласован'), ('returned', 'Возвращён на доработку')], default='pending', max_length=16)),
+                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
+                ('remarks', models.TextField(blank=True)),
+                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='drafts', to='cases.case')),
+                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='directory.organization')),
+                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "проект ответа",
-                "verbose_name_plural": "проекты ответов",
-                "ordering": ["case", "version"],
+                'verbose_name': 'проект ответа',
+                'verbose_name_plural': 'проекты ответов',
+                'ordering': ['case', 'version'],
             },
         ),
         migrations.CreateModel(
-            name="Post",
+            name='Post',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "network",
-                    models.CharField(
-                        choices=[
-                            ("vk", "ВКонтакте"),
-                            ("ok", "Одноклассники"),
-                            ("telegram", "Telegram"),
-                            ("max", "MAX"),
-                            ("other", "Другое"),
-                        ],
-                        max_length=16,
-                        verbose_name="соцсеть",
-                    ),
-                ),
-                ("source_key", models.CharField(max_length=255, verbose_name="ключ в источнике")),
-                ("url", models.URLField(blank=True, max_length=1000, verbose_name="ссылка")),
-                ("author_id", models.CharField(blank=True, max_length=128)),
-                ("author_name", models.CharField(blank=True, max_length=300, verbose_name="автор")),
-                ("author_url", models.URLField(blank=True, max_length=1000)),
-                ("text", models.TextField(blank=True, verbose_name="текст")),
-                ("attachments", models.JSONField(blank=True, default=list)),
-                ("parent_key", models.CharField(blank=True, max_length=255)),
-                ("published_at", models.DateTimeField(verbose_name="опубликовано")),
-                ("collected_at", models.DateTimeField(auto_now_add=True, verbose_name="собрано")),
-                ("raw", models.JSONField(blank=True, default=dict)),
-                ("edited_at", models.DateTimeField(blank=True, null=True)),
-                ("deleted_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "account",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="posts",
-                        to="directory.officialaccount",
-                    ),
-                ),
-                (
-                    "case",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="posts",
-                        to="cases.case",
-                    ),
-                ),
-                (
-                    "municipality",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="posts", to="directory.municipality"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('network', models.CharField(choices=[('vk', 'ВКонтакте'), ('ok', 'Одноклассники'), ('telegram', 'Telegram'), ('max', 'MAX'), ('other', 'Другое')], max_length=16, verbose_name='соцсеть')),
+                ('source_key', models.CharField(max_length=255, verbose_name='ключ в источнике')),
+                ('url', models.URLField(blank=True, max_length=1000, verbose_name='ссылка')),
+                ('author_id', models.CharField(blank=True, max_length=128)),
+                ('author_name', models.CharField(blank=True, max_length=300, verbose_name='автор')),
+                ('author_url', models.URLField(blank=True, max_length=1000)),
+                ('text', models.TextField(blank=True, verbose_name='текст')),
+                ('attachments', models.JSONField(blank=True, default=list)),
+                ('parent_key', models.CharField(blank=True, max_length=255)),
+                ('published_at', models.DateTimeField(verbose_name='опубликовано')),
+                ('collected_at', models.DateTimeField(auto_now_add=True, verbose_name='собрано')),
+                ('raw', models.JSONField(blank=True, default=dict)),
+                ('edited_at', models.DateTimeField(blank=True, null=True)),
+                ('deleted_at', models.DateTimeField(blank=True, null=True)),
+                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='posts', to='directory.officialaccount')),
+                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='posts', to='cases.case')),
+                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='posts', to='directory.municipality')),
             ],
             options={
-                "verbose_name": "сообщение",
-                "verbose_name_plural": "сообщения",
+                'verbose_name': 'сообщение',
+                'verbose_name_plural': 'сообщения',
             },
         ),
         migrations.AddField(
-            model_name="case",
-            name="primary_post",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="cases.post",
-                verbose_name="сообщение",
-            ),
+            model_name='case',
+            name='primary_post',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.post', verbose_name='сообщение'),
         ),
         migrations.CreateModel(
-            name="Publication",
+            name='Publication',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("final", "Ответ"), ("intermediate", "Промежуточный ответ")], max_length=16
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Публикуется"),
-                            ("published", "Опубликован"),
-                            ("failed", "Ошибка публикации"),
-                        ],
-                        default="pending",
-                        max_length=16,
-                    ),
-                ),
-                ("external_id", models.CharField(blank=True, max_length=255)),
-                ("url", models.URLField(blank=True, max_length=1000)),
-                ("error", models.TextField(blank=True)),
-                ("attempts", models.PositiveIntegerField(default=0)),
-                ("created_at", models.DateTimeField()),
-                ("published_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "account",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        to="directory.officialaccount",
-                    ),
-                ),
-                (
-                    "case",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="publications", to="cases.case"
-                    ),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "draft",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT, related_name="publications", to="cases.draft"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('final', 'Ответ'), ('intermediate', 'Промежуточный ответ')], max_length=16)),
+                ('status', models.CharField(choices=[('pending', 'Публикуется'), ('published', 'Опубликован'), ('failed', 'Ошибка публикации')], default='pending', max_length=16)),
+                ('external_id', models.CharField(blank=True, max_length=255)),
+                ('url', models.URLField(blank=True, max_length=1000)),
+                ('error', models.TextField(blank=True)),
+                ('attempts', models.PositiveIntegerField(default=0)),
+                ('created_at', models.DateTimeField()),
+                ('published_at', models.DateTimeField(blank=True, null=True)),
+                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='directory.officialaccount')),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='publications', to='cases.case')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('draft', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='publications', to='cases.draft')),
             ],
             options={
-                "verbose_name": "публикация",
-                "verbose_name_plural": "публикации",
+                'verbose_name': 'публикация',
+                'verbose_name_plural': 'публикации',
             },
         ),
         migrations.AddIndex(
-            model_name="assignment",
-            index=models.Index(fields=["organization", "is_active"], name="assignment_org_idx"),
+            model_name='assignment',
+            index=models.Index(fields=['organization', 'is_active'], name='assignment_org_idx'),
         ),
         migrations.AddConstraint(
-            model_name="assignment",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("is_active", True)),
-                fields=("case", "organization"),
-                name="assignment_unique_active",
-            ),
+            model_name='assignment',
+            constraint=models.UniqueConstraint(condition=models.Q(('is_active', True)), fields=('case', 'organization'), name='assignment_unique_active'),
         ),
         migrations.AddIndex(
-            model_name="deadline",
-            index=models.Index(
-                condition=models.Q(("closed_at__isnull", True)), fields=["due_at"], name="deadline_open_due_idx"
-            ),
+            model_name='deadline',
+            index=models.Index(condition=models.Q(('closed_at__isnull', True)), fields=['due_at'], name='deadline_open_due_idx'),
         ),
         migrations.AddIndex(
-            model_name="deadline",
-            index=models.Index(
-                condition=models.Q(("closed_at__isnull", True), ("warned_at__isnull", True)),
-                fields=["warn_at"],
-                name="deadline_warn_idx",
-            ),
+            model_name='deadline',
+            index=models.Index(condition=models.Q(('closed_at__isnull', True), ('warned_at__isnull', True)), fields=['warn_at'], name='deadline_warn_idx'),
         ),
         migrations.AddIndex(
-            model_name="deadline",
-            index=models.Index(
-                condition=models.Q(("breached_at__isnull", True), ("closed_at__isnull", True)),
-                fields=["due_at"],
-                name="deadline_breach_idx",
-            ),
+            model_name='deadline',
+            index=models.Index(condition=models.Q(('breached_at__isnull', True), ('closed_at__isnull', True)), fields=['due_at'], name='deadline_breach_idx'),
         ),
         migrations.AddIndex(
-            model_name="deadline",
-            index=models.Index(fields=["case", "stage"], name="deadline_case_idx"),
+            model_name='deadline',
+            index=models.Index(fields=['case', 'stage'], name='deadline_case_idx'),
         ),
         migrations.AddIndex(
-            model_name="deadline",
-            index=models.Index(fields=["started_at"], name="deadline_started_idx"),
+            model_name='deadline',
+            index=models.Index(fields=['started_at'], name='deadline_started_idx'),
         ),
         migrations.AddConstraint(
-            model_name="draft",
-            constraint=models.UniqueConstraint(fields=("case", "version"), name="draft_unique_version"),
+            model_name='draft',
+            constraint=models.UniqueConstraint(fields=('case', 'version'), name='draft_unique_version'),
         ),
         migrations.AddIndex(
-            model_name="post",
-            index=models.Index(fields=["author_id", "published_at"], name="post_author_idx"),
+            model_name='post',
+            index=models.Index(fields=['author_id', 'published_at'], name='post_author_idx'),
         ),
         migrations.AddIndex(
-            model_name="post",
-            index=models.Index(fields=["network", "parent_key"], name="post_parent_idx"),
+            model_name='post',
+            index=models.Index(fields=['network', 'parent_key'], name='post_parent_idx'),
         ),
         migrations.AddConstraint(
-            model_name="post",
-            constraint=models.UniqueConstraint(fields=("network", "source_key"), name="post_unique_source"),
+            model_name='post',
+            constraint=models.UniqueConstraint(fields=('network', 'source_key'), name='post_unique_source'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["municipality", "status", "next_due_at"], name="case_inbox_idx"),
+            model_name='case',
+            index=models.Index(fields=['municipality', 'status', 'next_due_at'], name='case_inbox_idx'),
         ),
         migrations.AddIndex(
-            model_name="case",
-            index=models.Index(fields=["municipality", "created_at"], name="case_created_idx"),
+            model_name='case',
+            index=models.Index(fields=['municipality', 'created_at'], name='case_created_idx'),
         ),
         migrations.AddConstraint(
-            model_name="publication",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status", "failed"), _negated=True),
-                fields=("draft",),
-                name="publication_one_live_per_draft",
-            ),
+            model_name='publication',
+            constraint=models.UniqueConstraint(condition=models.Q(('status', 'failed'), _negated=True), fields=('draft',), name='publication_one_live_per_draft'),
         ),
     ]

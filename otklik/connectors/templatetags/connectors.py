@@ -7,12 +7,12 @@ from typing import Any
 
 from django import template
 
+from otklik.cases.actions import choose_publication_account
+
 register = template.Library()
 
 
 def publication_account_reason(case: Any) -> tuple[Any, str]:
-    from otklik.cases.actions import choose_publication_account
-
     account = choose_publication_account(case)
     if account is None:
         return (

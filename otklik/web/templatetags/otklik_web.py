@@ -6,6 +6,7 @@ from typing import Any
 
 from django import template
 
+from otklik.directory.models import Network
 from otklik.files.attachments import stored_name
 from otklik.web.forms import safe_http_url
 
@@ -29,8 +30,6 @@ def abuse_label(value: str) -> str:
 
 @register.filter
 def network_label(value: str) -> str:
-    from otklik.directory.models import Network
-
     try:
         return str(Network(value).label)
     except ValueError:
