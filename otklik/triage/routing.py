@@ -168,12 +168,15 @@ class LinearModel:
         half_life_days: float | None = None,
         c_grid: Sequence[float] = C_GRID,
         cv_folds: int = 2,
+        choose_features: bool = False,
     ) -> LinearModel:
         """Train on feature lists (``build_features``) in time order.
 
         ``texts`` (the messages) switch on character n-grams and number features.
         ``c=None`` chooses the regularisation by time-ordered cross-validation on these
-        rows only (each fold trains on the rows before it).  ``ages_days`` with
+        rows only (each fold trains on the rows before it); with ``choose_features`` the
+        same CV also decides whether the character n-grams stay (they must beat the lemma
+        n-grams alone).  ``ages_days`` with
         ``half_life_days`` weigh recent rows more (a rolling window without a cliff).
         With ``calibrate`` the softmax temperature of the confidences is chosen on the
         last 10% of the rows (a model trained on the first 90%), then the model is
@@ -181,15 +184,27 @@ class LinearModel:
         """
         if len(set(labels)) < 2:
             raise ValueError("нужно хотя бы два разных значения метки для обучения")
-        chars = texts is not None
-        if chars:
-            assert texts is not None
-            docs = [[*d, *number_features(t), *char_features(t)] for d, t in zip(docs, texts, strict=True)]
         weights = None
         if ages_days is not None and half_life_days:
             weights = [0.5 ** (max(a, 0.0) / half_life_days) for a in ages_days]
         n = len(docs)
         cv: dict[str, float] = {}
+        chars = texts is not None
+        if chars:
+            assert texts is not None
+            with_chars = [[*d, *number_features(t), *char_features(t)] for d, t in zip(docs, texts, strict=True)]
+            if c is None and choose_features:
+                # Character n-grams stay only where they beat the lemma n-grams in CV.
+                c_words, cv_words = cls._choose_c(docs, labels, weights, min_df, c_grid, cv_folds)
+                c_chars, cv_chars = cls._choose_c(with_chars, labels, weights, min_df, c_grid, cv_folds)
+                chars = max(cv_chars.values(), default=0.0) > max(cv_words.values(), default=0.0)
+                c = c_chars if chars else c_words
+                cv = {
+                    **{f"words C={k}": v for k, v in cv_words.items()},
+                    **{f"+chars C={k}": v for k, v in cv_chars.items()},
+                }
+            if chars:
+                docs = with_chars
         if c is None:
             c, cv = cls._choose_c(docs, labels, weights, min_df, c_grid, cv_folds)
         temperature = 5.0
