@@ -23,14 +23,13 @@ class Relevance:
 
 def _in_text_order(nt: NormalizedText, keys: set[str]) -> list[str]:
     """Matched lemmas/bigrams in the order the message has them (the first ones read best)."""
-    lemmas = nt.lemmas
-    order: dict[str, int] = {}
-    for i, lemma in enumerate(lemmas):
-        order.setdefault(lemma, i)
-        if i + 1 < len(lemmas):
-            order.setdefault(f"{lemma}_{lemmas[i + 1]}", i)
-    # A bigram says more than its first word: «не_работать» before «не».
-    return sorted(keys, key=lambda k: (order.get(k, 10**6), -len(k)))
+
+    def place(key: str) -> tuple[int, int]:
+        pos = nt.first_position(key.split("_", 1)[0])
+        # A bigram says more than its first word: «не_работать» before «не».
+        return (10**6 if pos is None else pos, -len(key))
+
+    return sorted(keys, key=place)
 
 
 def score_relevance(

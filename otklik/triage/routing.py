@@ -38,14 +38,23 @@ _CHAR_CLEAN = re.compile(r"x{2,}|[^0-9a-zа-я]+")
 _NUMBERED = re.compile(r"([а-я]{3,})\.?\s*(?:№\s*)?(\d{1,4}[а-я]?)(?![\d])")
 
 
-def char_features(text: str, lo: int = 2, hi: int = 5) -> list[str]:
-    """``char_wb`` n-grams of the cleaned lower-case text (words padded with a space)."""
+def char_words(text: str) -> list[str]:
+    """The words character n-grams are taken from (lower case, letters and digits)."""
+    return _CHAR_CLEAN.sub(" ", text.lower().replace("ё", "е")).split()
+
+
+def word_grams(word: str, lo: int = 2, hi: int = 5) -> list[str]:
+    """``char_wb`` n-grams of one word padded with a space, as ``#c:`` features."""
+    w = f" {word} "
+    n_w = len(w)
+    return ["#c:" + w[i : i + n] for n in range(lo, min(hi, n_w) + 1) for i in range(n_w - n + 1)]
+
+
+def char_features(text: str) -> list[str]:
+    """``char_wb`` 2–5 n-grams of the cleaned lower-case text (words padded with a space)."""
     out: list[str] = []
-    for word in _CHAR_CLEAN.sub(" ", text.lower().replace("ё", "е")).split():
-        w = f" {word} "
-        n_w = len(w)
-        for n in range(lo, min(hi, n_w) + 1):
-            out.extend("#c:" + w[i : i + n] for i in range(n_w - n + 1))
+    for word in char_words(text):
+        out.extend(word_grams(word))
     return out
 
 
@@ -150,6 +159,7 @@ class LinearModel:
         self.temperature = temperature
         self.meta = meta or {}
         self.char_ngrams = bool(self.meta.get("char_ngrams"))
+        self._char_cache: dict[str, tuple[int, ...]] = {}
         self._names: list[str] | None = None
 
     # -- training ----------------------------------------------------------------
@@ -317,8 +327,31 @@ class LinearModel:
         return best
 
     # -- inference ---------------------------------------------------------------
-    def _vector(self, feats: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _char_indices(self, text: str) -> list[int]:
+        """Vocabulary indices of the text's character n-grams, cached per word form."""
+        cache = self._char_cache
+        vocab_get = self.vocab.get
+        out: list[int] = []
+        for word in char_words(text):
+            ids = cache.get(word)
+            if ids is None:
+                ids = tuple(i for i in map(vocab_get, word_grams(word)) if i is not None)
+                if len(cache) >= 200_000:
+                    cache.clear()
+                cache[word] = ids
+            out.extend(ids)
+        return out
+
+    def _vector(self, feats: Iterable[str], text: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         idx = [i for i in map(self.vocab.get, feats) if i is not None]
+        if self.char_ngrams and text:
+            idx += [i for i in map(self.vocab.get, number_features(text)) if i is not None]
+            idx += self._char_indices(text)
+            if not idx:
+                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            positions, counts = np.unique(np.array(idx, dtype=np.int64), return_counts=True)
+            weights = self.idf[positions] * (1.0 + np.log(counts)).astype(np.float32)
+            return positions, weights / np.sqrt(weights @ weights)
         if not idx:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         unique = dict.fromkeys(idx)
@@ -334,14 +367,8 @@ class LinearModel:
             weights = self.idf[positions] * tf
         return positions, weights / np.sqrt(weights @ weights)
 
-    def with_text(self, feats: Iterable[str], text: str | None) -> Iterable[str]:
-        """The features plus the model's own character n-grams and numbers of ``text``."""
-        if not self.char_ngrams or not text:
-            return feats
-        return [*feats, *number_features(text), *char_features(text)]
-
     def scores(self, feats: Iterable[str], text: str | None = None) -> np.ndarray:
-        idx, val = self._vector(self.with_text(feats, text))
+        idx, val = self._vector(feats, text)
         if not len(idx):
             return self.intercept.copy()
         return val @ self.coef_t[idx] + self.intercept
@@ -352,7 +379,7 @@ class LinearModel:
         """Top-``k`` labels with confidence and the features that drove each.
 
         ``text`` is the message itself: a model trained with character n-grams needs it."""
-        idx, val = self._vector(self.with_text(feats, text))
+        idx, val = self._vector(feats, text)
         if len(idx):
             rows = self.coef_t[idx]
             raw = val @ rows + self.intercept
