@@ -349,8 +349,8 @@ class LinearModel:
             idx += self._char_indices(text)
             if not idx:
                 return np.zeros(0, np.int64), np.zeros(0, np.float32)
-            positions, counts = np.unique(np.array(idx, dtype=np.int64), return_counts=True)
-            weights = self.idf[positions] * (1.0 + np.log(counts)).astype(np.float32)
+            positions, repeats = np.unique(np.array(idx, dtype=np.int64), return_counts=True)
+            weights = self.idf[positions] * (1.0 + np.log(repeats)).astype(np.float32)
             return positions, weights / np.sqrt(weights @ weights)
         if not idx:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
