@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 
 from . import lexicon
 from .text import NormalizedText, quoted
@@ -14,23 +13,36 @@ _BIGRAM_HEADS = frozenset(w.split("_")[0] for w in lexicon.REQUEST_LEMMAS | lexi
 _GREETINGS = frozenset("поздравлять поздравление праздник счастье здоровье желать привет".split())
 
 
-@dataclass(slots=True)
 class Relevance:
-    score: float
-    relevant: bool
-    reasons: list[str] = field(default_factory=list)
+    """The score, the verdict and the reasons; reasons that quote the message are worked
+    out on first access (``triage_run`` and the benchmarks never read them)."""
+
+    __slots__ = ("score", "relevant", "_parts")
+
+    def __init__(self, score: float, relevant: bool, reasons: list[str | Callable[[], str]] | None = None):
+        self.score = score
+        self.relevant = relevant
+        self._parts: list[str | Callable[[], str]] = list(reasons or [])
+
+    @property
+    def reasons(self) -> list[str]:
+        if any(callable(p) for p in self._parts):
+            self._parts = [p() if callable(p) else p for p in self._parts]
+        return self._parts  # type: ignore[return-value]
+
+    def __repr__(self) -> str:
+        return f"Relevance({self.score}, {self.relevant}, {self.reasons!r})"
 
 
 def _in_text_order(nt: NormalizedText, keys: set[str]) -> list[str]:
     """Matched lemmas/bigrams in the order the message has them (the first ones read best)."""
-    lemmas = nt.lemmas
-    order: dict[str, int] = {}
-    for i, lemma in enumerate(lemmas):
-        order.setdefault(lemma, i)
-        if i + 1 < len(lemmas):
-            order.setdefault(f"{lemma}_{lemmas[i + 1]}", i)
-    # A bigram says more than its first word: «не_работать» before «не».
-    return sorted(keys, key=lambda k: (order.get(k, 10**6), -len(k)))
+
+    def place(key: str) -> tuple[int, int]:
+        pos = nt.first_position(key.split("_", 1)[0])
+        # A bigram says more than its first word: «не_работать» before «не».
+        return (10**6 if pos is None else pos, -len(key))
+
+    return sorted(keys, key=place)
 
 
 def score_relevance(
@@ -52,37 +64,41 @@ def score_relevance(
     lemma_set = set(lemmas)
     bigrams = {f"{a}_{b}" for a, b in zip(lemmas, lemmas[1:], strict=False) if a in _BIGRAM_HEADS}
     z = -1.2
-    reasons: list[str] = []
+    reasons: list[str | Callable[[], str]] = []
 
     request = (lemma_set | bigrams) & lexicon.REQUEST_LEMMAS
     if request:
         z += 1.6
-        reasons.append("просьба или требование: " + quoted(nt, _in_text_order(nt, request)))
+        reasons.append(lambda: "просьба или требование: " + quoted(nt, _in_text_order(nt, request)))
     if "?" in nt.clean:
         z += 0.9
         reasons.append("есть вопрос")
     question = lemma_set & lexicon.QUESTION_LEMMAS
     if question and "?" not in nt.clean:
         z += 0.4
-        reasons.append("вопрос: " + quoted(nt, _in_text_order(nt, question)))
+        reasons.append(lambda: "вопрос: " + quoted(nt, _in_text_order(nt, question)))
     problem = (lemma_set | bigrams) & lexicon.PROBLEM_LEMMAS
     if problem:
         z += min(0.6 * len(problem), 1.5)
-        shown = _in_text_order(nt, problem)
-        # «не» alone is covered by its bigram («не работает»).
-        shown = [k for k in shown if not any(b.startswith(k + "_") for b in shown)]
-        reasons.append("описание проблемы: " + quoted(nt, shown))
+
+        def problem_reason(found: set[str] = problem) -> str:
+            shown = _in_text_order(nt, found)
+            # «не» alone is covered by its bigram («не работает»).
+            shown = [k for k in shown if not any(b.startswith(k + "_") for b in shown)]
+            return "описание проблемы: " + quoted(nt, shown)
+
+        reasons.append(problem_reason)
     if topic_hits:
         z += min(1.3 + 0.5 * (topic_hits - 1), 2.3)
         if topic and topic_words:
-            reasons.append(f"слова темы «{topic}»: " + quoted(nt, list(topic_words)))
+            reasons.append(lambda: f"слова темы «{topic}»: " + quoted(nt, list(topic_words)))
         else:
             reasons.append(f"слов по теме: {topic_hits}")
 
     thanks = lemma_set & lexicon.THANKS_LEMMAS
     if thanks and not request and not problem:
         z -= 1.5
-        reasons.append("благодарность: " + quoted(nt, _in_text_order(nt, thanks)))
+        reasons.append(lambda: "благодарность: " + quoted(nt, _in_text_order(nt, thanks)))
     chatter = lemma_set & lexicon.CHATTER_LEMMAS
     if n <= 4 and not request and not problem and not topic_hits:
         z -= 1.2
@@ -96,13 +112,12 @@ def score_relevance(
         reasons.append(f"похоже на частное объявление: «{words[0].text}»")
     elif "требоваться" in lemma_set and lemma_set & lexicon.JOB_LEMMAS:
         z -= 2.5
-        reasons.append(
-            "похоже на объявление о работе: " + quoted(nt, _in_text_order(nt, lemma_set & lexicon.JOB_LEMMAS))
-        )
+        jobs = lemma_set & lexicon.JOB_LEMMAS
+        reasons.append(lambda: "похоже на объявление о работе: " + quoted(nt, _in_text_order(nt, jobs)))
     ads = lemma_set & lexicon.AD_LEMMAS
     if ads and (nt.n_urls or len(ads) >= 2):
         z -= 2.0
-        reasons.append("похоже на рекламу: " + quoted(nt, _in_text_order(nt, ads)))
+        reasons.append(lambda: "похоже на рекламу: " + quoted(nt, _in_text_order(nt, ads)))
     elif nt.n_urls and n < 8:
         z -= 0.8
         reasons.append("только ссылка, почти без текста")

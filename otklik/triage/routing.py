@@ -38,14 +38,23 @@ _CHAR_CLEAN = re.compile(r"x{2,}|[^0-9a-zа-я]+")
 _NUMBERED = re.compile(r"([а-я]{3,})\.?\s*(?:№\s*)?(\d{1,4}[а-я]?)(?![\d])")
 
 
-def char_features(text: str, lo: int = 2, hi: int = 5) -> list[str]:
-    """``char_wb`` n-grams of the cleaned lower-case text (words padded with a space)."""
+def char_words(text: str) -> list[str]:
+    """The words character n-grams are taken from (lower case, letters and digits)."""
+    return _CHAR_CLEAN.sub(" ", text.lower().replace("ё", "е")).split()
+
+
+def word_grams(word: str, lo: int = 2, hi: int = 5) -> list[str]:
+    """``char_wb`` n-grams of one word padded with a space, as ``#c:`` features."""
+    w = f" {word} "
+    n_w = len(w)
+    return ["#c:" + w[i : i + n] for n in range(lo, min(hi, n_w) + 1) for i in range(n_w - n + 1)]
+
+
+def char_features(text: str) -> list[str]:
+    """``char_wb`` 2–5 n-grams of the cleaned lower-case text (words padded with a space)."""
     out: list[str] = []
-    for word in _CHAR_CLEAN.sub(" ", text.lower().replace("ё", "е")).split():
-        w = f" {word} "
-        n_w = len(w)
-        for n in range(lo, min(hi, n_w) + 1):
-            out.extend("#c:" + w[i : i + n] for i in range(n_w - n + 1))
+    for word in char_words(text):
+        out.extend(word_grams(word))
     return out
 
 
@@ -150,6 +159,7 @@ class LinearModel:
         self.temperature = temperature
         self.meta = meta or {}
         self.char_ngrams = bool(self.meta.get("char_ngrams"))
+        self._char_cache: dict[str, tuple[int, ...]] = {}
         self._names: list[str] | None = None
 
     # -- training ----------------------------------------------------------------
@@ -168,12 +178,15 @@ class LinearModel:
         half_life_days: float | None = None,
         c_grid: Sequence[float] = C_GRID,
         cv_folds: int = 2,
+        choose_features: bool = False,
     ) -> LinearModel:
         """Train on feature lists (``build_features``) in time order.
 
         ``texts`` (the messages) switch on character n-grams and number features.
         ``c=None`` chooses the regularisation by time-ordered cross-validation on these
-        rows only (each fold trains on the rows before it).  ``ages_days`` with
+        rows only (each fold trains on the rows before it); with ``choose_features`` the
+        same CV also decides whether the character n-grams stay (they must beat the lemma
+        n-grams alone).  ``ages_days`` with
         ``half_life_days`` weigh recent rows more (a rolling window without a cliff).
         With ``calibrate`` the softmax temperature of the confidences is chosen on the
         last 10% of the rows (a model trained on the first 90%), then the model is
@@ -181,15 +194,27 @@ class LinearModel:
         """
         if len(set(labels)) < 2:
             raise ValueError("нужно хотя бы два разных значения метки для обучения")
-        chars = texts is not None
-        if chars:
-            assert texts is not None
-            docs = [[*d, *number_features(t), *char_features(t)] for d, t in zip(docs, texts, strict=True)]
         weights = None
         if ages_days is not None and half_life_days:
             weights = [0.5 ** (max(a, 0.0) / half_life_days) for a in ages_days]
         n = len(docs)
         cv: dict[str, float] = {}
+        chars = texts is not None
+        if chars:
+            assert texts is not None
+            with_chars = [[*d, *number_features(t), *char_features(t)] for d, t in zip(docs, texts, strict=True)]
+            if c is None and choose_features:
+                # Character n-grams stay only where they beat the lemma n-grams in CV.
+                c_words, cv_words = cls._choose_c(docs, labels, weights, min_df, c_grid, cv_folds)
+                c_chars, cv_chars = cls._choose_c(with_chars, labels, weights, min_df, c_grid, cv_folds)
+                chars = max(cv_chars.values(), default=0.0) > max(cv_words.values(), default=0.0)
+                c = c_chars if chars else c_words
+                cv = {
+                    **{f"words C={k}": v for k, v in cv_words.items()},
+                    **{f"+chars C={k}": v for k, v in cv_chars.items()},
+                }
+            if chars:
+                docs = with_chars
         if c is None:
             c, cv = cls._choose_c(docs, labels, weights, min_df, c_grid, cv_folds)
         temperature = 5.0
@@ -302,8 +327,31 @@ class LinearModel:
         return best
 
     # -- inference ---------------------------------------------------------------
-    def _vector(self, feats: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _char_indices(self, text: str) -> list[int]:
+        """Vocabulary indices of the text's character n-grams, cached per word form."""
+        cache = self._char_cache
+        vocab_get = self.vocab.get
+        out: list[int] = []
+        for word in char_words(text):
+            ids = cache.get(word)
+            if ids is None:
+                ids = tuple(i for i in map(vocab_get, word_grams(word)) if i is not None)
+                if len(cache) >= 200_000:
+                    cache.clear()
+                cache[word] = ids
+            out.extend(ids)
+        return out
+
+    def _vector(self, feats: Iterable[str], text: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         idx = [i for i in map(self.vocab.get, feats) if i is not None]
+        if self.char_ngrams and text:
+            idx += [i for i in map(self.vocab.get, number_features(text)) if i is not None]
+            idx += self._char_indices(text)
+            if not idx:
+                return np.zeros(0, np.int64), np.zeros(0, np.float32)
+            positions, repeats = np.unique(np.array(idx, dtype=np.int64), return_counts=True)
+            weights = self.idf[positions] * (1.0 + np.log(repeats)).astype(np.float32)
+            return positions, weights / np.sqrt(weights @ weights)
         if not idx:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         unique = dict.fromkeys(idx)
@@ -319,14 +367,8 @@ class LinearModel:
             weights = self.idf[positions] * tf
         return positions, weights / np.sqrt(weights @ weights)
 
-    def with_text(self, feats: Iterable[str], text: str | None) -> Iterable[str]:
-        """The features plus the model's own character n-grams and numbers of ``text``."""
-        if not self.char_ngrams or not text:
-            return feats
-        return [*feats, *number_features(text), *char_features(text)]
-
     def scores(self, feats: Iterable[str], text: str | None = None) -> np.ndarray:
-        idx, val = self._vector(self.with_text(feats, text))
+        idx, val = self._vector(feats, text)
         if not len(idx):
             return self.intercept.copy()
         return val @ self.coef_t[idx] + self.intercept
@@ -337,7 +379,7 @@ class LinearModel:
         """Top-``k`` labels with confidence and the features that drove each.
 
         ``text`` is the message itself: a model trained with character n-grams needs it."""
-        idx, val = self._vector(self.with_text(feats, text))
+        idx, val = self._vector(feats, text)
         if len(idx):
             rows = self.coef_t[idx]
             raw = val @ rows + self.intercept

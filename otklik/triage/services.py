@@ -197,7 +197,13 @@ def train_municipality(municipality: Municipality, *, min_cases: int = 30) -> di
     ):
         # Routing: character n-grams, C by cross-validation on these rows, recent rows weigh more.
         extra: dict[str, Any] = (
-            {"texts": route_texts, "ages_days": route_ages, "half_life_days": ROUTING_HALF_LIFE_DAYS, "c": None}
+            {
+                "texts": route_texts,
+                "ages_days": route_ages,
+                "half_life_days": ROUTING_HALF_LIFE_DAYS,
+                "c": None,
+                "choose_features": True,
+            }
             if kind == TriageModel.Kind.ROUTING
             else {}
         )

@@ -110,6 +110,17 @@ class NormalizedText:
     n_mentions: int = 0
     truncated: bool = False
     _lemmas: list[str] | None = field(default=None, repr=False)
+    _first: dict[str, int] | None = field(default=None, repr=False)
+
+    def first_position(self, key: str) -> int | None:
+        """Index (among the words) of the first word with this lemma or form."""
+        if self._first is None:
+            first: dict[str, int] = {}
+            for i, t in enumerate(self.tokens):
+                first.setdefault(t.lemma, i)
+                first.setdefault(t.norm, i)
+            self._first = first
+        return self._first.get(key)
 
     @property
     def words(self) -> list[Token]:
@@ -343,12 +354,17 @@ def as_written(nt: NormalizedText, key: str, *, limit: int = 40) -> str | None:
     parts = key.replace("_", " ").split()
     if not parts:
         return None
-    words = nt.words
-    lemmas = nt.lemmas
+    start = nt.first_position(parts[0])
+    if start is None:
+        return None
+    words = nt.tokens  # words only: normalize() keeps no punctuation tokens
     n = len(parts)
-    for i in range(len(words) - n + 1):
-        if lemmas[i : i + n] != parts and [w.norm for w in words[i : i + n]] != parts:
+    for i in range(start, len(words) - n + 1):
+        if n > 1 and not all(words[i + j].lemma == p or words[i + j].norm == p for j, p in enumerate(parts)):
             continue
+        if n == 1 and words[i].lemma != parts[0] and words[i].norm != parts[0]:
+            continue
+        lemmas = nt.lemmas
         first, last = i, i + n - 1
         if n == 1 and parts[0] in _NEEDS_NEXT and last + 1 < len(words):
             last += 1

@@ -55,7 +55,9 @@ def test_triage_evaluate_takes_date_and_source_columns_chooses_c_by_cv_and_repor
     args += ["--date-column", "date", "--source-column", "source", "--half-life-days", "30", "--per-class"]
     result = json.loads(run("triage_evaluate", *args, "--json"))
     assert result["accuracy"] >= 0.9
-    assert set(result["cv_accuracy"]) == {"0.05", "0.1", "0.25", "0.5"}
+    grid = {"0.05", "0.1", "0.25", "0.5"}
+    assert set(result["cv_accuracy"]) == {f"words C={c}" for c in grid} | {f"+chars C={c}" for c in grid}
+    assert isinstance(result["char_ngrams"], bool)
     assert result["c"] in (0.05, 0.1, 0.25, 0.5)
     assert set(result["recall"]) == {"Дороги", "ЖКХ", "Водоканал"}
     assert {"label", "others_sent_there", "its_own_sent_elsewhere"} <= result["catch_all"].keys()

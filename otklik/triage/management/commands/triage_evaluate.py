@@ -58,6 +58,7 @@ class Command(BaseCommand):
             texts=None if opts["no_char_ngrams"] else train.texts,
             ages_days=ages,
             half_life_days=opts["half_life_days"],
+            choose_features=not opts["no_char_ngrams"],
         )
         metrics = evaluate(model, test, per_class=opts["per_class"])
         result = {
@@ -65,6 +66,7 @@ class Command(BaseCommand):
             "n_train": len(train.labels),
             "n_classes": len(model.classes),
             "c": model.meta.get("c"),
+            "char_ngrams": model.char_ngrams,
             "cv_accuracy": model.meta.get("cv_accuracy"),
             "seconds": round(time.perf_counter() - started, 2),
         }
@@ -76,7 +78,8 @@ class Command(BaseCommand):
             f"Точность в тройке: {result['top3_accuracy']:.4f}\n"
             f"Macro-F1: {result['macro_f1']:.4f}\n"
             f"Обучение: {result['n_train']} строк, {result['n_classes']} исполнителей; оценка: {result['n_test']} строк\n"
-            f"Регуляризация C = {result['c']} (кросс-валидация на обучающих строках: {result['cv_accuracy'] or '—'})"
+            f"Регуляризация C = {result['c']}, символьные n-граммы: {'да' if result['char_ngrams'] else 'нет'} "
+            f"(кросс-валидация на обучающих строках: {result['cv_accuracy'] or '—'})"
         )
         if "catch_all" in result:
             ca = result["catch_all"]
