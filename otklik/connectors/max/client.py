@@ -8,7 +8,7 @@ Why not a library: the official Python client (``maxapi``) is asyncio/aiohttp wi
 its own dispatcher, returns errors as values and logs them; the rest of the
 ecosystem is young and fragmented. The connector needs six endpoints, called
 synchronously with the retries and rate limits of :class:`Connector` — the same
-shape as the VK client (see docs/decisions/0020-max-http-client.md).
+shape as the VK client (see docs/decisions/0009-max-http-client.md).
 """
 
 from __future__ import annotations
