@@ -34,5 +34,7 @@ def test_it_stores_20000_messages_at_a_flat_cost_per_message(cast):
         t = time.perf_counter()
         assert register_messages(cast.municipality, batch) == BATCH
         costs.append((time.perf_counter() - t) / BATCH)
-    first, last = sorted(costs[:20])[10], sorted(costs[-20:])[10]  # medians of the first and last 2,000
+    # The cheapest batch of the first and of the last 2,000: a cost that grows with the table
+    # raises even the cheapest batch, while a busy machine only slows some of them.
+    first, last = min(costs[:20]), min(costs[-20:])
     assert last < 2 * first, f"{first * 1000:.2f} ms -> {last * 1000:.2f} ms per message"

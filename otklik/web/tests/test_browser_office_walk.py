@@ -130,7 +130,7 @@ def test_four_people_walk_a_case_by_what_they_are_told(office):
     follow_notification(page, "Проект согласован — разместите ответ до 15:15")
     page.fill("#form-publish input[name=external_url]", "https://vk.com/wall-200001_77?reply=5")
     page.click("[data-action=publish]")
-    done(page, "Ответ отправлен на размещение")
+    done(page, "Ответ размещён")
     assert status_of(case) == "answered"
     expect(page.locator(".case-title .status")).to_have_text("Ответ размещён")
 

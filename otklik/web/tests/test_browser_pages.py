@@ -199,5 +199,7 @@ def test_screenshots_of_inbox_and_case_at_desktop_and_phone_width(demo, artifact
     expect(page.locator("#id_text")).to_be_visible()
     page.screenshot(path=f"{artifacts_dir}/case-executor-375.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
-    assert referers and all(r is None for r in referers)  # network images get no Referer
+    # Photos from collected messages are shown from the application's own copies (issue 19):
+    # the page never asks the network's hosts for them, so no IP/time beacon reaches whoever posted.
+    assert referers == []
     assert demo.problems == []

@@ -121,7 +121,7 @@ def test_specialist_lead_and_coexecutor_walk_the_regulation(demo):
     page.click(f"a.case-link[href='/cases/{case.pk}/']")
     page.fill("#form-publish input[name=external_url]", "https://vk.com/wall-200001_77?reply=5")
     page.click("[data-action=publish]")
-    done(page, "Ответ отправлен на размещение")
+    done(page, "Ответ размещён")
     assert status_of(case) == "answered"
     expect(page.locator(".case-title .status")).to_have_text("Ответ размещён")
 
@@ -152,7 +152,7 @@ def test_intermediate_answer_then_final_and_an_exclusion(demo, artifacts_dir):
     page = demo.open("roads", f"/cases/{case.pk}/")
     page.fill("#form-publish input[name=external_url]", "https://vk.com/wall-200001_80?reply=1")
     page.click("[data-action=publish]")
-    done(page, "Ответ отправлен на размещение")
+    done(page, "Ответ размещён")
     assert status_of(case) == "intermediate"
     expect(page.locator(".deadlines")).to_contain_text("Окончательный ответ")
 
@@ -169,7 +169,7 @@ def test_intermediate_answer_then_final_and_an_exclusion(demo, artifacts_dir):
     page = demo.open("roads", f"/cases/{case.pk}/")
     page.fill("#form-publish input[name=external_url]", "https://vk.com/wall-200001_80?reply=2")
     page.click("[data-action=publish]")
-    done(page, "Ответ отправлен на размещение")
+    done(page, "Ответ размещён")
     assert status_of(case) == "answered"
 
     # §22 — an insulting message is excluded with its reason code.
