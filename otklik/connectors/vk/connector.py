@@ -263,7 +263,9 @@ class VkConnector(VkDiscussions, Connector):
         polls = 0
         while polls < 50:  # a periodic job: drain what is there, then return
             polls += 1
-            answer = self.call(partial(self.client.long_poll, lp["server"], lp["key"], lp["ts"]))
+            # The Long Poll server is not an API method: VK's per-key request limit does not apply,
+            # and a full answer is followed at once by the next request while events wait.
+            answer = self.call(partial(self.client.long_poll, lp["server"], lp["key"], lp["ts"]), rate=0)
             failed = answer.get("failed")
             if failed == 1:
                 # History lost or outdated: continue from the new ts, re-read the wall for the gap.
