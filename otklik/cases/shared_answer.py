@@ -3,7 +3,9 @@
 The specialist gives a repeat the answer already approved for the earlier case: it becomes the
 repeat's own approved draft (approved by the same person, no second review), the stage clocks
 still running on the repeat stop mattering (cancelled; a §9.2 route clock is met by the
-decision), and the answer is then published on the repeat's own post like any approved one.
+decision), and the answer is then published on the repeat's own post like any approved one —
+by the repeat's own «Разместить», or by the one on the earlier case, which posts it on every
+repeat that took it (``publishing._publish_shared_repeats``), each its own Publication.
 Re-exported by ``otklik.cases.actions``.
 """
 

@@ -51,3 +51,29 @@ def test_it_needs_an_approved_answer_and_a_specialist(cast, clock):
         actions.do_share_answer(repeat, acting_user=cast.specialist)
     with pytest.raises(ActionForbidden):
         actions.do_share_answer(repeat, acting_user=cast.roads)
+
+
+def test_one_publish_on_the_earlier_case_posts_the_shared_answer_on_the_repeat_too(cast, clock):
+    earlier, repeat = _approved_with_repeat(cast, clock)
+    actions.do_share_answer(repeat, acting_user=cast.specialist)
+    actions.do_publish_answer(earlier, acting_user=cast.roads)
+    both = {p.case_id: p for p in Publication.objects.filter(status="pending")}
+    assert set(both) == {earlier.pk, repeat.pk}
+    assert both[repeat.pk].draft.case_id == repeat.pk and both[repeat.pk].account == cast.vk_account
+    assert "publish" not in allowed_actions(cast.roads, repeat)
+    for n, publication in enumerate(both.values()):
+        actions.do_confirm_publication(publication, external_id=str(n), url=f"https://vk.com/wall-1_1?reply={n}")
+    repeat.refresh_from_db()
+    assert repeat.status == "answered" and open_stages(repeat) == []
+    assert deadline(repeat, "publish_total").outcome == "met"
+
+
+def test_a_repeat_not_given_the_answer_or_already_posting_is_left_alone(cast, clock):
+    earlier, repeat = _approved_with_repeat(cast, clock)
+    actions.do_publish_answer(earlier, acting_user=cast.roads)
+    assert list(Publication.objects.values_list("case_id", flat=True)) == [earlier.pk]
+    repeat = actions.do_share_answer(repeat, acting_user=cast.specialist)
+    actions.do_publish_answer(repeat, acting_user=cast.roads)
+    actions.do_fail_publication(Publication.objects.get(case=earlier), error="Комментарии закрыты")
+    actions.do_publish_answer(earlier, acting_user=cast.roads)  # the retry does not post the repeat twice
+    assert Publication.objects.filter(case=repeat).count() == 1
