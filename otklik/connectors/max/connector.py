@@ -186,7 +186,11 @@ class MaxConnector(Connector):
     def publish(self, reply: Reply) -> Published:
         chat_id, mid, post = parse_key(reply.target_key)
         if any(f.kind != "photo" for f in reply.files):
-            raise ConnectorError("MAX: к ответу можно приложить только фото", permanent=True, code="attachment_type")
+            raise ConnectorError(
+                "MAX: к ответу можно приложить только фото — видео не отправляется. "
+                "Уберите видео или разместите ответ вручную.",
+                permanent=True, code="attachment_type",
+            )  # fmt: skip
         if post:
             if reply.files:
                 raise ConnectorError(

@@ -156,3 +156,12 @@ def test_a_webhook_subscription_carries_the_secret(fake):
     with pytest.raises(ConnectorError) as info:
         connector(fake).subscribe("https://otklik.example/hook/", "no spaces allowed")
     assert info.value.permanent
+
+
+def test_a_video_is_refused_clearly_before_anything_is_sent(fake):
+    written = fake.user_writes(501, "Покажите видео")
+    reply = Reply(f"{fake.dialog_id(501)}/{written['body']['mid']}", "Ответ", "otklik-publication-9",
+                  files=[OutgoingFile("v.mp4", b"\0\0\0\x18ftypmp42", "video/mp4")])  # fmt: skip
+    with pytest.raises(ConnectorError, match="MAX: к ответу можно приложить только фото — видео") as info:
+        connector(fake).publish(reply)
+    assert info.value.permanent and fake.published == []
