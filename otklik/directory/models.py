@@ -284,7 +284,7 @@ NETWORK_HOSTS: dict[str, tuple[str, ...]] = {
 
 # §20: what each network takes as a file on a reply (see the connectors' ``publish``): VK
 # comments and messages take photos and videos (``video.save``); OK's ``discussions.comment``
-# takes photo tokens only, so no video; Telegram photos and videos; MAX photos only. Other
+# takes photo tokens only, so no video; Telegram and MAX (messages) photos and videos. Other
 # sources (manual entry) are answered by hand, so any accepted file goes. Checked on the
 # draft form and when a repeat is given an earlier case's answer.
 NETWORK_FILE_KINDS: dict[str, tuple[frozenset[str], str]] = {
@@ -294,7 +294,7 @@ NETWORK_FILE_KINDS: dict[str, tuple[frozenset[str], str]] = {
         "В Одноклассниках к комментарию можно приложить только фото — видео их API к комментарию не прикрепляет",
     ),
     Network.TELEGRAM: (frozenset({"photo", "video"}), "В Telegram к ответу можно приложить только фото и видео"),
-    Network.MAX: (frozenset({"photo"}), "В MAX к ответу можно приложить только фото"),
+    Network.MAX: (frozenset({"photo", "video"}), "В MAX к ответу можно приложить только фото и видео"),
 }
 
 
