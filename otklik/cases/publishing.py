@@ -29,8 +29,8 @@ from otklik.cases._common import (
     stale_or,
     valid_url,
 )
-from otklik.cases.errors import InvalidTransition, ValidationFailed
-from otklik.cases.models import Case, Deadline, Draft, Publication
+from otklik.cases.errors import ActionError, InvalidTransition, ValidationFailed
+from otklik.cases.models import Case, CaseEvent, Deadline, Draft, Publication
 from otklik.cases.workflow import Status
 from otklik.directory.models import OfficialAccount, url_matches_network
 from otklik.regulation.stages import Stage
@@ -125,53 +125,112 @@ def do_publish_answer(
             raise ValidationFailed(
                 "Нет официального аккаунта в этой соцсети: разместите ответ вручную и укажите ссылку на него."
             )
-        failed = rows[0] if rows else None
-        if failed is not None:
-            refuse_while_delivering(failed, t)
-            failed.status = PS.PENDING
-            failed.account = chosen
-            failed.error = ""
-            failed.attempts += 1
-            failed.created_by = acting_user or None
-            failed.pending_since = t
-            # A person who retries has looked at the network: a part whose fate was unknown
-            # is taken as not posted; the parts known to be posted are not posted again.
-            failed.parts = [p for p in failed.parts or [] if p != "?"]
-            failed.save(
-                update_fields=["status", "account", "error", "attempts", "created_by", "pending_since", "parts"]
-            )
-            publication = failed
-        else:
-            publication = Publication.objects.create(
-                case=case,
-                draft=draft,
-                kind=draft.kind,
-                account=chosen,
-                status=PS.PENDING,
-                attempts=1,
-                created_by=acting_user or None,
-                created_at=t,
-                pending_since=t,
-            )
-        ids = {"publication_id": publication.pk, "draft_id": draft.pk}
-        record(
-            case,
-            "publication_pending",
-            acting_user,
-            before=case.status,
-            at=t,
-            account_id=chosen.pk if chosen else None,
-            kind=draft.kind,
-            manual=external_url is not None,
-            attempt=publication.attempts,
-            **ids,
-        )
+        publication = _queue(case, draft, rows, chosen, acting_user, t, manual=external_url is not None)
         if external_url is not None:
             _confirm(case, publication, draft, external_id="", url=external_url, actor=acting_user, t=t)
         else:
             finish(case, [])
-            emit("publication_pending", case, acting_user, **ids)
+            emit("publication_pending", case, acting_user, publication_id=publication.pk, draft_id=draft.pk)
+            _publish_shared_repeats(case, draft, acting_user, t)
     return case
+
+
+def _queue(
+    case: Case,
+    draft: Draft,
+    rows: list[Publication],
+    chosen: OfficialAccount | None,
+    acting_user: Any,
+    t: dt.datetime,
+    *,
+    manual: bool,
+    **data: Any,
+) -> Publication:
+    """Record the pending publication of ``draft`` (reusing its failed row) and journal it."""
+    failed = rows[0] if rows else None
+    if failed is not None:
+        refuse_while_delivering(failed, t)
+        failed.status = PS.PENDING
+        failed.account = chosen
+        failed.error = ""
+        failed.attempts += 1
+        failed.created_by = acting_user or None
+        failed.pending_since = t
+        # A person who retries has looked at the network: a part whose fate was unknown
+        # is taken as not posted; the parts known to be posted are not posted again.
+        failed.parts = [p for p in failed.parts or [] if p != "?"]
+        failed.save(update_fields=["status", "account", "error", "attempts", "created_by", "pending_since", "parts"])
+        publication = failed
+    else:
+        publication = Publication.objects.create(
+            case=case,
+            draft=draft,
+            kind=draft.kind,
+            account=chosen,
+            status=PS.PENDING,
+            attempts=1,
+            created_by=acting_user or None,
+            created_at=t,
+            pending_since=t,
+        )
+    record(
+        case,
+        "publication_pending",
+        acting_user,
+        before=case.status,
+        at=t,
+        account_id=chosen.pk if chosen else None,
+        kind=draft.kind,
+        manual=manual,
+        attempt=publication.attempts,
+        publication_id=publication.pk,
+        draft_id=draft.pk,
+        **data,
+    )
+    return publication
+
+
+def shared_repeats(earlier: Case, draft: Draft) -> list[int]:
+    """§19: the repeats of ``earlier`` given its approved ``draft`` and still waiting to publish it."""
+    pairs = CaseEvent.objects.filter(
+        kind="answer_shared",
+        case__repeat_of_id=earlier.pk,
+        case__status=Status.APPROVED,
+        data__earlier_draft_id=draft.pk,
+    ).values_list("case_id", flat=True)
+    return sorted(set(pairs))
+
+
+def _publish_shared_repeats(earlier: Case, draft: Draft, acting_user: Any, t: dt.datetime) -> None:
+    """§19 «одним ответом»: one «Разместить» on the earlier case also posts the shared answer on
+    each repeat that took it — its own Publication, on its own post and account, its own clocks.
+
+    Cases are locked earlier first, then the repeats in id order; a repeat that cannot be
+    posted now (being posted already, no account, no right) keeps its own «Разместить».
+    """
+    for repeat_id in shared_repeats(earlier, draft):
+        repeat = lock_case(repeat_id)
+        if repeat.status != Status.APPROVED:
+            continue
+        own = Draft.objects.filter(case=repeat).order_by("-version").first()
+        shared = CaseEvent.objects.filter(
+            case=repeat, kind="answer_shared", data__earlier_draft_id=draft.pk, data__draft_id=getattr(own, "pk", None)
+        ).exists()
+        if own is None or own.outcome != Draft.Outcome.APPROVED or not shared:
+            continue
+        try:
+            require(acting_user, repeat, "publish")
+        except ActionError:
+            continue
+        rows = list(Publication.objects.select_for_update().filter(draft=own).order_by("-id"))
+        if any(p.status != PS.FAILED for p in rows) or (rows and rows[0].lease_until and rows[0].lease_until > t):
+            continue
+        chosen = choose_publication_account(repeat)
+        if chosen is None:
+            continue
+        publication = _queue(repeat, own, rows, chosen, acting_user, t, manual=False, with_case_id=earlier.pk)
+        finish(repeat, [])
+        emit("publication_pending", repeat, acting_user, publication_id=publication.pk, draft_id=own.pk)
 
 
 def is_stuck(publication: Publication, t: dt.datetime) -> bool:

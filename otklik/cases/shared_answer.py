@@ -3,7 +3,9 @@
 The specialist gives a repeat the answer already approved for the earlier case: it becomes the
 repeat's own approved draft (approved by the same person, no second review), the stage clocks
 still running on the repeat stop mattering (cancelled; a §9.2 route clock is met by the
-decision), and the answer is then published on the repeat's own post like any approved one.
+decision), and the answer is then published on the repeat's own post like any approved one —
+by the repeat's own «Разместить», or by the one on the earlier case, which posts it on every
+repeat that took it (``publishing._publish_shared_repeats``), each its own Publication.
 Re-exported by ``otklik.cases.actions``.
 """
 
@@ -18,6 +20,7 @@ from otklik.cases._common import emit, finish, lock_case, move, now, record, req
 from otklik.cases.errors import InvalidTransition, ValidationFailed
 from otklik.cases.models import Case, Deadline, Draft
 from otklik.cases.workflow import Status
+from otklik.directory.models import NETWORK_FILE_KINDS
 from otklik.regulation.stages import Stage
 
 SHAREABLE_FROM = (Status.NEW, Status.ASSIGNED, Status.REVIEW, Status.REVISION)
@@ -45,6 +48,7 @@ def do_share_answer(repeat: Case, *, acting_user: Any, expected_version: int | N
             raise InvalidTransition(f"По обращению №{earlier.pk} ещё нет согласованного ответа.")
         if case.status not in SHAREABLE_FROM:
             raise InvalidTransition(f"Обращение в статусе «{Status(case.status).label}»: общий ответ недоступен.")
+        _refuse_files_the_network_does_not_take(case, source)
         before = move(case, Status.APPROVED, seen=None)
         dl.close_deadlines(case, [Stage.ROUTE], outcome=Deadline.Outcome.MET, at=t, by=acting_user)
         stages = [s for s in list(Stage) if s not in (Stage.ROUTE, Stage.PUBLISH_TOTAL)]
@@ -80,3 +84,18 @@ def do_share_answer(repeat: Case, *, acting_user: Any, expected_version: int | N
         finish(case, ["status"])
         emit("draft_approved", case, acting_user, draft_id=draft.pk)
     return case
+
+
+def _refuse_files_the_network_does_not_take(case: Case, source: Draft) -> None:
+    """The earlier case may be in another network (§20: a video goes to VK, not to OK)."""
+    post = case.primary_post
+    kinds, message = NETWORK_FILE_KINDS.get(post.network if post is not None else "", (None, ""))
+    if kinds is None:
+        return
+    # Only stored files are sent to the network as files (links go in the text).
+    attached = [a for a in source.attachments or [] if a.get("path")]
+    wrong = [str(a.get("name") or "файл") for a in attached if a.get("type") not in kinds]
+    if wrong:
+        raise ValidationFailed(
+            f"{message}: {', '.join(wrong[:3])}. Ответьте на это обращение отдельно или разместите ответ вручную."
+        )

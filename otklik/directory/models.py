@@ -282,6 +282,21 @@ NETWORK_HOSTS: dict[str, tuple[str, ...]] = {
     Network.MAX: ("max.ru", "web.max.ru"),
 }
 
+# §20: what each network takes as a file on a reply (see the connectors' ``publish``): VK
+# comments and messages take photos and videos (``video.save``); OK's ``discussions.comment``
+# takes photo tokens only, so no video; Telegram and MAX (messages) photos and videos. Other
+# sources (manual entry) are answered by hand, so any accepted file goes. Checked on the
+# draft form and when a repeat is given an earlier case's answer.
+NETWORK_FILE_KINDS: dict[str, tuple[frozenset[str], str]] = {
+    Network.VK: (frozenset({"photo", "video"}), "ВКонтакте к комментарию можно приложить только фото и видео"),
+    Network.OK: (
+        frozenset({"photo"}),
+        "В Одноклассниках к комментарию можно приложить только фото — видео их API к комментарию не прикрепляет",
+    ),
+    Network.TELEGRAM: (frozenset({"photo", "video"}), "В Telegram к ответу можно приложить только фото и видео"),
+    Network.MAX: (frozenset({"photo", "video"}), "В MAX к ответу можно приложить только фото и видео"),
+}
+
 
 def url_matches_network(url: str, network: str) -> bool:
     """Whether ``url`` is an http(s) link to ``network``'s own site.

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from django import forms
 
 from otklik.cases.models import Assignment, Case, Draft
+from otklik.cases.publishing import shared_repeats
 from otklik.directory.models import OfficialAccount, Organization, Topic
 from otklik.regulation.stages import AbuseCategory
 from otklik.web.models import AnswerTemplate
@@ -214,6 +215,14 @@ class PublishForm(ActionForm):
             accounts = accounts.filter(network=post.network)
         self.fields["account"].queryset = accounts  # type: ignore[attr-defined]
         self.fields["account"].empty_label = "По правилу (аккаунт, где опубликовано сообщение)"  # type: ignore[attr-defined]
+        draft = self.case.drafts.order_by("-version").first()
+        repeats = shared_repeats(self.case, draft) if draft is not None else []
+        if repeats:
+            self.fields["account"].help_text = (
+                "Этот же ответ будет размещён и по повторным обращениям "
+                f"{', '.join(f'№{pk}' for pk in repeats)} (п. 19) — под их сообщениями, с их аккаунтов. "
+                "Ссылка на размещённый вручную ответ закрывает только это обращение."
+            )
 
     def clean_external_url(self) -> str:
         url = self.cleaned_data.get("external_url") or ""

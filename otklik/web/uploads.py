@@ -15,17 +15,9 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from otklik.directory.models import NETWORK_FILE_KINDS
 from otklik.files import attachments as files_store
 from otklik.ops.models import StoredFile
-
-# What each network takes as a file on a reply (see the connectors' ``publish``): VK and OK
-# comments take photos, Telegram photos and videos. Other sources (manual entry) are
-# answered by hand, so any accepted file goes.
-NETWORK_FILE_KINDS: dict[str, tuple[frozenset[str], str]] = {
-    "vk": (frozenset({"photo"}), "ВКонтакте к комментарию можно приложить только фото"),
-    "ok": (frozenset({"photo"}), "В Одноклассниках к комментарию можно приложить только фото"),
-    "telegram": (frozenset({"photo", "video"}), "В Telegram к ответу можно приложить только фото и видео"),
-}
 
 
 def max_files() -> int:

@@ -14,8 +14,8 @@ from django.db import connection, connections
 
 from otklik.cases import actions
 from otklik.cases.errors import ActionError, CaseChanged
-from otklik.cases.models import Case, CaseEvent, Deadline, Post
-from otklik.cases.tests.helpers import message, msk, routed_case
+from otklik.cases.models import Case, CaseEvent, Deadline, Draft, Post, Publication
+from otklik.cases.tests.helpers import detected_case, message, msk, routed_case
 
 pytestmark = [
     pytest.mark.postgres,
@@ -95,3 +95,23 @@ def test_the_same_message_stored_by_two_collectors_at_once_is_one_case(cast, clo
     assert results[0][1] == results[1][0]
     assert Post.objects.filter(source_key="wall-1_777").count() == 1
     assert Case.objects.count() == 3
+
+
+@pytest.mark.parametrize("attempt", range(3))
+def test_publishing_the_earlier_case_and_its_repeat_at_once_posts_the_repeat_once(cast, clock, attempt):
+    earlier = routed_case(cast, clock, msk(2025, 3, 3, 10, 0))
+    repeat = detected_case(cast, clock, msk(2025, 3, 3, 10, 20))
+    repeat = actions.do_mark_repeat(repeat, earlier_case=earlier, acting_user=cast.specialist)
+    earlier = actions.do_submit_draft(earlier, text="Ответ", acting_user=cast.roads)
+    actions.do_approve_draft(Draft.objects.get(case=earlier), acting_user=cast.specialist)
+    actions.do_share_answer(repeat, acting_user=cast.specialist)
+
+    results = race(
+        lambda: actions.do_publish_answer(earlier, acting_user=cast.roads),
+        lambda: actions.do_publish_answer(repeat, acting_user=cast.specialist),
+    )
+
+    assert isinstance(results[0], Case)  # the earlier one posts either way
+    assert isinstance(results[1], (Case, ActionError))
+    assert Publication.objects.filter(case=repeat).count() == 1
+    assert Publication.objects.filter(case=earlier).count() == 1

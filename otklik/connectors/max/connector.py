@@ -185,18 +185,22 @@ class MaxConnector(Connector):
 
     def publish(self, reply: Reply) -> Published:
         chat_id, mid, post = parse_key(reply.target_key)
-        if any(f.kind != "photo" for f in reply.files):
-            raise ConnectorError("MAX: к ответу можно приложить только фото", permanent=True, code="attachment_type")
+        if any(f.kind not in ("photo", "video") for f in reply.files):
+            raise ConnectorError(
+                "MAX: к ответу можно приложить только фото и видео", permanent=True, code="attachment_type"
+            )
         if post:
             if reply.files:
                 raise ConnectorError(
-                    "MAX: к комментарию нельзя приложить фото — только текст", permanent=True, code="attachment_type"
-                )
+                    "MAX: к комментарию нельзя приложить фото или видео — только текст. "
+                    "Уберите файлы или разместите ответ вручную.",
+                    permanent=True, code="attachment_type",
+                )  # fmt: skip
             data = self.request("POST", f"/messages/{post}/comments",
                                 body={"text": reply.text, "link": {"type": "reply", "mid": mid}})  # fmt: skip
             new = str(((data.get("message") or {}).get("body") or {}).get("mid") or "")
             return Published(f"{chat_id}/{post}/{new}", "")
-        attachments = [self._upload_photo(f) for f in reply.files]
+        attachments = [self._upload_photo(f) if f.kind == "photo" else self._upload_video(f) for f in reply.files]
         body = {"text": reply.text, "attachments": attachments, "link": {"type": "reply", "mid": mid}, "notify": True}
         data = self.request("POST", "/messages", params={"chat_id": chat_id}, body=body)
         message = data.get("message") or {}
@@ -216,6 +220,15 @@ class MaxConnector(Connector):
         if not token:
             raise ConnectorError("MAX: сервер загрузки не вернул токен фото", code="upload")
         return {"type": "image", "payload": {"token": token}}
+
+    def _upload_video(self, file: Any) -> dict[str, Any]:
+        """§20: ``POST /uploads?type=video`` gives the URL and the token at once; the file goes to the URL."""
+        endpoint = self.request("POST", "/uploads", params={"type": "video"})
+        token = endpoint.get("token")
+        if not token:
+            raise ConnectorError("MAX: сервер не выдал токен для видео", code="upload")
+        self.call(lambda: self.client.upload(str(endpoint["url"]), file.name, file.content, file.content_type))
+        return {"type": "video", "payload": {"token": token}}
 
     def _me(self) -> int:
         if self._bot_id is None:

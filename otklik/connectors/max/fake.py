@@ -6,7 +6,7 @@ in github.com/max-messenger/max-bot-api-client-go ``schema.yaml`` with its recor
 ``marker`` (passing it commits every earlier update); ``POST /messages?chat_id=``
 with a ``NewMessageBody`` (``link: {type: "reply", mid}``) answering ``{"message"}``;
 uploads in three steps (``POST /uploads?type=image`` -> upload URL -> ``{"photos":
-{...: {"token"}}}``); channel comments (``comment_created``, ``GET/POST
+{...: {"token"}}}``; a video's ``token`` comes with its upload URL); channel comments (``comment_created``, ``GET/POST
 /messages/{post}/comments``); webhooks (``POST /subscriptions`` with a ``secret``
 sent back in ``X-Max-Bot-Api-Secret``). Errors: HTTP status + ``{"code",
 "message"}``. Timestamps are milliseconds.
@@ -68,6 +68,7 @@ class FakeMax(FakeServer):
         self.published: list[dict[str, Any]] = []  # messages and comments the bot sent
         self._uploads: dict[str, str] = {}
         self.upload_tokens: set[str] = set()
+        self.video_tokens: dict[str, bool] = {}  # token from POST /uploads?type=video -> its file arrived
         self.not_ready_once = False  # the first send with a fresh upload answers attachment.not.ready
 
     @property
@@ -265,6 +266,9 @@ class FakeMax(FakeServer):
         result = []
         for item in body.get("attachments") or []:
             token = str((item.get("payload") or {}).get("token") or "")
+            if item.get("type") == "video" and self.video_tokens.get(token):
+                result.append({"type": "video", "payload": {"token": token, "url": f"{self.root_url}/v/{token}"}})
+                continue
             if item.get("type") != "image" or token not in self.upload_tokens:
                 raise MaxFakeError(400, "proto.payload", "Invalid attachment")
             if self.not_ready_once:
@@ -340,11 +344,22 @@ class FakeMax(FakeServer):
             raise MaxFakeError(400, "proto.payload", "Unknown upload type")
         upload_id = secrets.token_hex(6)
         self._uploads[upload_id] = str(request.query["type"])
+        if request.query["type"] in ("video", "audio"):
+            # UploadEndpoint.token: "Video or audio token for send message", given before the upload
+            token = secrets.token_urlsafe(24)
+            self._uploads[upload_id] += ":" + token
+            self.video_tokens[token] = False
+            return {"url": f"{self.root_url}/upload/{upload_id}", "token": token}
         return {"url": f"{self.root_url}/upload/{upload_id}"}
 
     def _upload(self, request: FakeRequest) -> FakeResponse:
         upload_id = request.path.rsplit("/", 1)[-1]
-        if self._uploads.get(upload_id) != "image" or "data" not in request.files:
+        kind, _, video_token = self._uploads.get(upload_id, "").partition(":")
+        if kind == "video" and "data" in request.files:
+            with self.lock:
+                self.video_tokens[video_token] = True
+            return FakeResponse.json({"file_id": abs(hash(video_token)) % 10**9, "token": video_token})
+        if kind != "image" or "data" not in request.files:
             return FakeResponse.json({"code": "upload.error", "message": "No file"}, status=400)
         token = secrets.token_urlsafe(24)
         with self.lock:

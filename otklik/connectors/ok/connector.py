@@ -132,6 +132,13 @@ class OkConnector(Connector):
                 "от имени группы только в своей группе. Разместите ответ вручную.",
                 permanent=True, code="foreign_group",
             )  # fmt: skip
+        if any(f.kind != "photo" for f in reply.files):
+            # §20: discussions.comment takes photo tokens only — a video cannot go with a comment.
+            raise ConnectorError(
+                "Одноклассники: к комментарию можно приложить только фото — видео API Одноклассников к "
+                "комментарию не прикрепляет. Уберите видео или разместите ответ вручную.",
+                permanent=True, code="attachment_type",
+            )  # fmt: skip
         tokens = [self._upload(f) for f in reply.files]
         result = self.api(
             "discussions.comment", discussionId=topic_id, discussionType="GROUP_TOPIC", text=reply.text,

@@ -156,3 +156,23 @@ def test_a_webhook_subscription_carries_the_secret(fake):
     with pytest.raises(ConnectorError) as info:
         connector(fake).subscribe("https://otklik.example/hook/", "no spaces allowed")
     assert info.value.permanent
+
+
+def test_a_video_goes_with_the_answer(fake):
+    written = fake.user_writes(501, "Покажите видео")
+    reply = Reply(f"{fake.dialog_id(501)}/{written['body']['mid']}", "Вот видео ремонта.", "otklik-publication-9",
+                  files=[OutgoingFile("v.mp4", b"\0\0\0\x18ftypmp42", "video/mp4")])  # fmt: skip
+    connector(fake).publish(reply)
+    [sent] = fake.published
+    [video] = sent["body"]["attachments"]
+    assert video["type"] == "video" and fake.video_tokens[video["payload"]["token"]] is True
+
+
+def test_a_channel_comment_takes_no_files_and_says_so_before_sending(fake):
+    post = fake.post_to_channel("Пост")
+    comment = fake.comment(post, 502, "Вопрос")
+    reply = Reply(f"{fake.channel['chat_id']}/{post['body']['mid']}/{comment['body']['mid']}", "Ответ", "k",
+                  files=[OutgoingFile("v.mp4", b"\0\0\0\x18ftypmp42", "video/mp4")])  # fmt: skip
+    with pytest.raises(ConnectorError, match="к комментарию нельзя приложить фото или видео") as info:
+        connector(fake).publish(reply)
+    assert info.value.permanent and fake.published == [] and fake.video_tokens == {}

@@ -108,3 +108,14 @@ def test_it_replies_as_the_group_with_a_photo(fake):
     # our own answer is not collected back as an incoming message
     messages, _, _ = drain(c)
     assert [m.text for m in messages] == ["Вопрос"]
+
+
+def test_a_video_is_refused_before_anything_is_uploaded_or_posted(fake):
+    topic = fake.add_topic("т")
+    reply = Reply(
+        f"topic{fake.group_id}_{topic.id}", "Ответ", "otklik-pub-6",
+        files=[OutgoingFile("a.png", b"\x89PNG", "image/png"), OutgoingFile("v.mp4", b"\0\0\0\x18ftypmp42", "video/mp4")],
+    )  # fmt: skip
+    with pytest.raises(ConnectorError, match="видео API Одноклассников к комментарию не прикрепляет") as info:
+        connector(fake).publish(reply)
+    assert info.value.permanent and fake.published == [] and fake.requests == []

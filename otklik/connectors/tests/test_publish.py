@@ -51,3 +51,21 @@ def test_the_refusal_reads_in_plain_russian(cast, vk_account, fake_vk, approved)
     next(iter(fake_vk.posts.values())).comments_open = False
     case = actions.do_publish_answer(approved, account=vk_account, acting_user=cast.specialist)
     assert case.publications.get().error == "ВКонтакте: комментарии к записи закрыты (код 213)"
+
+
+def test_one_publish_posts_the_shared_answer_under_the_repeat_too(cast, vk_account, fake_vk, approved):
+    """§19: the repeat given the earlier case's answer is answered on its own comment."""
+    post = Post.objects.get()
+    fake_vk.add_comment(int(post.source_key.split("_")[1]), "И у меня снег не убран")
+    collect_account(vk_account, connector=vk_connector(fake_vk))
+    repeat = actions.do_detect_case(Post.objects.get(text="И у меня снег не убран").case, acting_user=cast.specialist)
+    repeat = actions.do_mark_repeat(repeat, earlier_case=approved, acting_user=cast.specialist)
+    actions.do_share_answer(repeat, acting_user=cast.specialist)
+
+    actions.do_publish_answer(approved, acting_user=cast.roads)
+
+    assert sorted(c.reply_to_comment for c in fake_vk.published) == sorted(
+        int(p.source_key.rsplit("_", 1)[1]) for p in Post.objects.all()
+    )
+    repeat.refresh_from_db()
+    assert repeat.status == "answered" and repeat.publications.get().status == "published"

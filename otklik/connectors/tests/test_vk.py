@@ -170,6 +170,35 @@ def test_it_publishes_a_reply_with_a_photo_from_the_community(fake):
     assert connector.find_published(reply) == published
 
 
+def test_it_publishes_a_video_uploaded_with_video_save(fake):
+    post = fake.add_post("Пост")
+    connector = vk_connector(fake)
+    reply = Reply(
+        f"wall-{fake.group_id}_{post.id}", "Вот как идёт ремонт.", "otklik-pub-v",
+        files=[OutgoingFile("remont.mp4", b"\x00\x00\x00\x18ftypmp42 video", "video/mp4")],
+    )  # fmt: skip
+    connector.publish(reply)
+
+    [created] = fake.published
+    [video] = fake.videos.values()
+    assert created.attachments == [
+        {"type": "video", "video": {k: video[k] for k in ("id", "owner_id", "title", "access_key")}}
+    ]
+    assert (video["owner_id"], video["title"], video["is_private"], video["size"]) == (
+        -fake.group_id, "remont.mp4", False, 18
+    )  # fmt: skip
+
+
+def test_a_document_is_refused_before_anything_is_posted(fake):
+    post = fake.add_post("Пост")
+    reply = Reply(
+        f"wall-{fake.group_id}_{post.id}", "Ответ", "k", files=[OutgoingFile("a.pdf", b"%PDF", "application/pdf")]
+    )
+    with pytest.raises(ConnectorError, match="только фото и видео") as info:
+        vk_connector(fake).publish(reply)
+    assert info.value.permanent and fake.published == []
+
+
 def test_publishing_twice_with_the_same_guid_posts_once(fake):
     post = fake.add_post("Пост")
     connector = vk_connector(fake)

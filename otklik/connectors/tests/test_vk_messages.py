@@ -56,6 +56,19 @@ def test_a_photo_goes_with_the_answer(fake):
     assert sent.attachments[0]["type"] == "photo"
 
 
+def test_a_video_goes_with_the_answer_as_a_private_one_with_its_key(fake):
+    written = fake.write_message(501, "Покажите, что сделано")
+    reply = Reply(
+        f"msg-{fake.group_id}_501_{written.id}", "Вот видео.", "otklik-publication-10",
+        files=[OutgoingFile("done.mp4", b"\x00\x00\x00\x18ftypmp42 video", "video/mp4")],
+    )  # fmt: skip
+    vk_connector(fake).publish(reply)
+    [sent] = fake.sent
+    [video] = fake.videos.values()
+    assert video["is_private"] and sent.attachments[0]["type"] == "video"
+    assert sent.attachments[0]["video"]["id"] == video["id"]
+
+
 def test_a_person_who_forbade_messages_is_not_written_to(fake):
     written = fake.write_message(501, "Вопрос")
     fake.deny_messages(501)

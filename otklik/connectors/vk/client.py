@@ -82,6 +82,15 @@ class VkClient:
             raise ConnectorError("ВКонтакте: сервер загрузки фото не принял файл", code="upload")
         return payload
 
+    def upload_video(self, url: str, name: str, content: bytes, content_type: str) -> dict[str, Any]:
+        """POST the file to ``video.save``'s ``upload_url`` (field ``video_file``)."""
+        payload = request_json(
+            self.http, "POST", url, files={"video_file": (name, content, content_type)}, timeout=300.0
+        )
+        if not isinstance(payload, dict) or not payload.get("video_hash"):
+            raise ConnectorError("ВКонтакте: сервер загрузки видео не принял файл", code="upload")
+        return payload
+
 
 def _param(value: Any) -> str:
     if isinstance(value, bool):

@@ -4,7 +4,8 @@ Credentials (``OfficialAccount.get_credentials()``):
 
 ``community_token``  community key: Bots Long Poll, ``wall.createComment`` from the community
 ``service_token``    the VK app's service key: reading the wall and its comments
-``user_token``       an administrator's user key: ``wall.getComment`` and the wall photo upload
+``user_token``       an administrator's user key: ``wall.getComment``, the wall photo upload
+                     and ``video.save`` (video answers, §20)
 ``mode``             ``longpoll`` (default when a community key is set; works behind NAT),
                      ``wall`` (scan the wall) or ``callback`` (events pushed to us)
 ``callback_secret``, ``confirmation_code``  for the Callback API
@@ -429,11 +430,8 @@ class VkConnector(VkDiscussions, Connector):
         owner_id, post_id, comment_id = parse_key(reply.target_key)
         if owner_id != self.owner_id:
             return self._comment_elsewhere(reply, owner_id, post_id, comment_id)
-        attachments = [self._upload_photo(f) for f in reply.files if f.kind == "photo"]
-        if any(f.kind != "photo" for f in reply.files):
-            raise ConnectorError(
-                "ВКонтакте: к комментарию можно приложить только фото", permanent=True, code="attachment_type"
-            )
+        _refuse_other_files(reply, "комментарию")
+        attachments = [self._upload(f) for f in reply.files]
         result = self.api(
             "wall.createComment", "group", owner_id=self.owner_id, post_id=post_id, from_group=self.group_id,
             message=reply.text, reply_to_comment=comment_id or None, attachments=attachments or None,
@@ -453,12 +451,9 @@ class VkConnector(VkDiscussions, Connector):
         communities, links forbidden, ...) the error is permanent and says why, so the
         case offers to place the answer by hand.
         """
-        if any(f.kind != "photo" for f in reply.files):
-            raise ConnectorError(
-                "ВКонтакте: к комментарию можно приложить только фото", permanent=True, code="attachment_type"
-            )
+        _refuse_other_files(reply, "комментарию")
         try:
-            attachments = [self._upload_photo(f) for f in reply.files]
+            attachments = [self._upload(f) for f in reply.files]
             result = self.api(
                 "wall.createComment", "user", owner_id=owner_id, post_id=post_id, from_group=self.group_id,
                 message=reply.text, reply_to_comment=comment_id or None, attachments=attachments or None,
@@ -476,6 +471,25 @@ class VkConnector(VkDiscussions, Connector):
         new_id = int(result["comment_id"])
         root = (result.get("parents_stack") or [0])[0]
         return Published(comment_key(owner_id, post_id, new_id), comment_url(owner_id, post_id, new_id, int(root or 0)))
+
+    def _upload(self, file: Any) -> str:
+        return self._upload_photo(file) if file.kind == "photo" else self._upload_video(file)
+
+    def _upload_video(self, file: Any, *, private: bool = False) -> str:
+        """§20: ``video.save`` into the community's videos, POST the file to its
+        ``upload_url``, attach as ``video<owner>_<id>``. A video for a private message is
+        saved with ``is_private`` and attached with its access key.
+
+        A retried delivery uploads the video again (the comment itself is not posted twice:
+        ``guid``); the spare copy stays in the community's video list.
+        """
+        saved = self.api(
+            "video.save", "user", group_id=self.group_id, name=file.name[:128], wallpost=0,
+            is_private=1 if private else 0,
+        )  # fmt: skip
+        self.call(lambda: self.client.upload_video(saved["upload_url"], file.name, file.content, file.content_type))
+        ref = f"video{saved['owner_id']}_{saved['video_id']}"
+        return f"{ref}_{saved['access_key']}" if private and saved.get("access_key") else ref
 
     def _upload_photo(self, file: Any) -> str:
         server = self.api("photos.getWallUploadServer", "user", group_id=self.group_id)
@@ -498,11 +512,11 @@ class VkConnector(VkDiscussions, Connector):
         owner_id, peer, mid = _parse_message_key(reply.target_key)
         if owner_id != self.owner_id:
             raise ConnectorError("ВКонтакте: сообщение написано другому сообществу", permanent=True, code="wrong_wall")
-        if any(f.kind != "photo" for f in reply.files):
-            raise ConnectorError(
-                "ВКонтакте: к сообщению можно приложить только фото", permanent=True, code="attachment_type"
-            )
-        attachments = [self._upload_message_photo(f, peer) for f in reply.files]
+        _refuse_other_files(reply, "сообщению")
+        attachments = [
+            self._upload_message_photo(f, peer) if f.kind == "photo" else self._upload_video(f, private=True)
+            for f in reply.files
+        ]
         new_id = self.api(
             "messages.send", "group", peer_id=peer, random_id=random_id_for(reply.idempotency_key),
             message=reply.text, reply_to=mid, attachment=attachments or None,
@@ -573,3 +587,10 @@ class VkConnector(VkDiscussions, Connector):
             items += got
             if not got or len(items) >= int(page.get("current_level_count") or 0):
                 return items
+
+
+def _refuse_other_files(reply: Reply, where: str) -> None:
+    if any(f.kind not in ("photo", "video") for f in reply.files):
+        raise ConnectorError(
+            f"ВКонтакте: к {where} можно приложить только фото и видео", permanent=True, code="attachment_type"
+        )

@@ -45,8 +45,11 @@ TOKEN_TYPES: dict[str, tuple[str, ...]] = {
     "execute": ("user", "group", "service"),
     "photos.getMessagesUploadServer": ("user", "group"),
     "photos.saveMessagesPhoto": ("user", "group"),
+    "video.save": ("user",),
     **DISCUSSION_TOKEN_TYPES,
 }
+
+VIDEO_ATTACHMENT_RE = re.compile(r"^video(-?\d+)_(\d+)(?:_(\w+))?$")
 
 ERROR_MESSAGES = {
     5: "User authorization failed: invalid access_token (4).",
@@ -145,6 +148,9 @@ class FakeVk(FakeVkDiscussions, FakeServer):
         self.lp_first_ts = 1  # ts of the oldest event still kept (history window)
         self.photos: dict[str, dict[str, Any]] = {}
         self._uploads: dict[str, str] = {}
+        # video.save: "video<owner>_<id>" -> the video; its upload URL's id -> that key
+        self.videos: dict[str, dict[str, Any]] = {}
+        self._video_uploads: dict[str, str] = {}
         self.confirmation_code = "a1b2c3d4"
         self.callback_secret = "callback-secret"
         self.published: list[WallComment] = []  # comments created through the API
@@ -546,12 +552,7 @@ class FakeVk(FakeVkDiscussions, FakeServer):
         reply_to = int(p.get("reply_to_comment") or 0)
         if reply_to and reply_to not in self.comments:
             raise VkFakeError(100)
-        attachments = []
-        for item in filter(None, (p.get("attachments") or "").split(",")):
-            photo = self.photos.get(item)
-            if photo is None:
-                raise VkFakeError(100)
-            attachments.append({"type": "photo", "photo": photo})
+        attachments = [self._attachment(item) for item in filter(None, (p.get("attachments") or "").split(","))]
         comment = self.add_comment(
             post.id, p.get("message", ""), from_id=from_id, reply_to=reply_to, attachments=attachments, guid=guid
         )
@@ -644,12 +645,9 @@ class FakeVk(FakeVkDiscussions, FakeServer):
         reply_to = int(p.get("reply_to") or 0)
         if reply_to and (reply_to not in self.messages or self.messages[reply_to].peer_id != peer):
             raise VkFakeError(100)
-        attachments = []
-        for item in filter(None, (p.get("attachment") or "").split(",")):
-            photo = self.photos.get(item)
-            if photo is None:
-                raise VkFakeError(100)
-            attachments.append({"type": "photo", "photo": photo})
+        attachments = [
+            self._attachment(item, private=True) for item in filter(None, (p.get("attachment") or "").split(","))
+        ]
         message = DirectMessage(next(self._ids), peer, self.owner_id, self.clock.now(), p.get("message", ""), out=1,
                                 random_id=random_id, reply_to=reply_to, attachments=attachments)  # fmt: skip
         self.messages[message.id] = message
@@ -704,10 +702,55 @@ class FakeVk(FakeVkDiscussions, FakeServer):
         self.photos[f"photo{owner}_{photo_id}"] = photo
         return [photo]
 
+    def _attachment(self, item: str, *, private: bool = False) -> dict[str, Any]:
+        """``photo<owner>_<id>`` or ``video<owner>_<id>[_<access_key>]``, as VK's
+        ``attachments`` take them. A video must have been uploaded; one saved with
+        ``is_private=1`` goes only into private messages, with its access key."""
+        m = VIDEO_ATTACHMENT_RE.match(item)
+        if m is not None:
+            video = self.videos.get(f"video{m[1]}_{m[2]}")
+            if video is None or not video["uploaded"]:
+                raise VkFakeError(100)
+            if video["is_private"] and (not private or m[3] != video["access_key"]):
+                raise VkFakeError(100)
+            return {"type": "video", "video": {k: video[k] for k in ("id", "owner_id", "title", "access_key")}}
+        photo = self.photos.get(item)
+        if photo is None:
+            raise VkFakeError(100)
+        return {"type": "photo", "photo": photo}
+
+    def _m_video_save(self, p: dict[str, str], token: Token, fault: Fault | None) -> dict[str, Any]:
+        """``name``, ``description``, ``is_private``, ``wallpost``, ``group_id``: answers the
+        future video's ids and the ``upload_url`` to POST the file to (field ``video_file``)."""
+        owner = -int(p["group_id"]) if p.get("group_id") else 9000
+        video_id = next(self._ids)
+        video = {
+            "id": video_id, "owner_id": owner, "title": p.get("name") or "Untitled",
+            "description": p.get("description", ""), "access_key": secrets.token_hex(9),
+            "is_private": p.get("is_private") == "1", "uploaded": False, "size": 0,
+        }  # fmt: skip
+        key = f"video{owner}_{video_id}"
+        self.videos[key] = video
+        upload_id = "v" + secrets.token_hex(6)
+        self._video_uploads[upload_id] = key
+        return {
+            "access_key": video["access_key"], "description": video["description"], "owner_id": owner,
+            "title": video["title"], "upload_url": f"{self.root_url}/upload/{upload_id}", "video_id": video_id,
+        }  # fmt: skip
+
     # -- upload and Long Poll servers ---------------------------------------------
 
     def _upload(self, request: FakeRequest) -> FakeResponse:
         upload_id = request.path.rsplit("/", 1)[-1]
+        if upload_id in self._video_uploads:
+            if "video_file" not in request.files:
+                return FakeResponse.json({"error": "no video_file"})
+            video = self.videos[self._video_uploads[upload_id]]
+            video.update(uploaded=True, size=len(request.files["video_file"][1]))
+            return FakeResponse.json(
+                {"size": video["size"], "owner_id": video["owner_id"], "video_id": video["id"],
+                 "video_hash": secrets.token_hex(9)}
+            )  # fmt: skip
         if upload_id not in self._uploads or "photo" not in request.files:
             return FakeResponse.json({"server": 0, "photo": "[]", "hash": ""})
         filename, content, ctype = request.files["photo"]

@@ -93,7 +93,23 @@ def test_a_file_over_the_size_limit_is_refused_in_russian(cast, settings):
 def test_vk_takes_only_photos_so_a_document_is_refused_before_approval(cast):
     pdf = SimpleUploadedFile("акт.pdf", PDF, content_type="application/pdf")
     r = submit(cast.roads, routed_case(cast), new_files=[pdf])
-    assert r.status_code == 400 and "ВКонтакте к комментарию можно приложить только фото: акт.pdf" in r.content.decode()
+    assert (
+        r.status_code == 400
+        and "ВКонтакте к комментарию можно приложить только фото и видео: акт.pdf" in r.content.decode()
+    )
+
+
+def mp4() -> SimpleUploadedFile:
+    return SimpleUploadedFile("ремонт.mp4", b"\0\0\0\x18ftypmp42" + b"\0" * 32, content_type="video/mp4")
+
+
+def test_vk_takes_a_video_and_ok_refuses_it_before_approval(cast):
+    assert submit(cast.roads, routed_case(cast), new_files=[mp4()]).status_code == 302
+    [video] = Draft.objects.get().attachments
+    assert (video["type"], video["content_type"]) == ("video", "video/mp4")
+    r = submit(cast.roads, routed_case(cast, network="ok", url="https://ok.ru/group/1/topic/2"), new_files=[mp4()])
+    assert r.status_code == 400
+    assert "видео их API к комментарию не прикрепляет: ремонт.mp4" in r.content.decode()
 
 
 def test_a_manually_entered_case_takes_documents(cast):

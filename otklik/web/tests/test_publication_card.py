@@ -8,7 +8,7 @@ from django.test import Client
 
 from otklik.cases import actions
 from otklik.cases.models import Case, Deadline
-from otklik.web.tests.helpers import review_case
+from otklik.web.tests.helpers import new_case, review_case
 
 pytestmark = [pytest.mark.django_db]
 
@@ -92,3 +92,16 @@ def test_a_stuck_publication_is_offered_after_the_delivery_timeout(cast, approve
     assert "не подтвердила размещение" in page and 'data-action="publish-retry"' in page
     publish(cast.specialist, Case.objects.get(pk=case.pk))
     assert case.publications.get().attempts == 2
+
+
+def test_the_form_says_the_shared_repeats_are_posted_too(cast, approved):
+    repeat = new_case(cast, "И у меня та же яма")
+    repeat = actions.do_mark_repeat(repeat, earlier_case=approved, acting_user=cast.specialist)
+    page = client_for(cast.roads).get(f"/cases/{approved.pk}/").content.decode()
+    assert "повторным обращениям" not in page
+    actions.do_share_answer(repeat, acting_user=cast.specialist)
+    page = client_for(cast.roads).get(f"/cases/{approved.pk}/").content.decode()
+    assert f"по повторным обращениям №{repeat.pk} (п. 19)" in page
+    approved.refresh_from_db()
+    assert publish(cast.roads, approved).status_code == 200
+    assert Case.objects.get(pk=repeat.pk).publications.get().status == "pending"
