@@ -6,7 +6,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from otklik.connectors.collect import collect_account, due_accounts, due_watched
-from otklik.connectors.importing import run_import
+from otklik.connectors.importing import parse_import, run_import
 from otklik.connectors.publish import deliver_publication
 from otklik.directory.models import OfficialAccount
 
@@ -51,6 +51,11 @@ def collect_watched_task(watched_id: int) -> None:
 @db_task(retries=5, retry_delay=30)
 def deliver_publication_task(publication_id: int) -> None:
     deliver_publication(publication_id)
+
+
+@db_task()
+def parse_import_task(job_id: str) -> None:
+    parse_import(job_id)
 
 
 @db_task()
