@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections import defaultdict
 from typing import Any
 
 from django import forms
@@ -75,11 +76,25 @@ def sources(request: HttpRequest) -> HttpResponse:
         .select_related("account", "collection_state")
         .order_by("name")
     )
+    accounts_list, watched_list = list(accounts), list(watched)
+    sources: list[Any] = [*accounts_list, *watched_list]
+    # Watched communities are read with their official account's key: they spend one budget.
+    key_calls: dict[int, int] = defaultdict(int)
+    for source in sources:
+        state = getattr(source, "collection_state", None)
+        key_calls[_key_of(source)] += state.calls_today_now if state else 0
+    for source in sources:
+        source.key_calls = key_calls[_key_of(source)]
     return render(
         request,
         "connectors/sources.html",
-        {"accounts": accounts, "watched": watched, "can_manage": bool(_municipalities(request.user))},
+        {"accounts": accounts_list, "watched": watched_list, "can_manage": bool(_municipalities(request.user))},
     )
+
+
+def _key_of(source: OfficialAccount | WatchedCommunity) -> int:
+    """The official account whose key a source is read with."""
+    return source.pk if isinstance(source, OfficialAccount) else source.account_id
 
 
 @login_required
