@@ -152,6 +152,9 @@ class DeliveryAttempt(models.Model):
         ordering = ["started_at", "id"]
 
 
+PARSE_STALLED_AFTER = dt.timedelta(minutes=15)
+
+
 class ImportJob(models.Model):
     """A file import: parsed once by a job, previewed, then saved all at once (or not at all).
 
@@ -185,3 +188,8 @@ class ImportJob(models.Model):
     @property
     def percent(self) -> int:
         return int(100 * self.processed / self.total) if self.total else 0
+
+    @property
+    def parse_stalled(self) -> bool:
+        """Still «parsing» long after the job's time cap: its worker died or the queue is stuck."""
+        return self.state == self.State.PARSING and self.created_at < timezone.now() - PARSE_STALLED_AFTER

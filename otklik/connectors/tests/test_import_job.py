@@ -3,8 +3,11 @@ preview is read from the job however often it is opened; confirm saves the store
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from otklik.cases.models import Post
 from otklik.connectors import importing, tasks, views
@@ -74,3 +77,11 @@ def test_it_refuses_an_unknown_file_type_in_the_form(client, cast):
     response = upload(client, cast, "export.txt", CSV)
     assert "Поддерживаются файлы CSV, XLSX и JSON" in response.content.decode()
     assert not ImportJob.objects.exists()
+
+
+def test_it_stops_polling_a_parse_that_never_finished(client, cast, queued):
+    client.force_login(cast.specialist)
+    response = upload(client, cast, "export.csv", CSV)
+    ImportJob.objects.update(created_at=timezone.now() - dt.timedelta(minutes=16))
+    page = client.get(response.url).content.decode()
+    assert "не закончилась за 15 минут" in page and "hx-trigger" not in page
