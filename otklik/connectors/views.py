@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from otklik.cases.actions import do_register_post
 from otklik.cases.errors import ActionError
+from otklik.connectors import importing
 from otklik.connectors.base import Batch, ConnectorError, IncomingMessage, RetryPolicy
 from otklik.connectors.collect import account_ref, base_url_for, ensure_state
 from otklik.connectors.importing import import_progress_percent, rows_read
@@ -204,7 +205,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             )  # fmt: skip
             parse_import_task(str(job.pk))
             return redirect("connectors:import_job", pk=job.pk)
-    return render(request, "connectors/import_upload.html", {"form": form})
+    return render(request, "connectors/import_upload.html", {"form": form, "max_rows": importing.MAX_ROWS})
 
 
 def _job_for(request: HttpRequest, pk: Any) -> ImportJob:
