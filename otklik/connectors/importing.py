@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 MAX_ROWS = 50_000
 MAX_SECONDS = 20  # reading a file, in the parse job
 PREVIEW_ROWS = 20
+PREVIEW_KEPT = dt.timedelta(days=1)  # an unconfirmed preview (its checked rows) is dropped after this
 T = TypeVar("T")
 COLUMNS = {
     "text": ("text", "текст", "сообщение", "message"),
@@ -286,3 +287,15 @@ def run_import(job_id: str, chunk: int = 500) -> None:
     except Exception as exc:  # noqa: BLE001 - the whole file is rolled back and the reason shown
         log.exception("import %s failed", job_id)
         ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.FAILED, message=f"Ничего не загружено: {exc}")
+
+
+def expire_previews(now: dt.datetime | None = None) -> int:
+    """Drop the checked rows of previews nobody confirmed within ``PREVIEW_KEPT`` (and the file
+    of a parse that never ran): a citizen's messages are not kept in a forgotten upload."""
+    cutoff = (now or timezone.now()) - PREVIEW_KEPT
+    return ImportJob.objects.filter(
+        created_at__lt=cutoff, state__in=[ImportJob.State.PREVIEW, ImportJob.State.PARSING]
+    ).update(
+        state=ImportJob.State.FAILED, content=b"", rows=[], preview=[],
+        message="Ничего не загружено: предпросмотр не подтвердили за сутки — загрузите файл снова.",
+    )  # fmt: skip

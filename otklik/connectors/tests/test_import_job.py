@@ -85,3 +85,28 @@ def test_it_stops_polling_a_parse_that_never_finished(client, cast, queued):
     ImportJob.objects.update(created_at=timezone.now() - dt.timedelta(minutes=16))
     page = client.get(response.url).content.decode()
     assert "не закончилась за 15 минут" in page and "hx-trigger" not in page
+
+
+def test_an_unconfirmed_preview_is_forgotten_after_a_day(client, cast):
+    client.force_login(cast.specialist)
+    response = upload(client, cast, "export.csv", CSV)
+    ImportJob.objects.update(created_at=timezone.now() - dt.timedelta(hours=25))
+    tasks.expire_previews_task()
+    job = ImportJob.objects.get()
+    assert job.state == "failed" and job.rows == [] and job.preview == [] and bytes(job.content) == b""
+    assert "загрузите файл снова" in client.get(response.url).content.decode()
+    client.post(reverse("connectors:import_confirm", args=[job.pk]))
+    assert Post.objects.count() == 0
+
+
+def test_a_fresh_preview_is_kept(client, cast):
+    client.force_login(cast.specialist)
+    upload(client, cast, "export.csv", CSV)
+    tasks.expire_previews_task()
+    assert ImportJob.objects.get().state == "preview"
+
+
+def test_the_expiry_is_scheduled_hourly():
+    from huey.contrib.djhuey import HUEY
+
+    assert "expire_previews_task" in {t.name for t in HUEY.read_periodic(dt.datetime(2026, 11, 30, 9, 17))}
