@@ -250,10 +250,12 @@ def parse_import(job_id: str) -> None:
     try:
         parsed = parse_file(job.filename, bytes(job.content), lambda n: cache.set(_progress_key(job_id), n, 3600))
     except Exception as exc:  # noqa: BLE001 - an unreadable file is the file's fault; the reason is shown
-        if not isinstance(exc, ImportFileError):
+        reason = str(exc)
+        if not isinstance(exc, ImportFileError):  # a bug, not the file: the details go to the log
             log.exception("import %s: parsing failed", job_id)
+            reason = "не удалось проверить файл (ошибка программы записана в журнал)"
         ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.PARSING).update(
-            state=ImportJob.State.FAILED, content=b"", message=f"Файл не принят: {exc}"
+            state=ImportJob.State.FAILED, content=b"", message=f"Файл не принят: {reason}"
         )
         return
     rows = [message_to_row(n, m) for n, m in parsed.messages]
