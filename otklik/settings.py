@@ -208,6 +208,8 @@ OTKLIK_MAIL_MAX_ATTACHMENT_BYTES = env_int("OTKLIK_MAIL_MAX_ATTACHMENT_BYTES", 1
 # Networks: each connector can be switched off; base URLs point at fakes in tests/demo.
 VK_ENABLED = env_bool("VK_ENABLED", True)
 VK_API_BASE_URL = env_str("VK_API_BASE_URL", "https://api.vk.com/method")
+# VK's daily limit on wall.get per key; the sources page counts it down (0 = show only the rate).
+VK_DAILY_CALLS = env_int("VK_DAILY_CALLS", 5000)
 OK_ENABLED = env_bool("OK_ENABLED", True)
 OK_API_BASE_URL = env_str("OK_API_BASE_URL", "https://api.ok.ru/fb.do")
 TELEGRAM_ENABLED = env_bool("TELEGRAM_ENABLED", True)

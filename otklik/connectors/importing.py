@@ -1,8 +1,10 @@
 """File import (CSV, XLSX, JSON — e.g. an export of the regional system).
 
-Every row is checked first; the preview shows the rows and each row's error. Only a
-file without errors can be saved, and it is saved in one transaction: all rows or
-none.
+The upload request only stores the file. A background job (``parse_import``) reads it once
+within the row and time caps, checks every row and keeps the result on the ``ImportJob``;
+the preview page shows that result however often it is opened. Only a file without errors
+can be saved, by a second job (``run_import``) from the stored rows, in one transaction:
+all rows or none.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import io
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -30,7 +32,9 @@ from otklik.connectors.storage import clean_text, register_messages
 log = logging.getLogger(__name__)
 
 MAX_ROWS = 50_000
-MAX_SECONDS = 20  # reading a file, in the request or the job
+MAX_SECONDS = 20  # reading a file, in the parse job
+PREVIEW_ROWS = 20
+PREVIEW_KEPT = dt.timedelta(days=1)  # an unconfirmed preview (its checked rows) is dropped after this
 T = TypeVar("T")
 COLUMNS = {
     "text": ("text", "текст", "сообщение", "message"),
@@ -74,7 +78,10 @@ class ParsedFile:
     total: int = 0
 
 
-def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
+Progress = Callable[[int], None]
+
+
+def read_rows(filename: str, content: bytes, progress: Progress | None = None) -> list[dict[str, Any]]:
     name = filename.lower()
     try:
         if name.endswith(".json"):
@@ -88,7 +95,7 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
             from openpyxl import load_workbook
 
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-            rows = _capped(sheet.iter_rows(values_only=True) if sheet is not None else iter(()), MAX_ROWS + 1)
+            rows = _capped(sheet.iter_rows(values_only=True) if sheet is not None else iter(()), MAX_ROWS + 1, progress)
             if not rows:
                 return []
             header = [str(h or "").strip() for h in rows[0]]
@@ -96,7 +103,7 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
         if name.endswith(".csv"):
             text = content.decode("utf-8-sig")
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
-            return _capped(csv.DictReader(io.StringIO(text), dialect=dialect), MAX_ROWS)
+            return _capped(csv.DictReader(io.StringIO(text), dialect=dialect), MAX_ROWS, progress)
     except ImportFileError:
         raise
     except UnicodeDecodeError:
@@ -106,7 +113,7 @@ def read_rows(filename: str, content: bytes) -> list[dict[str, Any]]:
     raise ImportFileError("Поддерживаются файлы CSV, XLSX и JSON")
 
 
-def _capped(rows: Iterable[T], limit: int) -> list[T]:
+def _capped(rows: Iterable[T], limit: int, progress: Progress | None = None) -> list[T]:
     """Read at most ``limit`` rows (one more means "too many") within ``MAX_SECONDS``: a huge
     file is refused while it is being read, not after all of it was (issue 19 item 9)."""
     started = time.monotonic()
@@ -115,8 +122,11 @@ def _capped(rows: Iterable[T], limit: int) -> list[T]:
         out.append(row)
         if len(out) > limit:
             raise ImportFileError(f"Слишком много строк: больше {MAX_ROWS} (не более {MAX_ROWS} за раз)")
-        if len(out) % 1000 == 0 and time.monotonic() - started > MAX_SECONDS:
-            raise ImportFileError(f"Файл читается дольше {MAX_SECONDS} с — разделите его на части поменьше.")
+        if len(out) % 1000 == 0:
+            if progress is not None:
+                progress(len(out))
+            if time.monotonic() - started > MAX_SECONDS:
+                raise ImportFileError(f"Файл читается дольше {MAX_SECONDS} с — разделите его на части поменьше.")
     return out
 
 
@@ -153,8 +163,8 @@ def _date(value: Any) -> dt.datetime:
     return when
 
 
-def parse_file(filename: str, content: bytes) -> ParsedFile:
-    rows = read_rows(filename, content)
+def parse_file(filename: str, content: bytes, progress: Progress | None = None) -> ParsedFile:
+    rows = read_rows(filename, content, progress)
     if len(rows) > MAX_ROWS:
         raise ImportFileError(f"Слишком много строк: {len(rows)} (не более {MAX_ROWS} за раз)")
     result = ParsedFile(total=len(rows))
@@ -197,36 +207,97 @@ def parse_file(filename: str, content: bytes) -> ParsedFile:
     return result
 
 
-# ---- the job that saves a previewed file (run by connectors.tasks.run_import_task) ----------
+# ---- the jobs (run by connectors.tasks): parse once, then save the stored rows ----------
+
+
+def message_to_row(number: int, message: IncomingMessage) -> dict[str, Any]:
+    return {
+        "row": number, "network": message.network, "source_key": message.source_key, "text": message.text,
+        "published_at": message.published_at.isoformat(), "url": message.url, "author_name": message.author_name,
+        "author_url": message.author_url, "parent_key": message.parent_key,
+    }  # fmt: skip
+
+
+def row_to_message(row: dict[str, Any]) -> IncomingMessage:
+    fields = {k: v for k, v in row.items() if k != "row"}
+    fields["published_at"] = dt.datetime.fromisoformat(row["published_at"])
+    return IncomingMessage(**fields, raw={"import_row": row["row"]})
+
+
+def _progress_key(job_id: Any) -> str:
+    return f"otklik-import-{job_id}"
+
+
+def rows_read(job: ImportJob) -> int:
+    """Rows the parse job has read so far (shown while the file is being checked)."""
+    return int(cache.get(_progress_key(job.pk)) or 0) if job.state == ImportJob.State.PARSING else 0
 
 
 def import_progress_percent(job: ImportJob) -> int:
     if job.state == ImportJob.State.DONE:
         return 100
-    done = cache.get(f"otklik-import-{job.pk}")
+    if job.state != ImportJob.State.RUNNING:
+        return 0
+    done = cache.get(_progress_key(job.pk))
     return int(100 * done / job.total) if done and job.total else 0
 
 
+def parse_import(job_id: str) -> None:
+    """Read and check an uploaded file once; keep the checked rows and the errors, drop the file."""
+    job = ImportJob.objects.filter(pk=job_id, state=ImportJob.State.PARSING).first()
+    if job is None:  # already parsed (a replayed job) or gone
+        return
+    try:
+        parsed = parse_file(job.filename, bytes(job.content), lambda n: cache.set(_progress_key(job_id), n, 3600))
+    except Exception as exc:  # noqa: BLE001 - an unreadable file is the file's fault; the reason is shown
+        reason = str(exc)
+        if not isinstance(exc, ImportFileError):  # a bug, not the file: the details go to the log
+            log.exception("import %s: parsing failed", job_id)
+            reason = "не удалось проверить файл (ошибка программы записана в журнал)"
+        ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.PARSING).update(
+            state=ImportJob.State.FAILED, content=b"", message=f"Файл не принят: {reason}"
+        )
+        return
+    rows = [message_to_row(n, m) for n, m in parsed.messages]
+    ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.PARSING).update(
+        state=ImportJob.State.PREVIEW, content=b"", total=parsed.total, errors=parsed.errors,
+        rows=[] if parsed.errors else rows, preview=rows[:PREVIEW_ROWS],
+    )  # fmt: skip
+    cache.delete(_progress_key(job_id))
+
+
 def run_import(job_id: str, chunk: int = 500) -> None:
-    """Save a previewed file: all rows in one transaction, or nothing."""
+    """Save a previewed file from its checked rows: all rows in one transaction, or nothing."""
     job = ImportJob.objects.get(pk=job_id)
     try:
-        parsed = parse_file(job.filename, bytes(job.content))
-        if parsed.errors:
+        if job.errors or job.state != ImportJob.State.RUNNING:
             raise ImportFileError("в файле есть ошибки")
+        messages = [row_to_message(row) for row in job.rows]
         created = 0
         with transaction.atomic():
-            for i in range(0, len(parsed.messages), chunk):
-                part = [m for _, m in parsed.messages[i : i + chunk]]
+            for i in range(0, len(messages), chunk):
+                part = messages[i : i + chunk]
                 created += register_messages(job.municipality, part, detected=True, acting_user=job.created_by)
                 # Progress goes through the cache: the rows themselves are invisible until commit.
-                cache.set(f"otklik-import-{job.pk}", i + len(part), 3600)
+                cache.set(_progress_key(job.pk), i + len(part), 3600)
         analyze()  # a bulk load: the planner learns the new sizes at once
         ImportJob.objects.filter(pk=job.pk).update(
-            state=ImportJob.State.DONE, processed=len(parsed.messages), created_count=created,
-            duplicate_count=len(parsed.messages) - created,
-            message=f"Загружено новых сообщений: {created}, уже были в системе: {len(parsed.messages) - created}.",
+            state=ImportJob.State.DONE, processed=len(messages), created_count=created,
+            duplicate_count=len(messages) - created, rows=[],
+            message=f"Загружено новых сообщений: {created}, уже были в системе: {len(messages) - created}.",
         )  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - the whole file is rolled back and the reason shown
         log.exception("import %s failed", job_id)
         ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.FAILED, message=f"Ничего не загружено: {exc}")
+
+
+def expire_previews(now: dt.datetime | None = None) -> int:
+    """Drop the checked rows of previews nobody confirmed within ``PREVIEW_KEPT`` (and the file
+    of a parse that never ran): a citizen's messages are not kept in a forgotten upload."""
+    cutoff = (now or timezone.now()) - PREVIEW_KEPT
+    return ImportJob.objects.filter(
+        created_at__lt=cutoff, state__in=[ImportJob.State.PREVIEW, ImportJob.State.PARSING]
+    ).update(
+        state=ImportJob.State.FAILED, content=b"", rows=[], preview=[],
+        message="Ничего не загружено: предпросмотр не подтвердили за сутки — загрузите файл снова.",
+    )  # fmt: skip

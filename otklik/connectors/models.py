@@ -152,10 +152,18 @@ class DeliveryAttempt(models.Model):
         ordering = ["started_at", "id"]
 
 
+PARSE_STALLED_AFTER = dt.timedelta(minutes=15)
+
+
 class ImportJob(models.Model):
-    """A file import: previewed, then saved all at once (or not at all)."""
+    """A file import: parsed once by a job, previewed, then saved all at once (or not at all).
+
+    The upload request only stores the file; the parse job reads it (row and time caps), keeps the
+    checked rows in ``rows`` and the first few in ``preview``, and drops the file. The save job
+    stores ``rows`` — nothing is parsed twice, and nothing is parsed in a request."""
 
     class State(models.TextChoices):
+        PARSING = "parsing", _("Проверяется")
         PREVIEW = "preview", _("Предпросмотр")
         RUNNING = "running", _("Загружается")
         DONE = "done", _("Загружен")
@@ -167,14 +175,21 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     filename = models.CharField(max_length=255)
     content = models.BinaryField()
-    state = models.CharField(max_length=16, choices=State.choices, default=State.PREVIEW)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PARSING)
     total = models.PositiveIntegerField(default=0)
     processed = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     duplicate_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)  # [{"row": n, "error": "..."}]
+    rows = models.JSONField(default=list, blank=True)  # the checked messages, see importing.message_to_row
+    preview = models.JSONField(default=list, blank=True)  # the first rows, for the preview page
     message = models.TextField(blank=True)
 
     @property
     def percent(self) -> int:
         return int(100 * self.processed / self.total) if self.total else 0
+
+    @property
+    def parse_stalled(self) -> bool:
+        """Still «parsing» long after the job's time cap: its worker died or the queue is stuck."""
+        return self.state == self.State.PARSING and self.created_at < timezone.now() - PARSE_STALLED_AFTER

@@ -6,7 +6,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from otklik.connectors.collect import collect_account, due_accounts, due_watched
-from otklik.connectors.importing import run_import
+from otklik.connectors.importing import expire_previews, parse_import, run_import
 from otklik.connectors.publish import deliver_publication
 from otklik.directory.models import OfficialAccount
 
@@ -54,5 +54,16 @@ def deliver_publication_task(publication_id: int) -> None:
 
 
 @db_task()
+def parse_import_task(job_id: str) -> None:
+    parse_import(job_id)
+
+
+@db_task()
 def run_import_task(job_id: str) -> None:
     run_import(job_id)
+
+
+@db_periodic_task(crontab(minute="17"))
+def expire_previews_task() -> int:
+    """Hourly: forget file previews nobody confirmed within a day."""
+    return expire_previews()

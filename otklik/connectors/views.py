@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+from collections import defaultdict
 from typing import Any
 
 from django import forms
@@ -17,13 +19,14 @@ from django.views.decorators.http import require_POST
 
 from otklik.cases.actions import do_register_post
 from otklik.cases.errors import ActionError
+from otklik.connectors import importing
 from otklik.connectors.base import Batch, ConnectorError, IncomingMessage, RetryPolicy
 from otklik.connectors.collect import account_ref, base_url_for, ensure_state
-from otklik.connectors.importing import ImportFileError, import_progress_percent, parse_file
+from otklik.connectors.importing import import_progress_percent, rows_read
 from otklik.connectors.manual import parse_link
 from otklik.connectors.models import CollectionState, ImportJob, WatchedCommunity
 from otklik.connectors.storage import clean_text, store_batch
-from otklik.connectors.tasks import collect_account_task, run_import_task
+from otklik.connectors.tasks import collect_account_task, parse_import_task, run_import_task
 from otklik.connectors.telegram.connector import TelegramConnector
 from otklik.connectors.vk.connector import VkConnector
 from otklik.directory.models import Municipality, OfficialAccount
@@ -74,11 +77,25 @@ def sources(request: HttpRequest) -> HttpResponse:
         .select_related("account", "collection_state")
         .order_by("name")
     )
+    accounts_list, watched_list = list(accounts), list(watched)
+    sources: list[Any] = [*accounts_list, *watched_list]
+    # Watched communities are read with their official account's key: they spend one budget.
+    key_calls: dict[int, int] = defaultdict(int)
+    for source in sources:
+        state = getattr(source, "collection_state", None)
+        key_calls[_key_of(source)] += state.calls_today_now if state else 0
+    for source in sources:
+        source.key_calls = key_calls[_key_of(source)]
     return render(
         request,
         "connectors/sources.html",
-        {"accounts": accounts, "watched": watched, "can_manage": bool(_municipalities(request.user))},
+        {"accounts": accounts_list, "watched": watched_list, "can_manage": bool(_municipalities(request.user))},
     )
+
+
+def _key_of(source: OfficialAccount | WatchedCommunity) -> int:
+    """The official account whose key a source is read with."""
+    return source.pk if isinstance(source, OfficialAccount) else source.account_id
 
 
 @login_required
@@ -170,6 +187,7 @@ class ImportForm(MunicipalityForm):
 
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
+    """Store the file and queue the parse job: the request never reads the rows (issue 19 item 9)."""
     municipalities = _municipalities(request.user)
     if not municipalities:
         raise PermissionDenied
@@ -178,41 +196,35 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         if upload.size > MAX_IMPORT_BYTES:
             form.add_error("file", "Файл больше 20 МБ — разделите его на части.")
+        elif not upload.name.lower().endswith((".csv", ".xlsx", ".json")):
+            form.add_error("file", "Поддерживаются файлы CSV, XLSX и JSON")
         else:
-            content = upload.read()
-            try:
-                parsed = parse_file(upload.name, content)
-            except ImportFileError as exc:
-                form.add_error("file", str(exc))
-            else:
-                job = ImportJob.objects.create(
-                    municipality=form.cleaned_data["municipality"], created_by=request.user,  # type: ignore[misc]
-                    filename=upload.name[:255],
-                    content=content, total=parsed.total, errors=parsed.errors,
-                )  # fmt: skip
-                return redirect("connectors:import_job", pk=job.pk)
-    return render(request, "connectors/import_upload.html", {"form": form})
+            job = ImportJob.objects.create(
+                municipality=form.cleaned_data["municipality"], created_by=request.user,  # type: ignore[misc]
+                filename=upload.name[:255], content=upload.read(),
+            )  # fmt: skip
+            parse_import_task(str(job.pk))
+            return redirect("connectors:import_job", pk=job.pk)
+    return render(request, "connectors/import_upload.html", {"form": form, "max_rows": importing.MAX_ROWS})
 
 
 def _job_for(request: HttpRequest, pk: Any) -> ImportJob:
-    job = get_object_or_404(ImportJob, pk=pk)
+    # The stored rows and the file can be megabytes: pages read only the summary and the preview.
+    job = get_object_or_404(ImportJob.objects.defer("content", "rows"), pk=pk)
     if job.created_by_id != request.user.pk or job.municipality not in _municipalities(request.user):
         raise Http404
     return job
 
 
+def _progress_context(job: ImportJob) -> dict[str, Any]:
+    return {"job": job, "progress": import_progress_percent(job), "rows_read": rows_read(job)}
+
+
 @login_required
 def import_job(request: HttpRequest, pk: Any) -> HttpResponse:
     job = _job_for(request, pk)
-    preview = []
-    if job.state == ImportJob.State.PREVIEW:
-        parsed = parse_file(job.filename, bytes(job.content))
-        preview = [(n, m) for n, m in parsed.messages[:20]]
-    return render(
-        request,
-        "connectors/import_job.html",
-        {"job": job, "preview": preview, "progress": import_progress_percent(job)},
-    )
+    preview = [{**row, "published_at": dt.datetime.fromisoformat(row["published_at"])} for row in job.preview]
+    return render(request, "connectors/import_job.html", {**_progress_context(job), "preview": preview})
 
 
 @login_required
@@ -220,16 +232,21 @@ def import_job(request: HttpRequest, pk: Any) -> HttpResponse:
 def import_confirm(request: HttpRequest, pk: Any) -> HttpResponse:
     job = _job_for(request, pk)
     if job.state == ImportJob.State.PREVIEW and not job.errors:
-        ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.PREVIEW).update(state=ImportJob.State.RUNNING)
-
-        run_import_task(str(job.pk))
+        started = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.PREVIEW).update(
+            state=ImportJob.State.RUNNING
+        )
+        if started:  # a double click queues one save
+            run_import_task(str(job.pk))
     return redirect("connectors:import_job", pk=job.pk)
 
 
 @login_required
 def import_progress(request: HttpRequest, pk: Any) -> HttpResponse:
     job = _job_for(request, pk)
-    return render(request, "connectors/_import_progress.html", {"job": job, "progress": import_progress_percent(job)})
+    response = render(request, "connectors/_import_progress.html", _progress_context(job))
+    if job.state == ImportJob.State.PREVIEW and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # the check is over: show the whole preview page
+    return response
 
 
 @csrf_exempt

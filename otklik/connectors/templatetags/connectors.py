@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 
 from otklik.cases.actions import choose_publication_account
+from otklik.connectors import limits
 
 register = template.Library()
 
@@ -49,15 +50,7 @@ def _elsewhere(post: Any, account: Any) -> bool:
     return owner != str(account.external_id or "").lstrip("-")
 
 
-# Published request limits per network, as the sources page states them.
-RATE_LIMITS = {
-    "vk": "лимит ВКонтакте: 3 запроса в секунду на ключ приложения или администратора, 20 — на ключ сообщества",
-    "ok": "лимит Одноклассников: несколько запросов в секунду на приложение",
-    "telegram": "лимит Telegram: около 20 сообщений в минуту в одну группу",
-    "max": "лимит MAX: 30 запросов в секунду на бота",
-}
-
-
-@register.filter
-def rate_limit(network: str) -> str:
-    return RATE_LIMITS.get(str(network), "")
+@register.simple_tag
+def budget_left(network: str, calls_today: int) -> str:
+    """``{% budget_left network calls %}``: the rate-limit budget left today (connectors.limits)."""
+    return limits.budget_left(str(network), int(calls_today or 0))
