@@ -24,6 +24,7 @@ from django.db import transaction
 from otklik.cases import deadlines as dl
 from otklik.cases._common import (
     CHANGED_MESSAGE,
+    actor_of,
     administration_id,
     attachments_list,
     emit,
@@ -120,11 +121,12 @@ def do_detect_case(case: Case, *, acting_user: Any, expected_version: int | None
         )
         before = move(case, Status.NEW, seen=seen)
         case.detected_at = t
+        case.detected_by = actor_of(acting_user)
         deadline = dl.open_deadline(
             case, Stage.ROUTE, started_at=t, organization_id=administration_id(case), user_id=None
         )
         record(case, "case_detected", acting_user, before=before, at=t, deadline_id=deadline.pk)
-        finish(case, ["status", "detected_at"])
+        finish(case, ["status", "detected_at", "detected_by"])
         emit("case_detected", case, acting_user, deadline_id=deadline.pk)
     return case
 

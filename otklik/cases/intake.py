@@ -106,7 +106,11 @@ def _insert(
 ) -> dict[Key, Case]:
     """Insert cases, posts, their events (and route clocks if detected). Raises IntegrityError on a race."""
     status = Status.NEW if detected else Status.FEED
-    cases = [Case(municipality=municipality, status=status, detected_at=t if detected else None) for _ in messages]
+    detected_by = actor_of(acting_user) if detected else None
+    cases = [
+        Case(municipality=municipality, status=status, detected_at=t if detected else None, detected_by=detected_by)
+        for _ in messages
+    ]
     Case.objects.bulk_create(cases)
     posts = [_post_for(municipality, m) for m in messages]
     for post, case in zip(posts, cases, strict=True):
@@ -219,6 +223,7 @@ def _case_for_orphan(post: Post, *, detected: bool, acting_user: Any, t: dt.date
         status=Status.NEW if detected else Status.FEED,
         primary_post=post,
         detected_at=t if detected else None,
+        detected_by=actor_of(acting_user) if detected else None,
     )
     post.case = case
     post.save(update_fields=["case"])

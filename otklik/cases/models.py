@@ -67,6 +67,12 @@ class Case(models.Model):
     created_at = models.DateTimeField(_("создано"), auto_now_add=True)
     updated_at = models.DateTimeField(_("изменено"), auto_now=True)
     detected_at = models.DateTimeField(_("выявлено"), null=True, blank=True)
+    # Who picked the message out (§9.1); empty when it arrived detected (triage, the regional
+    # centre) — kept on the case so the §9.2 feed-wait figures group cases without reading events.
+    detected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("кто выявил"),
+    )  # fmt: skip
     routed_at = models.DateTimeField(_("направлено"), null=True, blank=True)
     answered_at = models.DateTimeField(_("ответ размещён"), null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -482,6 +488,10 @@ class CaseEvent(models.Model):
         verbose_name = _("событие")
         verbose_name_plural = _("журнал событий")
         ordering = ["created_at", "id"]
+        indexes = [
+            # Reports count one kind of event in a period (e.g. unsatisfactory answers, §3).
+            models.Index(fields=["kind", "created_at"], name="caseevent_kind_created_idx"),
+        ]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:

@@ -13,10 +13,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q
+from django.db.models.functions import TruncMonth
 
-from otklik.cases.models import Case, CaseEvent
+from otklik.cases.models import Case
 from otklik.directory.models import Municipality
 
 AUTOMATIC = "автоматически (триаж, ручной ввод, ЦУР)"
@@ -45,18 +45,9 @@ def _fmt(value: dt.timedelta | None) -> str:
 
 
 def _detected(municipalities: list[Municipality], start: dt.datetime, end: dt.datetime) -> Any:
-    by_hand = CaseEvent.objects.filter(case=OuterRef("pk"), kind="case_detected").order_by("id").values("actor")[:1]
-    at_intake = (
-        CaseEvent.objects.filter(case=OuterRef("pk"), kind="case_created", data__detected=True)
-        .order_by("id")
-        .values("actor")[:1]
-    )
     return (
         Case.objects.filter(municipality__in=municipalities, detected_at__gte=start, detected_at__lt=end)
-        .annotate(
-            detector=Coalesce(Subquery(by_hand), Subquery(at_intake)),
-            wait=ExpressionWrapper(F("detected_at") - F("created_at"), output_field=DurationField()),
-        )
+        .annotate(wait=ExpressionWrapper(F("detected_at") - F("created_at"), output_field=DurationField()))
         .order_by()
     )
 
@@ -68,7 +59,7 @@ def _row(who: str, n: int, avg: dt.timedelta | None, longest: dt.timedelta | Non
 def per_specialist(municipalities: list[Municipality], start: dt.datetime, end: dt.datetime) -> list[FeedWait]:
     rows = list(
         _detected(municipalities, start, end)
-        .values("detector")
+        .values(detector=F("detected_by"))
         .annotate(n=Count("pk"), avg=Avg("wait"), longest=Max("wait"))
         .filter(~Q(n=0))
     )
