@@ -18,7 +18,7 @@ from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySe
 from django.utils import timezone
 
 from otklik.cases.errors import ActionForbidden, NotVisible
-from otklik.cases.models import Assignment, Case, Publication
+from otklik.cases.models import Assignment, Case, Draft, Publication
 from otklik.cases.workflow import CLOSED_STATUSES, Status
 from otklik.directory.models import Role
 from otklik.directory.roles import UserScope, scope_of
@@ -301,7 +301,6 @@ def allowed_actions(
 
 
 def _earlier_answer_approved(case: Case) -> bool:
-    from otklik.cases.models import Draft
 
     latest = Draft.objects.filter(case_id=case.repeat_of_id or 0).order_by("-version").values("kind", "outcome").first()
     return latest == {"kind": Draft.Kind.FINAL, "outcome": Draft.Outcome.APPROVED}

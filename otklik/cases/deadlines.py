@@ -16,7 +16,8 @@ from typing import Any
 from django.db.models import Min, OuterRef, QuerySet, Subquery
 
 from otklik.cases.models import Assignment, Case, CaseOrganization, Deadline
-from otklik.regulation.services import compute_deadline
+from otklik.directory.people import organization_responsible
+from otklik.regulation.services import calendar_for, clock_reading, compute_deadline
 from otklik.regulation.stages import Stage
 
 # Stages whose clock runs for the administration's specialists rather than an executor.
@@ -82,7 +83,6 @@ def open_deadline(
 def holder_id(assignment: Assignment) -> int | None:
     if assignment.assignee_id is not None:
         return assignment.assignee_id
-    from otklik.directory.people import organization_responsible
 
     responsible = organization_responsible(assignment.organization_id)
     return responsible.pk if responsible else None
@@ -125,7 +125,6 @@ def running_deadlines(
 
 def _met(deadlines: list[Deadline], case: Case, at: dt.datetime, by: Any) -> None:
     """Close ``deadlines`` as met at ``at`` with the clock reading of that moment (one calendar)."""
-    from otklik.regulation.services import calendar_for, clock_reading
 
     calendar = calendar_for(case.municipality)
     for deadline in deadlines:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from otklik.cases.models import Case, Deadline, DeadlineQuerySet
 from otklik.directory.models import Municipality, Organization
+from otklik.regulation.services import now_clocks
 
 
 def _base(qs: QuerySet[Deadline] | None) -> DeadlineQuerySet:
@@ -52,7 +53,6 @@ def violations(
 ) -> list[Violation]:
     """Deadlines of ``municipality`` that fell due in ``[start, end)`` and were met late or are
     still open past due (as of ``now``), in due order."""
-    from otklik.regulation.services import now_clocks
 
     now = now or timezone.now()
     qs = (

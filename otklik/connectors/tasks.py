@@ -5,9 +5,10 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from otklik.connectors.collect import collect_account, due_accounts, due_watched
+from otklik.connectors.collect import collect_account, collect_watched, due_accounts, due_watched
 from otklik.connectors.importing import expire_previews, parse_import, run_import
-from otklik.connectors.publish import deliver_publication
+from otklik.connectors.models import WatchedCommunity
+from otklik.connectors.publish import deliver_publication, sweep_publications
 from otklik.directory.models import OfficialAccount
 
 
@@ -33,15 +34,12 @@ def collect_account_task(account_id: int) -> None:
 @db_periodic_task(crontab(minute="*"))
 def sweep_publications_task() -> int:
     """Every minute: re-deliver what a dead worker left pending, fail what stayed unconfirmed."""
-    from otklik.connectors.publish import sweep_publications
 
     return len(sweep_publications())
 
 
 @db_task()
 def collect_watched_task(watched_id: int) -> None:
-    from otklik.connectors.collect import collect_watched
-    from otklik.connectors.models import WatchedCommunity
 
     watched = WatchedCommunity.objects.select_related("account").filter(pk=watched_id).first()
     if watched is not None:

@@ -15,11 +15,11 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from otklik.cases.deadlines import SPECIALIST_STAGES
-from otklik.cases.models import Assignment, Case, Deadline, Draft, Publication
+from otklik.cases.models import Assignment, Case, CaseEvent, Deadline, Draft, Publication
 from otklik.directory.models import Membership, Role
 from otklik.directory.people import organization_people, present
 from otklik.notify import services
-from otklik.regulation.stages import Stage, stage_with_point
+from otklik.regulation.stages import Stage, abuse_label, stage_with_point
 
 
 def users_with_roles(municipality_id: int, roles: Iterable[str]) -> list[Any]:
@@ -279,7 +279,6 @@ def on_answer_unsatisfactory(payload: dict[str, Any]) -> None:
     )
     if case is None or deadline is None or main is None:
         return
-    from otklik.cases.models import CaseEvent
 
     event = CaseEvent.objects.filter(case=case, kind="answer_unsatisfactory").order_by("-id").first()
     title = (
@@ -299,7 +298,6 @@ def on_case_excluded(payload: dict[str, Any]) -> None:
     parts = list(Assignment.objects.filter(pk__in=payload.get("assignment_ids") or []).select_related("assignee"))
     if not parts:
         return
-    from otklik.regulation.stages import abuse_label
 
     title = f"Обращение №{case.pk} исключено (п. 22): {abuse_label(case.excluded_reason)} — работа по нему прекращена"
     body = f"Комментарий: {case.excluded_comment}" if case.excluded_comment else ""

@@ -17,8 +17,9 @@ from django.utils import timezone
 from otklik.cases.access import allowed_actions, visible_cases
 from otklik.cases.actions import choose_publication_account
 from otklik.cases.models import Assignment, Case, CaseEvent, Draft, Post, Publication
+from otklik.cases.publishing import is_stuck
 from otklik.cases.workflow import Status
-from otklik.directory.models import Role
+from otklik.directory.models import Absence, Role
 from otklik.directory.roles import scope_of
 from otklik.files.attachments import stored_name
 from otklik.regulation.stages import AbuseCategory
@@ -136,7 +137,6 @@ def similar_answers(triage: Any) -> list[dict[str, Any]]:
 
 def _mark_absent_assignees(case: Case, assignments: list[Assignment], now: Any) -> None:
     """An assigned person away today: the page names who stands in (``a.deputy``), one query."""
-    from otklik.directory.models import Absence
 
     people = {a.assignee_id for a in assignments if a.is_active and a.assignee_id}
     if not people:
@@ -231,7 +231,6 @@ def publication_card(
     """What ``web/_publication_card.html`` shows: the latest publication, whether to keep
     polling it, and whether to offer «Повторить» / «Разместить вручную» (to those with the
     right to publish: the specialists and the lead or sole executor)."""
-    from otklik.cases.publishing import is_stuck
 
     current = publications[-1] if publications else None
     stuck = current is not None and is_stuck(current, now)

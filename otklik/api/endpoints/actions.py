@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from ninja import Field as NinjaField
 from ninja import Router
@@ -309,7 +310,6 @@ class AssigneeIn(VersionIn):
 )
 def assign_person(request: ApiRequest, assignment_id: int, payload: AssigneeIn) -> HttpResponse:
     """Ответственный в организации поручает её часть обращения сотруднику (или снимает поручение)."""
-    from django.contrib.auth import get_user_model
 
     user = request.auth.require_user()
     a = part_for(request.auth, Assignment, assignment_id, for_action="view")

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from otklik.cases import actions
 from otklik.cases.errors import ActionError, CaseChanged
@@ -20,7 +20,6 @@ from otklik.cases.tests.helpers import detected_case, message, msk, routed_case
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks (set DATABASE_URL)"),
 ]
 
 

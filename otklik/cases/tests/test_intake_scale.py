@@ -11,7 +11,7 @@ from otklik.cases.statistics import INTAKE_TABLES
 from otklik.cases.tests.helpers import message
 from otklik.connectors.storage import register_messages
 
-pytestmark = [pytest.mark.heavy, pytest.mark.django_db]
+pytestmark = [pytest.mark.heavy, pytest.mark.postgres, pytest.mark.django_db]  # planner statistics are PostgreSQL's
 
 MESSAGES, BATCH = 20_000, 100
 
@@ -25,8 +25,6 @@ def _forget_statistics() -> None:
 
 
 def test_it_stores_20000_messages_at_a_flat_cost_per_message(cast):
-    if connection.vendor != "postgresql":
-        pytest.skip("planner statistics are PostgreSQL's")
     _forget_statistics()
     costs = []
     for b in range(MESSAGES // BATCH):

@@ -131,8 +131,6 @@ def test_sweep_is_scheduled_every_minute():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_consumers_at_once_mark_each_row_once(cast):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://...)")
     case = Case.objects.create(municipality=cast.municipality, status="assigned")
     Deadline.objects.bulk_create(
         Deadline(

@@ -12,7 +12,6 @@ import time
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from otklik.cases.models import Post
 from otklik.connectors.tests.helpers import vk_credentials
@@ -37,8 +36,6 @@ def worker_env(tmp_path) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 def test_a_killed_worker_loses_and_duplicates_nothing(vk_account, fake_vk, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://…")
     posts = [fake_vk.add_post(f"Пост {i}") for i in range(12)]
     keys = set()
     for i in range(1200):
@@ -72,8 +69,6 @@ def test_a_worker_killed_while_posting_an_answer_is_reconciled_not_reposted(
 ):
     """Issue 19 item 3 with a real SIGKILL: the comment is posted, the worker dies waiting for the
     answer; once the lease has run out the sweep finds the comment and confirms it."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://…")
     from otklik.cases import actions, events
     from otklik.cases.models import Publication
     from otklik.cases.tests.helpers import Clock
@@ -116,8 +111,6 @@ def test_a_worker_killed_while_posting_an_answer_is_reconciled_not_reposted(
 
 def test_a_killed_max_worker_loses_and_duplicates_nothing(cast, tmp_path):
     """The same with MAX: the marker is committed only after the batch is stored."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://…")
     from otklik.connectors.max.fake import FakeMax
 
     fake = FakeMax().start()

@@ -32,7 +32,7 @@ from otklik.api.models import ApiToken
 from otklik.cases.models import Case, CaseEvent, Deadline, Publication
 from otklik.connectors.tests.helpers import start_vk, vk_credentials
 
-pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.heavy, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 CASES = 6
 TIMEOUT = 120  # seconds for each waiting phase
@@ -140,8 +140,6 @@ def _wait(what: str, predicate, cluster: Cluster) -> None:  # type: ignore[no-un
 
 
 def test_two_web_processes_and_two_consumers_do_nothing_twice(cast, tmp_path):
-    if connection.vendor != "postgresql":
-        pytest.skip("the scale-out test runs on PostgreSQL (make test-postgres)")
     redis_url = os.environ.get("REDIS_TEST_URL")
     if not redis_url:
         pytest.skip("REDIS_TEST_URL is not set (make test-postgres sets it)")

@@ -8,6 +8,7 @@ from django import template
 
 from otklik.directory.models import Network
 from otklik.files.attachments import stored_name
+from otklik.regulation.stages import abuse_label as label
 from otklik.web.forms import safe_http_url
 
 register = template.Library()
@@ -23,7 +24,6 @@ def http_url(value: Any) -> str:
 @register.filter
 def abuse_label(value: str) -> str:
     """§22 category code → its Russian name."""
-    from otklik.regulation.stages import abuse_label as label
 
     return label(str(value))
 
