@@ -22,23 +22,14 @@ import argparse
 import io
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from inprocess import configure
 
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 DB = "otklik_bench_import"
-os.environ.setdefault("OTKLIK_DATA_DIR", "/tmp/otklik_bench_import_data")
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("ACCESS_LOG_LEVEL", "WARNING")
-os.environ.setdefault("HUEY_IMMEDIATE", "0")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
+configure("/tmp/otklik_bench_import_data")
 
 
 def xlsx(rows: int, tag: str) -> bytes:

@@ -26,41 +26,12 @@ import sys
 import time
 from collections.abc import Callable
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from inprocess import ROOT, configure, measure_page, percentiles
 
 PG = "postgres://postgres@127.0.0.1:5432"
-os.environ.setdefault("OTKLIK_DATA_DIR", "/tmp/otklik_bench_reports_data")
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("ACCESS_LOG_LEVEL", "WARNING")
-os.environ.setdefault("HUEY_IMMEDIATE", "0")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
+configure("/tmp/otklik_bench_reports_data")
 
 LATE_MET = 1000
-
-
-def percentiles(times: list[float]) -> tuple[float, float]:
-    times = sorted(times)
-    return statistics.median(times), times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-
-
-def measure_page(client, url: str, repeat: int) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    response = client.get(url)  # warm-up
-    assert response.status_code == 200, (url, response.status_code)
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        with CaptureQueriesContext(connection) as ctx:
-            client.get(url)
-        times.append((time.perf_counter() - t) * 1000)
-    p50, p95 = percentiles(times)
-    return p50, p95, len(ctx.captured_queries)
 
 
 CPU: dict[str, float] = {}

@@ -20,39 +20,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from inprocess import ROOT, configure, measure_page
 
 PG = "postgres://postgres@127.0.0.1:5432"
-os.environ.setdefault("OTKLIK_DATA_DIR", "/tmp/otklik_bench_web_data")
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("ACCESS_LOG_LEVEL", "WARNING")
-os.environ.setdefault("HUEY_IMMEDIATE", "0")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "otklik.settings")
-
-
-def measure(client, url: str, repeat: int) -> tuple[float, float, int]:  # type: ignore[no-untyped-def]
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    response = client.get(url)  # warm-up
-    assert response.status_code == 200, (url, response.status_code)
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        with CaptureQueriesContext(connection) as ctx:
-            client.get(url)
-        times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-    return statistics.median(times), p95, len(ctx.captured_queries)
+configure("/tmp/otklik_bench_web_data")
 
 
 def main() -> None:
@@ -103,7 +76,7 @@ def main() -> None:
     print(f"{total} cases; municipality of the specialist: {in_muni}; {args.repeat} renders per page")
 
     anon = Client()
-    base_p50, base_p95, _ = measure(anon, "/login/", args.repeat)
+    base_p50, base_p95, _ = measure_page(anon, "/login/", args.repeat)
     print(f"{'trivial page /login/':<48} p50 {base_p50:7.1f} ms  p95 {base_p95:7.1f} ms")
     rows = [
         ("specialist", specialist, "/inbox/"),
@@ -129,7 +102,7 @@ def main() -> None:
         if who not in clients:
             clients[who] = Client()
             clients[who].force_login(user)
-        p50, p95, queries = measure(clients[who], url, args.repeat)
+        p50, p95, queries = measure_page(clients[who], url, args.repeat)
         worst = max(worst, p95)
         print(
             f"{who + ' ' + url:<48} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {queries:3d} queries  x{p50 / base_p50:5.1f} of trivial"
@@ -166,7 +139,7 @@ def walk_navigation(muni_id: int, specialist, executor, repeat: int, base_p50: f
         nav = re.search(r'<nav aria-label="Разделы" id="nav">(.*?)</nav>', home, re.S)
         paths = sorted(set(re.findall(r'href="(/[^"]*)"', nav.group(1) if nav else "")))
         for url in paths:
-            p50, p95, queries = measure(client, url, repeat)
+            p50, p95, queries = measure_page(client, url, repeat)
             worst = max(worst, p95)
             print(
                 f"{'nav ' + who + ' ' + url:<48} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  {queries:3d} queries  "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from otklik.connectors.base import AccountRef, Connector, ConnectorError, RetryPolicy, connector_class
-from otklik.connectors.models import CollectionState
+from otklik.connectors.models import CollectionState, WatchedCommunity
 from otklik.connectors.storage import store_batch
 from otklik.directory.models import OfficialAccount
 
@@ -151,33 +152,27 @@ def _finish(state_id: int, *, error: str = "", permanent: bool = False, calls: i
     CollectionState.objects.filter(pk=state_id).update(**fields)
 
 
+def _due(sources: Any, account_of: Callable[[Any], Any], now: dt.datetime) -> list[Any]:
+    """The sources (official accounts or watched communities) whose collection interval has elapsed."""
+    due = []
+    for source in sources:
+        if not account_of(source).has_credentials or not network_enabled(source.network):
+            continue
+        state = getattr(source, "collection_state", None)
+        if state is None or state.is_due(now):
+            due.append(source)
+    return due
+
+
 def due_accounts(now: dt.datetime | None = None) -> list[Any]:
-    now = now or timezone.now()
     accounts = OfficialAccount.objects.filter(is_active=True, network__in=SUPPORTED).select_related(
         "collection_state", "organization__municipality"
     )
-    due = []
-    for account in accounts:
-        if not account.has_credentials or not network_enabled(account.network):
-            continue
-        state = getattr(account, "collection_state", None)
-        if state is None or state.is_due(now):
-            due.append(account)
-    return due
+    return _due(accounts, lambda account: account, now or timezone.now())
 
 
 def due_watched(now: dt.datetime | None = None) -> list[Any]:
-    from otklik.connectors.models import WatchedCommunity
-
-    now = now or timezone.now()
     watched = WatchedCommunity.objects.filter(account__is_active=True, is_closed=False).select_related(
         "collection_state", "account"
     )
-    due = []
-    for item in watched:
-        if not item.account.has_credentials or not network_enabled(item.network):
-            continue
-        state = getattr(item, "collection_state", None)
-        if state is None or state.is_due(now):
-            due.append(item)
-    return due
+    return _due(watched, lambda item: item.account, now or timezone.now())

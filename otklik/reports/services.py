@@ -35,14 +35,13 @@ def previous_month(day: dt.date) -> tuple[int, int]:
     return (day.year - 1, 12) if day.month == 1 else (day.year, day.month - 1)
 
 
+def _first_member(municipality: Municipality, role: str) -> Membership | None:
+    return Membership.objects.filter(municipality=municipality, role=role).select_related("user").order_by("pk").first()
+
+
 def signer(municipality: Municipality) -> dict[str, str]:
     """The official who signs the report (§23: the coordinator, a deputy head)."""
-    m = (
-        Membership.objects.filter(municipality=municipality, role=Role.COORDINATOR)
-        .select_related("user")
-        .order_by("pk")
-        .first()
-    )
+    m = _first_member(municipality, Role.COORDINATOR)
     if m is None:
         return {"position": "Заместитель главы", "name": ""}
     return {"position": "Заместитель главы", "name": _initials(m.user)}
@@ -55,12 +54,7 @@ def _initials(user: Any) -> str:
 
 def addressee(municipality: Municipality) -> dict[str, str]:
     """Whom the report is addressed to (§23: the Head of the municipality)."""
-    m = (
-        Membership.objects.filter(municipality=municipality, role=Role.HEAD)
-        .select_related("user")
-        .order_by("pk")
-        .first()
-    )
+    m = _first_member(municipality, Role.HEAD)
     return {
         "position": f"Главе муниципального образования «{municipality.name}»",
         "name": _initials(m.user) if m is not None else "",
