@@ -11,12 +11,12 @@ For the demo database only: it overwrites that account's credentials.
 from __future__ import annotations
 
 import random
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from otklik.connectors.collect import collect_account
+from otklik.connectors.demo import feed_live
 from otklik.connectors.management.commands.demo_fake_vk import AUTHORS, COMMENTS
 from otklik.connectors.max.fake import FakeMax
 from otklik.directory.models import OfficialAccount
@@ -49,28 +49,16 @@ class Command(BaseCommand):
         target.save(update_fields=["credentials_encrypted"])
         post = fake.post_to_channel("Приём граждан главой округа — по четвергам. Вопросы можно задать здесь.")
         self.stdout.write(f"Поддельный MAX: {fake.base_url} — бот @{fake.bot['username']} ({target})")
-        written, next_message, next_collect = 0, time.monotonic(), time.monotonic()
+
+        def write() -> None:
+            uid = rng.choice(AUTHORS)[0]
+            if rng.random() < 0.3:
+                fake.comment(post, uid, rng.choice(COMMENTS))
+            else:
+                fake.user_writes(uid, rng.choice(COMMENTS))
+
         try:
-            while not limit or written < limit:
-                now = time.monotonic()
-                if now >= next_message:
-                    uid = rng.choice(AUTHORS)[0]
-                    if rng.random() < 0.3:
-                        fake.comment(post, uid, rng.choice(COMMENTS))
-                    else:
-                        fake.user_writes(uid, rng.choice(COMMENTS))
-                    written += 1
-                    next_message = now + rng.uniform(0.5, 1.5) * every
-                if now >= next_collect:
-                    result = collect_account(target)
-                    if result.new or result.error:
-                        self.stdout.write(
-                            f"MAX: собрано {result.new}" + (f", ошибка: {result.error}" if result.error else "")
-                        )
-                    next_collect = now + collect_every
-                time.sleep(0.2)
-            collect_account(target)
-        except KeyboardInterrupt:
-            pass
+            feed_live(write, lambda: collect_account(target), every=every, collect_every=collect_every, limit=limit,
+                      rng=rng, say=self.stdout.write, label="MAX: ")  # fmt: skip
         finally:
             fake.stop()

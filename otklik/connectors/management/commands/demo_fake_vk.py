@@ -13,12 +13,12 @@ only: it overwrites that account's credentials.
 from __future__ import annotations
 
 import random
-import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
 from otklik.connectors.collect import collect_account, collect_watched, ensure_watched_state
+from otklik.connectors.demo import feed_live
 from otklik.connectors.models import WatchedCommunity
 from otklik.connectors.vk.fake import FakeVk
 from otklik.directory.models import OfficialAccount
@@ -117,30 +117,17 @@ class Command(BaseCommand):
         watched = self._watched(fake, target)
         posts += [fake.add_post(text, owner_id=-WATCHED_ID) for text in WATCHED_POSTS]
         self.stdout.write(f"Поддельный ВКонтакте: {fake.base_url} — сообщество {fake.group_id} ({target})")
-        written = 0
-        next_comment = time.monotonic()
-        next_collect = time.monotonic()
+
+        def collect() -> Any:
+            result = collect_account(target)
+            other = collect_watched(watched)
+            result.new += other.new
+            result.error = result.error or other.error
+            return result
+
         try:
-            while not limit or written < limit:
-                now = time.monotonic()
-                if now >= next_comment:
-                    self._write_comment(fake, rng, posts)
-                    written += 1
-                    next_comment = now + rng.uniform(0.5, 1.5) * every
-                if now >= next_collect:
-                    result = collect_account(target)
-                    other = collect_watched(watched)
-                    result.new += other.new
-                    result.error = result.error or other.error
-                    if result.new or result.error:
-                        self.stdout.write(
-                            f"собрано {result.new}" + (f", ошибка: {result.error}" if result.error else "")
-                        )
-                    next_collect = now + collect_every
-                time.sleep(0.2)
-            collect_account(target)
-        except KeyboardInterrupt:
-            pass
+            feed_live(lambda: self._write_comment(fake, rng, posts), collect, every=every,
+                      collect_every=collect_every, limit=limit, rng=rng, say=self.stdout.write)  # fmt: skip
         finally:
             fake.stop()
 
