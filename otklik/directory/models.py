@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from otklik.directory import crypto
-from otklik.ops.redact import remember_secrets
+from otklik.redaction import remember_secrets
 
 
 def validate_timezone(value: str) -> None:

@@ -131,9 +131,8 @@ def do_set_absence(
     comment: str = "",
     acting_user: Any,
 ) -> Absence:
-    """Mark ``user`` absent from ``starts_on`` to ``ends_on`` with ``deputy`` standing in; journalled."""
-    from otklik.ops.audit import record
-
+    """Mark ``user`` absent from ``starts_on`` to ``ends_on`` with ``deputy`` standing in; the security
+    log records it (ops.audit listens to Absence saves, as it does for memberships)."""
     if not may_manage_absence(acting_user, user):
         raise ValidationError(
             "Отметить отсутствие может сам сотрудник, ответственный в его организации или координатор."
@@ -166,21 +165,10 @@ def do_set_absence(
             created_by=acting_user if getattr(acting_user, "pk", None) else None,
             created_at=timezone.now(),
         )
-        record(
-            "absence_set",
-            actor=acting_user,
-            absence_id=absence.pk,
-            user_id=user.pk,
-            deputy_id=deputy.pk,
-            starts_on=starts_on.isoformat(),
-            ends_on=ends_on.isoformat(),
-        )
     return absence
 
 
 def do_cancel_absence(absence: Absence, *, acting_user: Any) -> Absence:
-    from otklik.ops.audit import record
-
     if not may_manage_absence(acting_user, absence.user):
         raise ValidationError(
             "Отменить отсутствие может сам сотрудник, ответственный в его организации или координатор."
@@ -191,5 +179,4 @@ def do_cancel_absence(absence: Absence, *, acting_user: Any) -> Absence:
             return fresh
         fresh.cancelled_at = timezone.now()
         fresh.save(update_fields=["cancelled_at"])
-        record("absence_cancelled", actor=acting_user, absence_id=fresh.pk, user_id=fresh.user_id)
     return fresh

@@ -15,7 +15,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 from django.utils import timezone
 
-from otklik.directory.models import Membership
+from otklik.directory.models import Absence, Membership
 from otklik.ops.context import client_ip, current_request, current_request_id, current_user
 from otklik.ops.models import AuditEntry
 
@@ -100,6 +100,20 @@ def _connect_membership() -> None:
     @receiver(post_delete, sender=Membership, dispatch_uid="ops_audit_membership_delete")
     def _deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
         record("membership_removed", before=_membership_snapshot(instance))
+
+    # Absences (§7 deputies): marked and cancelled by directory.people's actions.
+    @receiver(post_save, sender=Absence, dispatch_uid="ops_audit_absence")
+    def _absence(sender: Any, instance: Any, created: bool, update_fields: Any = None, **kwargs: Any) -> None:
+        if kwargs.get("raw"):
+            return
+        if created:
+            record(
+                "absence_set", actor=instance.created_by, absence_id=instance.pk, user_id=instance.user_id,
+                deputy_id=instance.deputy_id, starts_on=instance.starts_on.isoformat(),
+                ends_on=instance.ends_on.isoformat(),
+            )  # fmt: skip
+        elif instance.cancelled_at is not None and update_fields and "cancelled_at" in update_fields:
+            record("absence_cancelled", absence_id=instance.pk, user_id=instance.user_id)
 
 
 _USER_FLAGS = ("is_active", "is_staff", "is_superuser")

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from otklik.ops.context import current_request_id
-from otklik.ops.redact import redact, remember_secrets
+from otklik.redaction import redact, remember_secrets
 
 # Attributes every LogRecord has; anything else was passed in ``extra=`` and is logged as a field.
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime", "request_id"}
@@ -43,7 +43,7 @@ def _remember_configured() -> None:
 
 class RedactSecrets(logging.Filter):
     """Masks secrets and citizen text in the message, its fields and its traceback (see
-    :mod:`otklik.ops.redact`). On the handlers, so every logger's records pass through it."""
+    :mod:`otklik.redaction`). On the handlers, so every logger's records pass through it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         _remember_configured()
