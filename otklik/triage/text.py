@@ -22,6 +22,8 @@ from functools import lru_cache
 
 from razdel import tokenize as razdel_tokenize
 
+from .tokens import tokenize
+
 # Texts longer than this are analysed by their beginning only: a 1 MB paste must not
 # stall the pipeline, and the first 20,000 characters say what the message is about.
 MAX_ANALYSED_CHARS = 20_000
@@ -313,7 +315,7 @@ def normalize(text: str | None) -> NormalizedText:
     original = text or ""
     analysed = original[:MAX_ANALYSED_CHARS]
     clean, n_urls, n_emoji, n_mentions = clean_text(analysed)
-    raw = [(t.start, t.stop, t.text) for t in razdel_tokenize(clean)]
+    raw = tokenize(clean)
     if _OBFUSCATION_HINT.search(clean):
         raw = _merge_obfuscated(raw)
     tokens: list[Token] = []
