@@ -280,13 +280,21 @@ def relevance(spb_rows: list[dict], data: Path) -> None:
     from otklik.triage.pipeline import triage
 
     sample = spb_rows[-5000:]
-    rel = sum(triage(r["text"]).relevance.relevant for r in sample)
-    print(f"relevance: {rel / len(sample):.1%} of 5,000 SPb complaints judged as needing a reaction")
+    judged = [triage(r["text"]).relevance for r in sample]
+    rel = sum(j.relevant for j in judged)
+    routable = sum(j.routable for j in judged)
+    print(
+        f"relevance: {rel / len(sample):.1%} of 5,000 SPb complaints judged as needing a reaction; "
+        f"{routable / len(sample):.1%} get routing suggestions (only ads, offers, thanks and chatter get none)"
+    )
     chatter = [r["comment"] for r in read_rows(data / "toxic-2ch-pikabu" / "labeled.csv.gz")][:5000]
-    rel = sum(triage(t).relevance.relevant for t in chatter)
+    judged = [triage(t).relevance for t in chatter]
+    rel = sum(j.relevant for j in judged)
+    routable = sum(j.routable for j in judged)
     print(
         f"relevance: {rel / len(chatter):.1%} of 5,000 forum comments (2ch/pikabu chatter, no municipal "
-        f"request) judged as needing a reaction (unlabelled proxy for false positives)"
+        f"request) judged as needing a reaction (unlabelled proxy for false positives); {routable / len(chatter):.1%} "
+        "would get routing suggestions"
     )
     for probe in ("Спасибо!", "👍👍", "Подпишись, скидки https://x.ru/a", "Когда починят фонарь у дома 5?"):
         o = triage(probe)

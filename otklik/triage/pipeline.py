@@ -95,10 +95,10 @@ class Triager:
             engagement=engagement,
             engagement_threshold=engagement_threshold,
         )
-        # Relevance gates routing: spam, offers and chatter get no executor suggestions.
+        # Relevance gates routing: advertising, offers and chatter get no executor suggestions.
         suggestions = (
             [_readable(nt, s) for s in self.suggest(lemmas, topic.topic, areas, account, nt.clean)]
-            if relevance.relevant
+            if relevance.routable
             else []
         )
         return TriageOutput(

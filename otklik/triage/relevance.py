@@ -15,13 +15,26 @@ _GREETINGS = frozenset("поздравлять поздравление праз
 
 class Relevance:
     """The score, the verdict and the reasons; reasons that quote the message are worked
-    out on first access (``triage_run`` and the benchmarks never read them)."""
+    out on first access (``triage_run`` and the benchmarks never read them).
 
-    __slots__ = ("score", "relevant", "_parts")
+    ``routable``: whether executors are worth suggesting.  Only a message that says what
+    it is not — an advertisement, a private offer, a job notice, thanks, a greeting, a bare
+    link or short chatter — gets none; a low score alone (a complaint in words the rules
+    do not know) still gets suggestions for the specialist who reads it."""
 
-    def __init__(self, score: float, relevant: bool, reasons: list[str | Callable[[], str]] | None = None):
+    __slots__ = ("score", "relevant", "routable", "_parts")
+
+    def __init__(
+        self,
+        score: float,
+        relevant: bool,
+        reasons: list[str | Callable[[], str]] | None = None,
+        *,
+        routable: bool | None = None,
+    ):
         self.score = score
         self.relevant = relevant
+        self.routable = relevant if routable is None else routable
         self._parts: list[str | Callable[[], str]] = list(reasons or [])
 
     @property
@@ -65,6 +78,7 @@ def score_relevance(
     bigrams = {f"{a}_{b}" for a, b in zip(lemmas, lemmas[1:], strict=False) if a in _BIGRAM_HEADS}
     z = -1.2
     reasons: list[str | Callable[[], str]] = []
+    not_a_request = False  # a signal that the message is something else (below)
 
     request = (lemma_set | bigrams) & lexicon.REQUEST_LEMMAS
     if request:
@@ -98,29 +112,38 @@ def score_relevance(
     thanks = lemma_set & lexicon.THANKS_LEMMAS
     if thanks and not request and not problem:
         z -= 1.5
+        not_a_request = True
         reasons.append(lambda: "благодарность: " + quoted(nt, _in_text_order(nt, thanks)))
-    chatter = lemma_set & lexicon.CHATTER_LEMMAS
+    chatter = (lemma_set | {w.norm for w in nt.words}) & lexicon.CHATTER_LEMMAS  # «ок» parses as «около»
     if n <= 4 and not request and not problem and not topic_hits:
         z -= 1.2
+        not_a_request = bool(chatter)  # «ок», «привет» — but «ямы», «подстричь кусты» may be a complaint
         reasons.append("короткая реплика без просьбы" if not chatter else "приветствие или короткая реплика")
     elif chatter & _GREETINGS and not request and not problem and "?" not in nt.clean:
         z -= 1.2
+        not_a_request = True
         reasons.append("поздравление или приветствие")
     words = nt.words
     if words and words[0].norm in lexicon.OFFER_OPENERS and not problem and "?" not in nt.clean:
         z -= 2.5
+        not_a_request = True
         reasons.append(f"похоже на частное объявление: «{words[0].text}»")
-    elif "требоваться" in lemma_set and lemma_set & lexicon.JOB_LEMMAS:
+    elif "требоваться" in lemma_set and (
+        (jobs := lemma_set & lexicon.JOB_LEMMAS) - lexicon.JOB_WEAK_LEMMAS or len(jobs) >= 2
+    ):
         z -= 2.5
-        jobs = lemma_set & lexicon.JOB_LEMMAS
+        not_a_request = True
         reasons.append(lambda: "похоже на объявление о работе: " + quoted(nt, _in_text_order(nt, jobs)))
     ads = lemma_set & lexicon.AD_LEMMAS
     if ads and (nt.n_urls or len(ads) >= 2):
         z -= 2.0
+        not_a_request = True
         reasons.append(lambda: "похоже на рекламу: " + quoted(nt, _in_text_order(nt, ads)))
     elif nt.n_urls and n < 8:
         z -= 0.8
+        not_a_request = True
         reasons.append("только ссылка, почти без текста")
 
     score = round(1.0 / (1.0 + math.exp(-z)), 3)
-    return Relevance(score, score >= threshold, reasons)
+    relevant = score >= threshold
+    return Relevance(score, relevant, reasons, routable=relevant or not not_a_request)

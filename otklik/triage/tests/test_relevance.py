@@ -53,3 +53,36 @@ def test_offers_are_not_relevant_and_get_no_routing_suggestions(text):
     assert not out.relevance.relevant
     assert any("объявлени" in r for r in out.relevance.reasons)
     assert out.suggestions == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Просьба привести асфальт в нормальный вид. Спасибо",  # thanks after a request
+        "Доброго времени суток! Не горит фонарь. Спасибо за работу!",
+        "Парадная №3: требуется влажная уборка, график уборки не соблюдается.",  # not a job notice
+        "здравствуйте ... в подъезде номер 3 нужна уборка ... спасибо за ваш труд",
+    ],
+)
+def test_polite_complaints_stay_relevant(text):
+    assert triage(text).relevance.relevant, triage(text).relevance.reasons
+
+
+@pytest.mark.parametrize("text", ["Сломанная скамейка", "Подстричь кусты", "Опора под углом"])
+def test_a_short_complaint_in_unknown_words_still_gets_suggestions(text):
+    from otklik.triage.pipeline import Triager
+    from otklik.triage.routing import KeywordRouter
+
+    router = KeywordRouter({"roads": ("опора", []), "parks": ("куст, скамейка", [])})
+    out = Triager(keyword_router=router).run(text)
+    assert out.relevance.routable
+    assert out.suggestions
+
+
+@pytest.mark.parametrize("text", ["Всем привет", "ок", "Спасибо большое за вашу работу!"])
+def test_chatter_and_thanks_get_no_suggestions(text):
+    from otklik.triage.pipeline import Triager
+    from otklik.triage.routing import KeywordRouter
+
+    out = Triager(keyword_router=KeywordRouter({"roads": ("работа, привет", [])})).run(text)
+    assert not out.relevance.routable and out.suggestions == []
