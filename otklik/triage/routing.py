@@ -9,6 +9,12 @@ reason columns are labels assigned after the fact and are never features.
 Character n-grams (``char_wb`` 2–5 over the cleaned lower-case text, ``#c:`` features)
 sit beside the lemma n-grams when a model is trained with ``texts``; the model adds
 them itself at prediction from the text it is given, so training and inference agree.
+They form a block of their own: every occurrence counts (``idf`` × count) and the block
+is divided by the root of the sum of its occurrences' squared ``idf``.  That makes a
+word's contribution a constant — the sum of its n-grams' weighted rows — which the model
+works out once per word form and caches, so the n-grams cost a dictionary look-up per
+word at prediction.  The lemma block (lemmas, bigrams, places, numbers, extras) keeps
+sublinear tf and its own L2 norm.
 Numbers that matter are kept as «word number» features («маршрут 45», «дом 12»).
 
 The regularisation ``C`` may be chosen by time-ordered cross-validation on the
@@ -32,10 +38,13 @@ import numpy as np
 from .topics import _parse_keywords
 
 _MASKED = re.compile(r"^x+$")  # personal data masked as XXXX by portals
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: character n-grams as their own block (see above)
 C_GRID = (0.05, 0.1, 0.25, 0.5)
 _CHAR_CLEAN = re.compile(r"x{2,}|[^0-9a-zа-я]+")
-_NUMBERED = re.compile(r"([а-я]{3,})\.?\s*(?:№\s*)?(\d{1,4}[а-я]?)(?![\d])")
+_NUMBERED = re.compile(r"(?<![а-я])([а-я]{3,})\.?\s*(?:№\s*)?(\d{1,4}[а-я]?)(?!\d)")
+_DIGIT = re.compile(r"\d")
+CHAR_PREFIX = "#c:"
+WORD_CACHE_SIZE = 100_000  # word forms whose character n-gram sums a model keeps
 
 
 def char_words(text: str) -> list[str]:
@@ -47,7 +56,7 @@ def word_grams(word: str, lo: int = 2, hi: int = 5) -> list[str]:
     """``char_wb`` n-grams of one word padded with a space, as ``#c:`` features."""
     w = f" {word} "
     n_w = len(w)
-    return ["#c:" + w[i : i + n] for n in range(lo, min(hi, n_w) + 1) for i in range(n_w - n + 1)]
+    return [CHAR_PREFIX + w[i : i + n] for n in range(lo, min(hi, n_w) + 1) for i in range(n_w - n + 1)]
 
 
 def char_features(text: str) -> list[str]:
@@ -60,6 +69,8 @@ def char_features(text: str) -> list[str]:
 
 def number_features(text: str) -> list[str]:
     """«маршрут 45», «дом 12», «школа 3»: a word and the number after it."""
+    if not _DIGIT.search(text):
+        return []
     from .text import lemmatize
 
     return [f"{lemmatize(w)} {n}" for w, n in _NUMBERED.findall(text.lower().replace("ё", "е"))]
@@ -159,7 +170,11 @@ class LinearModel:
         self.temperature = temperature
         self.meta = meta or {}
         self.char_ngrams = bool(self.meta.get("char_ngrams"))
-        self._char_cache: dict[str, tuple[int, ...]] = {}
+        # Character n-grams per word form: row r of _word_sums is Σ idf·coef of the n-grams
+        # of the form that _word_rows maps to r, _word_sq[r] their Σ idf² (filled on demand).
+        self._word_rows: dict[str, int] = {}
+        self._word_sums = np.zeros((0, len(classes)), np.float32)
+        self._word_sq = np.zeros(0, np.float32)
         self._names: list[str] | None = None
 
     # -- training ----------------------------------------------------------------
@@ -296,7 +311,7 @@ class LinearModel:
         shell = cls(vocab, idf, np.zeros((len(kept), 1), np.float32), np.zeros(1, np.float32), ["?"])
         rows, cols, vals = [], [], []
         for r, d in enumerate(docs):
-            idx, val = shell._vector(d)
+            idx, val = shell._row(d)
             rows += [r] * len(idx)
             cols += idx.tolist()
             vals += val.tolist()
@@ -326,82 +341,110 @@ class LinearModel:
                 best, best_nll = float(t), nll
         return best
 
-    # -- inference ---------------------------------------------------------------
-    def _char_indices(self, text: str) -> list[int]:
-        """Vocabulary indices of the text's character n-grams, cached per word form."""
-        cache = self._char_cache
-        vocab_get = self.vocab.get
-        out: list[int] = []
-        for word in char_words(text):
-            ids = cache.get(word)
-            if ids is None:
-                ids = tuple(i for i in map(vocab_get, word_grams(word)) if i is not None)
-                if len(cache) >= 200_000:
-                    cache.clear()
-                cache[word] = ids
-            out.extend(ids)
-        return out
-
-    def _vector(self, feats: Iterable[str], text: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-        idx = [i for i in map(self.vocab.get, feats) if i is not None]
-        if self.char_ngrams and text:
-            idx += [i for i in map(self.vocab.get, number_features(text)) if i is not None]
-            idx += self._char_indices(text)
-            if not idx:
-                return np.zeros(0, np.int64), np.zeros(0, np.float32)
-            positions, repeats = np.unique(np.array(idx, dtype=np.int64), return_counts=True)
-            weights = self.idf[positions] * (1.0 + np.log(repeats)).astype(np.float32)
-            return positions, weights / np.sqrt(weights @ weights)
+    # -- the vector of one message ---------------------------------------------------
+    @staticmethod
+    def _lemma_block(idx: list[int], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Positions and L2-normalised sublinear tf-idf weights of the lemma features."""
         if not idx:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        unique = dict.fromkeys(idx)
-        if len(unique) == len(idx):
+        if len(set(idx)) == len(idx):
             positions = np.array(idx, dtype=np.int64)
-            weights = self.idf[positions]
+            weights = idf[positions]
         else:  # sublinear tf for repeated features
-            counts: dict[int, int] = {}
+            counts = dict.fromkeys(idx, 0)
             for i in idx:
-                counts[i] = counts.get(i, 0) + 1
-            positions = np.array(list(counts), dtype=np.int64)
-            tf = np.array([1.0 + math.log(c) for c in counts.values()], dtype=np.float32)
-            weights = self.idf[positions] * tf
+                counts[i] += 1
+            positions = np.fromiter(counts, dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+            weights = idf[positions] * (1.0 + np.log(tf))
         return positions, weights / np.sqrt(weights @ weights)
 
-    def scores(self, feats: Iterable[str], text: str | None = None) -> np.ndarray:
-        idx, val = self._vector(feats, text)
-        if not len(idx):
-            return self.intercept.copy()
-        return val @ self.coef_t[idx] + self.intercept
+    def _row(self, feats: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The training row of a feature list: the lemma block and, from its ``#c:``
+        features, the character block (idf × occurrences / √Σ idf² of the occurrences)."""
+        vocab_get = self.vocab.get
+        lemma_idx: list[int] = []
+        char_idx: list[int] = []
+        for f in feats:
+            i = vocab_get(f)
+            if i is not None:
+                (char_idx if f.startswith(CHAR_PREFIX) else lemma_idx).append(i)
+        positions, weights = self._lemma_block(lemma_idx, self.idf)
+        if not char_idx:
+            return positions, weights
+        counts = dict.fromkeys(char_idx, 0)
+        for i in char_idx:
+            counts[i] += 1
+        c_pos = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        c_idf = self.idf[c_pos]
+        c_n = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        c_val = c_idf * c_n / np.sqrt(float(c_idf**2 @ c_n))
+        return np.concatenate([positions, c_pos]), np.concatenate([weights, c_val.astype(np.float32)])
 
+    def _word_row(self, word: str) -> int:
+        """The row of a word form in the per-form sums of character n-grams (added on first sight)."""
+        r = len(self._word_rows)
+        if r >= WORD_CACHE_SIZE:
+            self._word_rows.clear()
+            r = 0
+        if r >= len(self._word_sq):
+            grow = max(1024, min(2 * r, WORD_CACHE_SIZE))
+            self._word_sums = np.vstack([self._word_sums[:r], np.zeros((grow - r, len(self.classes)), np.float32)])
+            self._word_sq = np.concatenate([self._word_sq[:r], np.zeros(grow - r, np.float32)])
+        ids = [i for i in map(self.vocab.get, word_grams(word)) if i is not None]
+        idf = self.idf[ids]
+        self._word_sums[r] = idf @ self.coef_t[ids] if ids else 0.0
+        self._word_sq[r] = idf @ idf
+        self._word_rows[word] = r
+        return r
+
+    def _raw(self, feats: Iterable[str], text: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Raw class scores, with the lemma block's positions and weights (for reasons)."""
+        lemma_feats = list(feats)
+        chars = self.char_ngrams and text
+        if chars:
+            assert text is not None
+            lemma_feats += number_features(text)
+        idx, val = self._lemma_block([i for i in map(self.vocab.get, lemma_feats) if i is not None], self.idf)
+        raw = val @ self.coef_t[idx] + self.intercept if len(idx) else self.intercept
+        if chars:
+            assert text is not None
+            get = self._word_rows.get
+            rows = [r if (r := get(w)) is not None else self._word_row(w) for w in char_words(text)]
+            q = float(self._word_sq[rows].sum()) if rows else 0.0
+            if q > 0:
+                raw = raw + self._word_sums[rows].sum(axis=0) / math.sqrt(q)
+        return raw, idx, val
+
+    def scores(self, feats: Iterable[str], text: str | None = None) -> np.ndarray:
+        """Raw class scores of a message (``text``: the message, for character n-grams;
+        training rows carry their ``#c:`` features in ``feats`` instead)."""
+        if text is None:
+            idx, val = self._row(feats)
+            return self.intercept.copy() if not len(idx) else val @ self.coef_t[idx] + self.intercept
+        return self._raw(feats, text)[0].copy()
+
+    # -- inference ---------------------------------------------------------------
     def predict(
         self, feats: Sequence[str], k: int = 3, *, explain: int = 4, text: str | None = None
     ) -> list[Suggestion]:
-        """Top-``k`` labels with confidence and the features that drove each.
+        """Top-``k`` labels with confidence and the lemma features that drove each (a person
+        cannot read a character n-gram, so they never explain).
 
         ``text`` is the message itself: a model trained with character n-grams needs it."""
-        idx, val = self._vector(feats, text)
-        if len(idx):
-            rows = self.coef_t[idx]
-            raw = val @ rows + self.intercept
-        else:
-            rows, raw = None, self.intercept
+        raw, idx, val = self._raw(feats, text)
         z = raw * self.temperature
         e = np.exp(z - z.max())
         probs = e / e.sum()
-        k = min(k, len(probs))
-        top = np.argpartition(-probs, k - 1)[:k] if k < len(probs) else np.arange(len(probs))
-        order = top[np.argsort(-probs[top])].tolist()
+        order = np.argsort(-probs, kind="stable")[:k].tolist()
         confidence = probs[order].tolist()
-        if not explain or rows is None:
+        if not explain or not len(idx):
             return [Suggestion(self.classes[c], round(confidence[j], 3), []) for j, c in enumerate(order)]
         state: dict[str, list[list[str]]] = {}
 
         def reasons_of(j: int) -> list[str]:
             if "all" not in state:
-                contrib = rows[:, order] * val[:, None]
-                if self.char_ngrams:  # a person cannot read "#c:ям" — explain by words only
-                    names = [self.feature_name(p) for p in idx.tolist()]
-                    contrib = contrib * np.array([0.0 if f.startswith("#c:") else 1.0 for f in names])[:, None]
+                contrib = self.coef_t[idx][:, order] * val[:, None]
                 best = np.argsort(-contrib, axis=0)[:explain].T.tolist()
                 positive = (contrib > 0).T.tolist()
                 positions = idx.tolist()
@@ -447,8 +490,13 @@ class LinearModel:
     def from_bytes(cls, data: bytes) -> LinearModel:
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             header = json.loads(z["header"].tobytes().decode())
-            if header.get("format") != FORMAT_VERSION:
+            version = header.get("format")
+            if version not in (1, FORMAT_VERSION):
                 raise ValueError("неизвестный формат модели")
+            if version == 1 and (header.get("meta") or {}).get("char_ngrams"):
+                # Format 1 weighed character n-grams together with the lemmas: its weights
+                # mean something else now (the lemma-only models of format 1 are unchanged).
+                raise ValueError("модель обучена прежней версией Отклика — переобучите её (triage_train)")
             vocab = {f: i for i, f in enumerate(header["features"])}
             return cls(
                 vocab,

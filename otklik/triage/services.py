@@ -77,7 +77,11 @@ def active_model(municipality: Municipality, kind: str) -> tuple[TriageModel, Li
         cached = _model_cache.get(row.pk)
     if cached is None:
         data = TriageModel.objects.filter(pk=row.pk).values_list("data", flat=True).first()
-        model = LinearModel.from_bytes(bytes(data or b""))
+        try:
+            model = LinearModel.from_bytes(bytes(data or b""))
+        except ValueError as exc:  # an unreadable or outdated model: rules route until it is retrained
+            log.warning("triage model %s v%s of %s not used: %s", kind, row.version, municipality.pk, exc)
+            return None
         with _lock:
             _model_cache[row.pk] = (row.pk, model)
         return row, model

@@ -79,3 +79,49 @@ def test_numbers_that_matter_are_kept():
     from otklik.triage.routing import number_features
 
     assert number_features("Автобус маршрут № 45 не ходит, дом 12а") == ["маршрут 45", "дом 12а"]
+
+
+def test_prediction_scores_a_message_as_training_weighed_it():
+    """The cached per-word sums of character n-grams give the training row's scores."""
+    import numpy as np
+
+    from otklik.triage.routing import char_features, number_features
+
+    data = rows(12)
+    texts = [r["text"] for r in data]
+    model = LinearModel.fit([feats(t) for t in texts], [r["org"] for r in data], texts=texts, calibrate=False)
+    for text in ("ямы на дорогах у дома 7", "Нет воды, нет воды! Дом 3", "яма яма яма", "", "!!!"):
+        row = [*feats(text), *number_features(text), *char_features(text)]
+        np.testing.assert_allclose(model.scores(feats(text), text), model.scores(row), rtol=1e-5, atol=1e-6)
+        again = model.scores(feats(text), text)  # second time from the cache
+        np.testing.assert_allclose(again, model.scores(row), rtol=1e-5, atol=1e-6)
+
+
+def as_first_format(model):
+    """The model's bytes as format 1 wrote them (same arrays, older header)."""
+    import io
+    import json
+
+    import numpy as np
+
+    with np.load(io.BytesIO(model.to_bytes())) as z:
+        parts = {k: z[k] for k in z.files}
+    header = json.loads(parts["header"].tobytes().decode())
+    parts["header"] = np.frombuffer(json.dumps({**header, "format": 1}).encode(), dtype=np.uint8)
+    buf = io.BytesIO()
+    np.savez(buf, **parts)
+    return buf.getvalue()
+
+
+def test_a_character_model_of_the_first_format_is_refused_with_a_reason():
+    import pytest
+
+    data = rows(12)
+    texts = [r["text"] for r in data]
+    model = LinearModel.fit([feats(t) for t in texts], [r["org"] for r in data], texts=texts, calibrate=False)
+    with pytest.raises(ValueError, match="переобучите"):
+        LinearModel.from_bytes(as_first_format(model))
+    word_only = train_model()  # a lemma-only model of format 1 still loads and predicts the same
+    f = feats("нет воды в доме 3", "Шаумянский")
+    again = LinearModel.from_bytes(as_first_format(word_only))
+    assert [s.label for s in again.predict(f)] == [s.label for s in word_only.predict(f)]

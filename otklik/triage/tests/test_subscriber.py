@@ -166,6 +166,25 @@ def test_triage_train_versions_models_and_rolls_back(cast):
     assert "routing-v1" in build_triager(cast.municipality).model_version
 
 
+def test_an_outdated_stored_model_is_skipped_and_triage_goes_on(cast, caplog, monkeypatch):
+    from otklik.triage import services
+    from otklik.triage.routing import LinearModel
+    from otklik.triage.services import store_model
+
+    monkeypatch.setattr(services, "_model_cache", {})  # ids repeat across rolled-back tests
+
+    from .test_routing import as_first_format
+
+    texts = ["яма на дороге у дома 1", "нет воды в доме 2"] * 6
+    model = LinearModel.fit([[w] for w in texts], ["roads", "water"] * 6, texts=texts, calibrate=False)
+    row = store_model(cast.municipality, TriageModel.Kind.ROUTING, model, {})
+    TriageModel.objects.filter(pk=row.pk).update(data=as_first_format(model))
+    triager = build_triager(cast.municipality)
+    assert "routing" not in triager.model_version  # the competence keywords route until retrained
+    assert "переобучите" in caplog.text
+    assert triage_post(make_post(cast, "Нет воды в доме 5").pk).suggestions
+
+
 def test_triage_run_with_a_municipality_names_organizations(cast, tmp_path):
     path = tmp_path / "in.csv"
     path.write_text("text\nНет воды в доме, водопровод сломан\n", encoding="utf-8")
