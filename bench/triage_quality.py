@@ -218,54 +218,70 @@ def topics(rows: list[dict]) -> None:
 
 def abuse(data: Path, spb_rows: list[dict]) -> None:
     rows = list(read_rows(data / "toxic-2ch-pikabu" / "labeled.csv.gz"))
-    # The mined lexicon (data/abuse_lexicon.txt) saw only the first 70%; the last 30% are held out.
+    # The mined lexicon (data/abuse_lexicon.txt) and the linear layer (data/abuse_layer.tsv)
+    # saw only the first 70%; the last 30% are held out.
     held = rows[int(len(rows) * 0.7) :]
+    texts = {id(r): normalize(r["comment"].rstrip("\n")) for r in rows}
     for name, part in (("held-out 30%", held), ("whole set", rows)):
-        tp = fp = fn = tn = 0
-        per_cat: Counter[str] = Counter()
-        per_cat_tp: Counter[str] = Counter()
-        per_only: Counter[str] = Counter()
-        for r in part:
-            gold = float(r["toxic"] or 0) >= 0.5
-            res = detect_abuse(normalize(r["comment"].rstrip("\n")))
-            if res:
-                for c in res.categories:
-                    per_cat[c] += 1
-                    per_cat_tp[c] += gold
-                only = res.categories[0] if len(res.categories) == 1 else "several"
-                per_only[only] += 1
-            tp += bool(res) and gold
-            fp += bool(res) and not gold
-            fn += (not res) and gold
-            tn += (not res) and not gold
-        p = tp / (tp + fp) if tp + fp else 0.0
-        rcl = tp / (tp + fn) if tp + fn else 0.0
-        print(
-            f"abuse [toxic 2ch/pikabu, {name}, n={len(part)}]: precision {p:.4f}, recall {rcl:.4f}, "
-            f"F1 {2 * p * rcl / (p + rcl) if p + rcl else 0:.4f} (tp {tp}, fp {fp}, fn {fn}, tn {tn})"
-        )
-        print(
-            "  by category (messages flagged, share of them labelled toxic = precision): "
-            + ", ".join(f"{c} {per_cat[c]} ({per_cat_tp[c] / per_cat[c]:.2f})" for c in sorted(per_cat))
-            + "; flagged with one category only: "
-            + ", ".join(f"{c} {per_only[c]}" for c in sorted(per_only))
-            + f"; share of toxic-labelled messages found (recall) {tp / (tp + fn) if tp + fn else 0:.4f}"
-        )
+        for use_layer in (False, True):
+            abuse_figures(name, part, texts, use_layer)
     print(
         "  note: the set's 'toxic' label is noisy and not §22 — many comments with obscenity are "
         "labelled 0, and rudeness without obscenity or a target is labelled 1."
     )
-    sample = spb_rows[-5000:]
-    found = [(r["text"], detect_abuse(normalize(r["text"]))) for r in sample]
-    flagged = [(t, a) for t, a in found if a is not None]
+    sample = [normalize(r["text"]) for r in spb_rows[-5000:]]
+    for use_layer in (False, True):
+        found = [(nt.original, detect_abuse(nt, use_layer=use_layer)) for nt in sample]
+        flagged = [(t, a) for t, a in found if a is not None]
+        print(
+            f"abuse false positives on the last 5,000 SPb complaints, {LAYER_NAMES[use_layer]}: {len(flagged)} = "
+            f"{len(flagged) / 5000:.2%} (target < 0.1%: {'met' if len(flagged) / 5000 < 0.001 else 'NOT met'})"
+        )
+        for text, res in flagged[:5]:
+            print("  ", res.as_dict()["evidence"], "|", text[:100].replace("\n", " "))
+    everyone = [normalize(r["text"]) for r in spb_rows]
+    for use_layer in (False, True):
+        every = sum(detect_abuse(nt, use_layer=use_layer) is not None for nt in everyone)
+        print(
+            f"abuse flags on all {len(spb_rows):,} SPb complaints, {LAYER_NAMES[use_layer]}: {every} = "
+            f"{every / len(spb_rows):.3%}"
+            + (" (the layer saw all but the last 5,000 as negatives)" if use_layer else "")
+        )
+
+
+LAYER_NAMES = {False: "rules alone", True: "rules + linear layer"}
+
+
+def abuse_figures(name: str, part: list[dict], texts: dict[int, Any], use_layer: bool) -> None:
+    tp = fp = fn = tn = 0
+    per_cat: Counter[str] = Counter()
+    per_cat_tp: Counter[str] = Counter()
+    per_only: Counter[str] = Counter()
+    for r in part:
+        gold = float(r["toxic"] or 0) >= 0.5
+        res = detect_abuse(texts[id(r)], use_layer=use_layer)
+        if res:
+            for c in res.categories:
+                per_cat[c] += 1
+                per_cat_tp[c] += gold
+            only = res.categories[0] if len(res.categories) == 1 else "several"
+            per_only[only] += 1
+        tp += bool(res) and gold
+        fp += bool(res) and not gold
+        fn += (not res) and gold
+        tn += (not res) and not gold
+    p = tp / (tp + fp) if tp + fp else 0.0
+    rcl = tp / (tp + fn) if tp + fn else 0.0
     print(
-        f"abuse false positives on 5,000 SPb complaints: {len(flagged)} = {len(flagged) / 5000:.2%} (target < 0.1%: "
-        f"{'met' if len(flagged) / 5000 < 0.001 else 'NOT met'})"
+        f"abuse [toxic 2ch/pikabu, {name}, n={len(part)}, {LAYER_NAMES[use_layer]}]: precision {p:.4f}, "
+        f"recall {rcl:.4f}, F1 {2 * p * rcl / (p + rcl) if p + rcl else 0:.4f} (tp {tp}, fp {fp}, fn {fn}, tn {tn})"
     )
-    every = sum(detect_abuse(normalize(r["text"])) is not None for r in spb_rows)
-    print(f"abuse flags on all {len(spb_rows):,} SPb complaints: {every} = {every / len(spb_rows):.3%}")
-    for text, res in flagged[:5]:
-        print("  ", res.as_dict()["evidence"], "|", text[:100].replace("\n", " "))
+    print(
+        "  by category (messages flagged, share of them labelled toxic = precision): "
+        + ", ".join(f"{c} {per_cat[c]} ({per_cat_tp[c] / per_cat[c]:.2f})" for c in sorted(per_cat))
+        + "; flagged with one category only: "
+        + ", ".join(f"{c} {per_only[c]}" for c in sorted(per_only))
+    )
 
 
 def answers(rows: list[dict[str, Any]]) -> None:

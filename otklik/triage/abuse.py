@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from . import lexicon
 from .text import NormalizedText, Token, _analyzer, lemmatize
@@ -171,13 +172,40 @@ def _replies_to_mention(nt: NormalizedText) -> bool:
 _SHORT_MESSAGE = 4  # words: «ну ты и дебил», «дебилы!» are aimed at whoever they answer
 
 
-def detect_abuse(nt: NormalizedText, allow: frozenset[str] = frozenset()) -> AbuseResult | None:
+def detect_abuse(
+    nt: NormalizedText, allow: frozenset[str] = frozenset(), *, use_layer: bool = True
+) -> AbuseResult | None:
     """Abuse categories with evidence, or None when the message is clean.
 
     ``allow`` holds de-obfuscated words a municipality's specialists have overridden.
+    ``use_layer``: let the linear layer (data/abuse_layer.tsv) turn insult words that the
+    rules found not aimed at anyone into flags, each with its span; off to measure the
+    rules alone.
+    """
+    result, words, candidates = rule_abuse(nt, allow)
+    if candidates and use_layer and (layer := abuse_layer()) is not None:
+        if layer.accepts(layer_features(nt, words, candidates)):
+            for i in candidates:
+                tok = words[i]
+                result.add(INSULT, tok.start, tok.end, nt.original[tok.start : tok.end])
+    if not result.categories:
+        return None
+    result.evidence.sort(key=lambda e: e.start)
+    return result
+
+
+def rule_abuse(nt: NormalizedText, allow: frozenset[str] = frozenset()) -> tuple[AbuseResult, list[Token], list[int]]:
+    """The rules' flags, the message's words, and the layer's candidates.
+
+    A candidate is the index (among the words) of an [insult] word the rules did not flag
+    because nothing showed it aimed at anyone («очередной клоун», «тупой, как табурет»).
+    [weak] words are never candidates: their ordinary uses («крысы бегают», «соседи-алкаши
+    орут», «жопа, а не дорога») fill informal complaints, and a layer trained on forum
+    comments flagged such hand-written complaints (see data/abuse_layer.tsv).
     """
     result = AbuseResult()
     words = [t for t in nt.tokens if t.is_word]
+    candidates: list[int] = []
     original = nt.original
     addressed: bool | None = None
     short = len(words) <= _SHORT_MESSAGE
@@ -198,16 +226,74 @@ def detect_abuse(nt: NormalizedText, allow: frozenset[str] = frozenset()) -> Abu
             level = 1 if kind & _WEAK_BIT else 0
             if _aimed(words, i, level, addressed) or (not level and (short or _vocative(nt, tok, i == 0))):
                 result.add(INSULT, *span)
+            elif not level:
+                candidates.append(i)
         if kind & _THREAT_BIT and not (i > 0 and words[i - 1].norm == "не"):
             result.add(THREAT, *span)
     lowered = nt.clean.lower().replace("ё", "е")
     if any(w in lowered for w in _THREAT_TRIGGERS):
         for m in _THREAT_PHRASES.finditer(lowered):
             result.add(THREAT, m.start(), m.end(), original[m.start() : m.end()])
-    if not result.categories:
+    return result, words, candidates
+
+
+# --- The linear layer over candidates (§22, optional) --------------------------------
+# Trained by otklik/triage/abuse_training.py; see data/abuse_layer.tsv for its source.
+LAYER_PATH = Path(__file__).resolve().parent / "data" / "abuse_layer.tsv"
+
+
+@dataclass(frozen=True, slots=True)
+class AbuseLayer:
+    """A logistic-regression score over lemma unigrams, bigrams and a few rule features."""
+
+    weights: dict[str, float]
+    bias: float
+    threshold: float
+
+    def score(self, features: list[str]) -> float:
+        get = self.weights.get
+        return self.bias + sum(get(f, 0.0) for f in features)
+
+    def accepts(self, features: list[str]) -> bool:
+        return self.score(features) >= self.threshold
+
+    def dump(self) -> str:
+        """The weights as the lines of the TSV file (without its comment header)."""
+        lines = [f"=bias\t{self.bias:.4f}", f"=threshold\t{self.threshold:.4f}"]
+        ranked = sorted(self.weights.items(), key=lambda kv: (-abs(kv[1]), kv[0]))
+        lines += [f"{name}\t{weight:.4f}" for name, weight in ranked]
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def parse(cls, text: str) -> AbuseLayer:
+        weights: dict[str, float] = {}
+        for line in text.splitlines():
+            if not line or line.startswith("#"):
+                continue
+            name, value = line.split("\t")
+            weights[name] = float(value)
+        return cls(weights, bias=weights.pop("=bias"), threshold=weights.pop("=threshold"))
+
+
+@lru_cache(maxsize=1)
+def abuse_layer() -> AbuseLayer | None:
+    if not LAYER_PATH.exists():
         return None
-    result.evidence.sort(key=lambda e: e.start)
-    return result
+    return AbuseLayer.parse(LAYER_PATH.read_text(encoding="utf-8"))
+
+
+def layer_features(nt: NormalizedText, words: list[Token], candidates: list[int]) -> list[str]:
+    """Lemma unigrams and bigrams; «=» marks the rule features (lemmas never hold «=»)."""
+    lemmas = [w.lemma for w in words]
+    features = lemmas + [f"{a} {b}" for a, b in zip(lemmas, lemmas[1:], strict=False)]
+    features.append(f"=len{min(5, len(words).bit_length())}")
+    if lexicon.SECOND_PERSON.intersection(lemmas):
+        features.append("=second_person")
+    if "!" in nt.clean:
+        features.append("=exclamation")
+    if candidates:
+        features.append("=candidate")
+    return list(dict.fromkeys(features))
 
 
 _OBSCENE_BIT, _STRONG_BIT, _INSULT_BIT, _WEAK_BIT, _THREAT_BIT = 1, 2, 4, 8, 16
@@ -219,7 +305,8 @@ def _word_classes() -> tuple[frozenset[str], frozenset[str], frozenset[str], fro
     mined = lexicon.MINED_ABUSE
 
     def with_lemmas(words: frozenset[str]) -> frozenset[str]:
-        return frozenset(words) | {lemmatize(w) for w in words if "-" not in w}
+        lemmas = {lemmatize(w) for w in words if "-" not in w} - lexicon.LEMMA_COLLISIONS
+        return frozenset(words) | lemmas
 
     strong = with_lemmas(
         lexicon.SLUR_LEMMAS

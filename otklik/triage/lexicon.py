@@ -272,6 +272,9 @@ SLUR_LEMMAS = frozenset(
     "жид чурка хач пиндос хохол хохлов хохлина хохлушка русня кацап черножопый нерусь "
     "хохляндия пиндосия рашка ватник".split()
 )
+# Lemmas of listed insult forms that are ordinary words: «поехавший» → «поехать» («поедем»),
+# «черт» → «черта», «конченный» → «кончить» («вода кончилась»); only the listed forms count.
+LEMMA_COLLISIONS = frozenset("поехать черта кончить".split())
 # A person named next to the insult: «он дебил», «этот урод».
 THIRD_PERSON = frozenset("он она этот эта".split())
 SECOND_PERSON = frozenset("ты тебя тебе тобой твой вы вас вам вами ваш".split())

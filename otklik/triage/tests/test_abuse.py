@@ -1,6 +1,6 @@
 import pytest
 
-from otklik.triage.abuse import detect_abuse
+from otklik.triage.abuse import AbuseLayer, abuse_layer, detect_abuse, layer_features, rule_abuse
 from otklik.triage.text import normalize
 
 
@@ -122,3 +122,51 @@ def test_a_message_can_carry_several_categories_with_evidence_spans():
 def test_an_angry_complaint_is_not_abuse():
     text = "Безобразие! Третий месяц не вывозят мусор, администрация бездействует, это издевательство над жителями!"
     assert categories(text) == []
+
+
+def test_the_layer_flags_an_insult_not_aimed_by_the_rules_with_its_span():
+    text = "Очередной клоун. До весеннего обострения еще пять дней."
+    assert detect_abuse(normalize(text), use_layer=False) is None
+    found = detect_abuse(normalize(text))
+    assert found.categories == ["insult"]
+    assert [text[e.start : e.end] for e in found.evidence] == ["клоун"]
+
+
+def test_the_layer_keeps_the_allow_list():
+    text = "Очередной клоун. До весеннего обострения еще пять дней."
+    assert detect_abuse(normalize(text), frozenset({"клоун"})) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Тупой вопрос, но когда уберут снег",
+        "В подвале крысы, когда вызовут дезинсекцию?",
+        "Баран на детской площадке",
+        "Соседи-алкаши опять орут ночью",
+        "Жопа, а не дорога",
+        "Какая херня, опять не вывезли мусор",
+        "Во дворе кругом собачье говно, уберите",
+    ],
+)
+def test_the_layer_leaves_complaints_with_rude_or_ordinary_words_clean(text):
+    assert categories(text) == []
+
+
+def test_the_layer_is_asked_only_when_a_candidate_word_is_present():
+    nt = normalize("Ты поедешь завтра на дачу?")
+    _, words, candidates = rule_abuse(nt)
+    assert candidates == []
+    assert abuse_layer().accepts(layer_features(nt, words, [0]))  # the forum style alone scores high
+    assert detect_abuse(nt) is None
+
+
+def test_listed_forms_do_not_make_their_ordinary_lemmas_insults():
+    assert categories("Ты поедешь завтра на дачу?") == []
+    assert categories("Ты перешёл черту, сосед") == []
+    assert categories("Глава, у вас вода кончилась?") == []
+
+
+def test_the_layer_file_round_trips():
+    layer = AbuseLayer({"клоун": 1.5, "клоун очередной": -0.25, "=candidate": 2.0}, bias=-1.0, threshold=0.5)
+    assert AbuseLayer.parse("# a comment\n" + layer.dump()) == layer
