@@ -20,7 +20,7 @@ from otklik.cases._common import emit, finish, lock_case, move, now, record, req
 from otklik.cases.errors import InvalidTransition, ValidationFailed
 from otklik.cases.models import Case, Deadline, Draft
 from otklik.cases.workflow import Status
-from otklik.directory.models import NETWORK_FILE_KINDS
+from otklik.directory.models import file_kinds_for
 from otklik.regulation.stages import Stage
 
 SHAREABLE_FROM = (Status.NEW, Status.ASSIGNED, Status.REVIEW, Status.REVISION)
@@ -89,7 +89,7 @@ def do_share_answer(repeat: Case, *, acting_user: Any, expected_version: int | N
 def _refuse_files_the_network_does_not_take(case: Case, source: Draft) -> None:
     """The earlier case may be in another network (§20: a video goes to VK, not to OK)."""
     post = case.primary_post
-    kinds, message = NETWORK_FILE_KINDS.get(post.network if post is not None else "", (None, ""))
+    kinds, message = file_kinds_for(post.network, post.source_key) if post is not None else (None, "")
     if kinds is None:
         return
     # Only stored files are sent to the network as files (links go in the text).

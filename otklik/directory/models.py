@@ -296,6 +296,16 @@ NETWORK_FILE_KINDS: dict[str, tuple[frozenset[str], str]] = {
     Network.TELEGRAM: (frozenset({"photo", "video"}), "В Telegram к ответу можно приложить только фото и видео"),
     Network.MAX: (frozenset({"photo", "video"}), "В MAX к ответу можно приложить только фото и видео"),
 }
+# VK boards and photo comments (keys «topic-…_…_…», «photo-…_…_…»; see connectors.vk.discussions)
+# are answered with text only.
+_VK_TEXT_ONLY = re.compile(r"^(?:topic|photo)-?\d+_\d+_\d+$")
+
+
+def file_kinds_for(network: str, source_key: str = "") -> tuple[frozenset[str] | None, str]:
+    """The file kinds a reply to this message can carry (None: any) and why others are refused."""
+    if network == Network.VK and _VK_TEXT_ONLY.match(source_key or ""):
+        return frozenset(), "ВКонтакте к ответу в обсуждении или под фото файлы не прикладываются — только текст"
+    return NETWORK_FILE_KINDS.get(network, (None, ""))
 
 
 def url_matches_network(url: str, network: str) -> bool:

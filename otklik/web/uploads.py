@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from otklik.directory.models import NETWORK_FILE_KINDS
+from otklik.directory.models import file_kinds_for
 from otklik.files import attachments as files_store
 from otklik.ops.models import StoredFile
 
@@ -36,6 +36,9 @@ class MultipleFileField(forms.FileField):
     def clean(self, data: Any, initial: Any = None) -> list[Any]:
         items = data if isinstance(data, list | tuple) else ([data] if data else [])
         return [super(MultipleFileField, self).clean(item, initial) for item in items]
+
+
+_ACCEPT = {"photo": "image/jpeg,image/png,image/gif,image/webp", "video": "video/*"}
 
 
 class FilesMixin(forms.Form):
@@ -61,10 +64,18 @@ class FilesMixin(forms.Form):
         super().__init__(*args, **kwargs)
 
         limit = files_store._max_bytes()
-        self.fields["new_files"].help_text = (
-            f"До {max_files()} файлов, каждый не больше {limit / 1048576:.0f} МБ. "
-            "Допустимы JPEG, PNG, GIF, WebP, MP4, MOV, WebM, PDF, DOCX, XLSX, ODT, TXT."
-        )
+        post = getattr(self.case, "primary_post", None)
+        self._kinds, self._kinds_message = file_kinds_for(getattr(post, "network", ""), getattr(post, "source_key", ""))
+        upload = self.fields["new_files"]
+        size = f"До {max_files()} файлов, каждый не больше {limit / 1048576:.0f} МБ."
+        if self._kinds is None:
+            upload.help_text = f"{size} Допустимы JPEG, PNG, GIF, WebP, MP4, MOV, WebM, PDF, DOCX, XLSX, ODT, TXT."
+        elif self._kinds:  # the network takes only some kinds: say so before the upload
+            upload.help_text = f"{self._kinds_message}. {size}"
+            upload.widget.attrs["accept"] = ",".join(_ACCEPT[k] for k in sorted(self._kinds))
+        else:
+            upload.help_text = f"{self._kinds_message}."
+            upload.disabled = True
         self._stored = {
             row.name: row for row in StoredFile.objects.filter(case_id=self.case.pk).order_by("uploaded_at", "pk")
         }
@@ -96,8 +107,7 @@ class FilesMixin(forms.Form):
         if len(kept) + len(new) > max_files():
             self.add_error("new_files", f"Слишком много файлов: не больше {max_files()} к одному ответу.")
             return data
-        post = getattr(self.case, "primary_post", None)
-        kinds, message = NETWORK_FILE_KINDS.get(getattr(post, "network", ""), (None, ""))
+        kinds, message = self._kinds, self._kinds_message
         if kinds is not None:
             wrong = [f.name for f in new if f.kind not in kinds] + [
                 str(a["name"]) for a in kept if a["type"] not in kinds

@@ -198,3 +198,21 @@ def test_a_co_executor_attaches_files_to_its_part(cast):
     part.refresh_from_db()
     assert [a["name"] for a in part.info_attachments] == ["труба.png"]
     assert client_for(cast.roads).get(part.info_attachments[0]["url"]).status_code == 200
+
+
+def test_a_vk_board_comment_is_answered_with_text_only_and_the_form_says_so(cast):
+    case = routed_case(cast, source_key="topic-100001_7_42", url="https://vk.com/topic-100001_7?post=42")
+    page = client_for(cast.roads).get(f"/cases/{case.pk}/").content.decode()
+    assert "ВКонтакте к ответу в обсуждении или под фото файлы не прикладываются" in page
+    r = submit(cast.roads, case, new_files=[png()])
+    assert r.status_code == 302  # the text goes; the file field is closed, so nothing is stored
+    assert Draft.objects.get().attachments == [] and not StoredFile.objects.exists()
+
+
+def test_vk_discussions_take_text_only_and_walls_photos_and_video():
+    from otklik.directory.models import file_kinds_for
+
+    kinds, message = file_kinds_for("vk", "photo-100001_5_9")
+    assert kinds == frozenset() and "только текст" in message
+    assert file_kinds_for("vk", "wall-100001_5")[0] == frozenset({"photo", "video"})
+    assert file_kinds_for("other", "manual-1")[0] is None
