@@ -267,8 +267,9 @@ class Publication(models.Model):
     # meanwhile (nothing posted twice); past it the delivery is presumed dead and the sweep
     # reconciles with the network.
     lease_until = models.DateTimeField(null=True, blank=True)
-    # Network ids of the parts of a multi-part answer (a Telegram album) already posted, in
-    # order: a retry continues after them instead of posting them again.
+    # Network ids of the parts of a multi-part answer (a Telegram album) already posted, or of
+    # the files already uploaded for it (VK), in order: a retry continues after them instead
+    # of posting or uploading them again.
     parts = models.JSONField(default=list, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -239,3 +239,26 @@ def test_the_rate_limit_spaces_calls_per_key(fake):
     for _ in range(30):
         connector.api("groups.getById", "service", group_id=fake.group_id)
     assert time.monotonic() - started >= 0.45  # 20 at once, then 10 more at 20/s
+
+
+def test_a_retried_delivery_does_not_upload_its_video_again(fake):
+    post = fake.add_post("Пост")
+    connector = vk_connector(fake)
+    journal: list[list[str]] = []
+    reply = Reply(
+        f"wall-{fake.group_id}_{post.id}", "Вот как идёт ремонт.", "otklik-pub-r",
+        files=[OutgoingFile("remont.mp4", b"\x00\x00\x00\x18ftypmp42 video", "video/mp4"),
+               OutgoingFile("yama.jpg", b"\xff\xd8\xff jpeg", "image/jpeg")],
+        parts=[], save_parts=journal.append,
+    )  # fmt: skip
+    fake.faults.schedule("api_error", op="wall.createComment", code=212)
+    with pytest.raises(ConnectorError):
+        connector.publish(reply)
+    assert len(fake.videos) == 1 and fake.published == []
+    [video_ref] = [p for p in journal[-1] if p.startswith("video")]
+    reply.parts = journal[-1]  # as the publication keeps it for the next attempt
+    connector.publish(reply)
+    assert len(fake.videos) == 1  # the same video, not a spare copy
+    [created] = fake.published
+    assert [a["type"] for a in created.attachments] == ["video", "photo"]
+    assert f"video{created.attachments[0]['video']['owner_id']}_{created.attachments[0]['video']['id']}" == video_ref

@@ -22,7 +22,7 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from functools import partial
 from typing import Any
 
@@ -431,7 +431,7 @@ class VkConnector(VkDiscussions, Connector):
         if owner_id != self.owner_id:
             return self._comment_elsewhere(reply, owner_id, post_id, comment_id)
         _refuse_other_files(reply, "комментарию")
-        attachments = [self._upload(f) for f in reply.files]
+        attachments = self._uploaded(reply, self._upload)
         result = self.api(
             "wall.createComment", "group", owner_id=self.owner_id, post_id=post_id, from_group=self.group_id,
             message=reply.text, reply_to_comment=comment_id or None, attachments=attachments or None,
@@ -453,7 +453,7 @@ class VkConnector(VkDiscussions, Connector):
         """
         _refuse_other_files(reply, "комментарию")
         try:
-            attachments = [self._upload(f) for f in reply.files]
+            attachments = self._uploaded(reply, self._upload)
             result = self.api(
                 "wall.createComment", "user", owner_id=owner_id, post_id=post_id, from_group=self.group_id,
                 message=reply.text, reply_to_comment=comment_id or None, attachments=attachments or None,
@@ -475,13 +475,26 @@ class VkConnector(VkDiscussions, Connector):
     def _upload(self, file: Any) -> str:
         return self._upload_photo(file) if file.kind == "photo" else self._upload_video(file)
 
+    @staticmethod
+    def _uploaded(reply: Reply, upload: Callable[[Any], str]) -> list[str]:
+        """The reply's files as attachments (``photo…``, ``video…``), uploading only those an
+        earlier attempt has not: each one uploaded is written to the publication's journal
+        (``reply.parts``) at once, so a retried delivery leaves no spare copies behind."""
+        done = [p for p in reply.parts or [] if p.startswith(("photo", "video"))]
+        save = reply.save_parts or (lambda parts: None)
+        out: list[str] = []
+        for i, file in enumerate(reply.files):
+            out.append(done[i] if i < len(done) else upload(file))
+            if i >= len(done):
+                save(list(out))
+        return out
+
     def _upload_video(self, file: Any, *, private: bool = False) -> str:
         """§20: ``video.save`` into the community's videos, POST the file to its
         ``upload_url``, attach as ``video<owner>_<id>``. A video for a private message is
         saved with ``is_private`` and attached with its access key.
 
-        A retried delivery uploads the video again (the comment itself is not posted twice:
-        ``guid``); the spare copy stays in the community's video list.
+        A retried delivery takes the video from the publication's journal (``_uploaded``).
         """
         saved = self.api(
             "video.save", "user", group_id=self.group_id, name=file.name[:128], wallpost=0,
@@ -513,10 +526,10 @@ class VkConnector(VkDiscussions, Connector):
         if owner_id != self.owner_id:
             raise ConnectorError("ВКонтакте: сообщение написано другому сообществу", permanent=True, code="wrong_wall")
         _refuse_other_files(reply, "сообщению")
-        attachments = [
-            self._upload_message_photo(f, peer) if f.kind == "photo" else self._upload_video(f, private=True)
-            for f in reply.files
-        ]
+        attachments = self._uploaded(
+            reply,
+            lambda f: self._upload_message_photo(f, peer) if f.kind == "photo" else self._upload_video(f, private=True),
+        )
         new_id = self.api(
             "messages.send", "group", peer_id=peer, random_id=random_id_for(reply.idempotency_key),
             message=reply.text, reply_to=mid, attachment=attachments or None,
