@@ -113,6 +113,7 @@ class NormalizedText:
     truncated: bool = False
     _lemmas: list[str] | None = field(default=None, repr=False)
     _first: dict[str, int] | None = field(default=None, repr=False)
+    _written: dict[tuple[str, int], str | None] | None = field(default=None, repr=False)
 
     def first_position(self, key: str) -> int | None:
         """Index (among the words) of the first word with this lemma or form."""
@@ -352,7 +353,17 @@ def as_written(nt: NormalizedText, key: str, *, limit: int = 40) -> str | None:
 
     «не_работать» becomes «не работает», «нет» becomes «нет воды», «месяц» becomes
     «третий месяц»: the span of the original text, so the reason reads as written.
+    Kept per message: the three suggestions' reasons share most of their words.
     """
+    if nt._written is None:
+        nt._written = {}
+    memo = nt._written
+    if (key, limit) not in memo:
+        memo[(key, limit)] = _as_written(nt, key, limit)
+    return memo[(key, limit)]
+
+
+def _as_written(nt: NormalizedText, key: str, limit: int) -> str | None:
     parts = key.replace("_", " ").split()
     if not parts:
         return None
