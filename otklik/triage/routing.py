@@ -30,6 +30,7 @@ import io
 import json
 import math
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -182,6 +183,7 @@ class LinearModel:
         self._word_rows: dict[str, int] = {}
         self._word_sums = np.zeros((0, len(classes)), np.float32)
         self._word_sq = np.zeros(0, np.float32)
+        self._word_lock = threading.Lock()  # one model serves the worker's threads
         self._names: list[str] | None = None
 
     # -- training ----------------------------------------------------------------
@@ -394,11 +396,8 @@ class LinearModel:
     def _word_row(self, word: str) -> int:
         """The row of a word form in the per-form sums of character n-grams (added on first sight)."""
         r = len(self._word_rows)
-        if r >= WORD_CACHE_SIZE:
-            self._word_rows.clear()
-            r = 0
         if r >= len(self._word_sq):
-            grow = max(1024, min(2 * r, WORD_CACHE_SIZE))
+            grow = max(min(max(1024, 2 * r), WORD_CACHE_SIZE), r + 1024)
             self._word_sums = np.vstack([self._word_sums[:r], np.zeros((grow - r, len(self.classes)), np.float32)])
             self._word_sq = np.concatenate([self._word_sq[:r], np.zeros(grow - r, np.float32)])
         ids = [i for i in map(self.vocab.get, word_grams(word)) if i is not None]
@@ -419,11 +418,16 @@ class LinearModel:
         raw = val @ self.coef_t[idx] + self.intercept if len(idx) else self.intercept
         if chars:
             assert text is not None
-            get = self._word_rows.get
-            rows = [r if (r := get(w)) is not None else self._word_row(w) for w in char_words(text)]
-            q = float(self._word_sq[rows].sum()) if rows else 0.0
-            if q > 0:
-                raw = raw + self._word_sums[rows].sum(axis=0) / math.sqrt(q)
+            words = char_words(text)
+            with self._word_lock:  # rows are added, moved and cleared together
+                if len(self._word_rows) + len(words) > WORD_CACHE_SIZE:
+                    self._word_rows.clear()  # between messages, never in the middle of one
+                get = self._word_rows.get
+                rows = [r if (r := get(w)) is not None else self._word_row(w) for w in words]
+                q = float(self._word_sq[rows].sum()) if rows else 0.0
+                part = self._word_sums[rows].sum(axis=0) if q > 0 else None
+            if part is not None:
+                raw = raw + part / math.sqrt(q)
         return raw, idx, val
 
     def scores(self, feats: Iterable[str], text: str | None = None) -> np.ndarray:

@@ -125,3 +125,23 @@ def test_a_character_model_of_the_first_format_is_refused_with_a_reason():
     f = feats("нет воды в доме 3", "Шаумянский")
     again = LinearModel.from_bytes(as_first_format(word_only))
     assert [s.label for s in again.predict(f)] == [s.label for s in word_only.predict(f)]
+
+
+def test_threads_sharing_a_model_get_the_scores_one_thread_gets(monkeypatch):
+    """A worker's threads share the model and its per-word cache, which is cleared when full."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from otklik.triage import routing
+
+    data = rows(12)
+    texts = [r["text"] for r in data]
+    model = LinearModel.fit([feats(t) for t in texts], [r["org"] for r in data], texts=texts, calibrate=False)
+    probes = [f"{t} слово{i} ещё{i % 7} дом {i}" for i, t in enumerate(texts * 5)]
+    expected = [model.scores(feats(t), t) for t in probes]  # one thread, the cache never cleared
+    monkeypatch.setattr(routing, "WORD_CACHE_SIZE", 40)  # clear often while the threads run
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda t: model.scores(feats(t), t), probes * 4))
+    for e, g in zip(expected * 4, got, strict=True):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6)
