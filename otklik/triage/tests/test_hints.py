@@ -54,3 +54,30 @@ def test_the_case_page_shows_russian_categories_and_at_most_three_reasons(cast):
     assert "оскорбление" in section and "insult" not in section
     for dd in re.findall(r"<dd>(.*?)</dd>", section, flags=re.S):
         assert dd.count('class="small muted"') <= 3
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("clock")
+def test_the_route_form_lists_a_suggestions_reasons_as_a_phrase(cast):
+    from otklik.web.tests.helpers import new_case
+
+    case = new_case(cast, "Яма на дороге у дома 5")
+    result = triage_post(case.primary_post_id)
+    reasons = ["«яма»", "«на дороге»", "место: Центр", "«четвёртая причина»"]
+    TriageResult.objects.filter(pk=result.pk).update(
+        suggestions=[
+            {
+                "organization_id": cast.roads_org.pk,
+                "organization": str(cast.roads_org),
+                "confidence": 0.8,
+                "reasons": reasons,
+            }
+        ]
+    )
+    client = Client()
+    client.force_login(cast.specialist)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "предложено разбором (80%): «яма», «на дороге», место: Центр</div>" in page.replace("&laquo;", "«").replace(
+        "&raquo;", "»"
+    )
+    assert "четвёртая причина" not in page
