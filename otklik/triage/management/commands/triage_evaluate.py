@@ -79,7 +79,8 @@ class Command(BaseCommand):
             f"Macro-F1: {result['macro_f1']:.4f}\n"
             f"Обучение: {result['n_train']} строк, {result['n_classes']} исполнителей; оценка: {result['n_test']} строк\n"
             f"Регуляризация C = {result['c']}, символьные n-граммы: {'да' if result['char_ngrams'] else 'нет'} "
-            f"(кросс-валидация на обучающих строках: {result['cv_accuracy'] or '—'})"
+            f"(кросс-валидация на обучающих строках, среднее точности и точности в тройке: "
+            f"{result['cv_accuracy'] or '—'})"
         )
         if "catch_all" in result:
             ca = result["catch_all"]
