@@ -530,6 +530,32 @@ def record_abuse_review(result: TriageResult, *, confirmed: bool, user: Any) -> 
         settings_.save(update_fields=["abuse_overrides"])
 
 
+def _review_by_decision(payload: dict[str, Any], *, confirmed: bool) -> None:
+    """A person's decision on a flagged message is their verdict on the §22 flag."""
+    from django.contrib.auth import get_user_model
+
+    actor_id, case_id = payload.get("actor_id"), payload.get("case_id")
+    if actor_id is None or case_id is None:  # the system's own automation reviews nothing
+        return
+    post_id = Case.objects.filter(pk=case_id).values_list("primary_post_id", flat=True).first()
+    if post_id is None:
+        return
+    result = TriageResult.objects.filter(post_id=post_id, abuse_review="").exclude(abuse_categories=[]).first()
+    user = get_user_model().objects.filter(pk=actor_id).first()
+    if result is not None and user is not None:
+        record_abuse_review(result, confirmed=confirmed, user=user)
+
+
+def on_case_excluded(payload: dict[str, Any]) -> None:
+    """§22 exclusion of a flagged message confirms the flag."""
+    _review_by_decision(payload, confirmed=True)
+
+
+def on_case_detected(payload: dict[str, Any]) -> None:
+    """«Требует реакции» on a flagged message overrides the flag (an excluded one would not be)."""
+    _review_by_decision(payload, confirmed=False)
+
+
 def on_post_registered(payload: dict[str, Any]) -> None:
     """Subscriber of the ``post_registered`` event."""
     post_id = payload.get("post_id") or payload.get("post")

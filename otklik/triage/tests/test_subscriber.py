@@ -209,3 +209,31 @@ def test_specialists_overrides_teach_the_municipality(cast):
     record_abuse_review(second, confirmed=False, user=cast.specialist)
     assert triage_post(make_post(cast, text).pk).abuse_categories == []
     assert TriageSettings.objects.get(municipality=cast.municipality).abuse_overrides == {"мудак": 2}
+
+
+def test_a_persons_decision_on_a_flagged_message_is_their_verdict_on_the_flag(cast, django_capture_on_commit_callbacks):
+    from otklik.cases import actions
+
+    text = "Ты, мудак, опять машину поставил на газон"
+    kept, excluded, clean = (make_post(cast, text), make_post(cast, text), make_post(cast, "Яма на дороге"))
+    for post in (kept, excluded, clean):
+        triage_post(post.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.do_detect_case(kept.case, acting_user=cast.specialist)
+        actions.do_exclude_case(excluded.case, reason_code="insult", acting_user=cast.specialist)
+        actions.do_detect_case(clean.case, acting_user=cast.specialist)
+    reviews = {p: TriageResult.objects.get(post=p) for p in (kept, excluded, clean)}
+    assert (reviews[kept].abuse_review, reviews[kept].abuse_reviewed_by) == ("overridden", cast.specialist)
+    assert (reviews[excluded].abuse_review, reviews[excluded].abuse_reviewed_by) == ("confirmed", cast.specialist)
+    assert reviews[clean].abuse_review == ""  # nothing was flagged
+    assert TriageSettings.objects.get(municipality=cast.municipality).abuse_overrides == {}  # confirmed resets
+
+
+def test_the_systems_own_detection_is_no_verdict(cast, django_capture_on_commit_callbacks):
+    from otklik.cases import actions
+
+    post = make_post(cast, "Ты, мудак, опять машину поставил на газон")
+    triage_post(post.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.do_detect_case(post.case, acting_user=None)
+    assert TriageResult.objects.get(post=post).abuse_review == ""
