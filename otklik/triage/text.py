@@ -150,10 +150,33 @@ def _analyzer():  # type: ignore[no-untyped-def]
 
 @lru_cache(maxsize=200_000)
 def lemmatize(word: str) -> str:
-    """The most probable normal form of a lower-case word (cached)."""
+    """The most probable normal form of a lower-case word (cached).
+
+    Where pymorphy3 finds several normal forms equally probable («ямы»: «ям» or «яма»), the
+    one the triage lexicons know wins: complaints are about pits, not coaching inns."""
     if not word or not _CYR.search(word) or "*" in word:
         return word
-    return _analyzer().parse(word)[0].normal_form.replace("ё", "е")
+    parses = _analyzer().parse(word)
+    lemma = parses[0].normal_form
+    if len(parses) > 1 and parses[1].score >= parses[0].score:
+        known = _lexicon_words()
+        lemma = next((p.normal_form for p in parses if p.score >= parses[0].score and p.normal_form in known), lemma)
+    return lemma.replace("ё", "е")
+
+
+@lru_cache(maxsize=1)
+def _lexicon_words() -> frozenset[str]:
+    """Words in the dictionary form that the topic, relevance and significance lexicons use."""
+    from . import lexicon
+
+    text = " ".join(
+        [
+            *lexicon.TOPIC_KEYWORDS.values(),
+            *lexicon.PROBLEM_LEMMAS,
+            *lexicon.REQUEST_LEMMAS,
+        ]
+    )
+    return frozenset(w for w in re.split(r"[\s,_]+", text.lower()) if w)
 
 
 @lru_cache(maxsize=200_000)

@@ -58,3 +58,11 @@ def test_mixed_scripts_give_sensible_output():
     out = triage("Hello мир 世界 مرحبا iPhone 2021")
     assert out.abuse is None
     assert "iphone" in [t.norm for t in out.normalized.words]
+
+
+def test_equally_likely_normal_forms_resolve_to_the_word_the_lexicons_know():
+    from otklik.triage.text import lemmatize
+
+    assert normalize("Огромные ямы во дворе, в ямах вода").lemmas[1] == "яма"
+    assert lemmatize("ямах") == "яма"
+    assert lemmatize("дороги") == "дорога"  # no tie: the most probable form as before
