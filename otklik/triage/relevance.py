@@ -114,7 +114,9 @@ def score_relevance(
         z -= 1.5
         not_a_request = True
         reasons.append(lambda: "благодарность: " + quoted(nt, _in_text_order(nt, thanks)))
-    chatter = (lemma_set | {w.norm for w in nt.words}) & lexicon.CHATTER_LEMMAS  # «ок» parses as «около»
+    chatter = lemma_set & lexicon.CHATTER_LEMMAS
+    if not chatter and n <= 4:  # «ок» parses as «около»: short replies are read as written too
+        chatter = {w.norm for w in nt.words} & lexicon.CHATTER_LEMMAS
     if n <= 4 and not request and not problem and not topic_hits:
         z -= 1.2
         not_a_request = bool(chatter)  # «ок», «привет» — but «ямы», «подстричь кусты» may be a complaint

@@ -179,10 +179,9 @@ class LinearModel:
             else vocab
         )
         # Character n-grams per word form: row r of _word_sums is Σ idf·coef of the n-grams
-        # of the form that _word_rows maps to r, _word_sq[r] their Σ idf² (filled on demand).
+        # of the form that _word_rows maps to r, with their Σ idf² in the last column.
         self._word_rows: dict[str, int] = {}
-        self._word_sums = np.zeros((0, len(classes)), np.float32)
-        self._word_sq = np.zeros(0, np.float32)
+        self._word_sums = np.zeros((0, len(classes) + 1), np.float32)
         self._word_lock = threading.Lock()  # one model serves the worker's threads
         self._names: list[str] | None = None
 
@@ -396,14 +395,14 @@ class LinearModel:
     def _word_row(self, word: str) -> int:
         """The row of a word form in the per-form sums of character n-grams (added on first sight)."""
         r = len(self._word_rows)
-        if r >= len(self._word_sq):
+        if r >= len(self._word_sums):
             grow = max(min(max(1024, 2 * r), WORD_CACHE_SIZE), r + 1024)
-            self._word_sums = np.vstack([self._word_sums[:r], np.zeros((grow - r, len(self.classes)), np.float32)])
-            self._word_sq = np.concatenate([self._word_sq[:r], np.zeros(grow - r, np.float32)])
+            width = len(self.classes) + 1
+            self._word_sums = np.vstack([self._word_sums[:r], np.zeros((grow - r, width), np.float32)])
         ids = [i for i in map(self.vocab.get, word_grams(word)) if i is not None]
         idf = self.idf[ids]
-        self._word_sums[r] = idf @ self.coef_t[ids] if ids else 0.0
-        self._word_sq[r] = idf @ idf
+        self._word_sums[r, :-1] = idf @ self.coef_t[ids] if ids else 0.0
+        self._word_sums[r, -1] = idf @ idf
         self._word_rows[word] = r
         return r
 
@@ -424,10 +423,9 @@ class LinearModel:
                     self._word_rows.clear()  # between messages, never in the middle of one
                 get = self._word_rows.get
                 rows = [r if (r := get(w)) is not None else self._word_row(w) for w in words]
-                q = float(self._word_sq[rows].sum()) if rows else 0.0
-                part = self._word_sums[rows].sum(axis=0) if q > 0 else None
-            if part is not None:
-                raw = raw + part / math.sqrt(q)
+                total = self._word_sums[rows].sum(axis=0) if rows else None
+            if total is not None and total[-1] > 0:
+                raw = raw + total[:-1] / math.sqrt(float(total[-1]))
         return raw, idx, val
 
     def scores(self, feats: Iterable[str], text: str | None = None) -> np.ndarray:
