@@ -211,14 +211,7 @@ def do_route_case(
         CaseOrganization.objects.bulk_create(
             [CaseOrganization(case=case, organization=org) for org in orgs], ignore_conflicts=True
         )
-        main = next(a for a in assignments if a.role != Assignment.Role.CO)
-        for a in assignments:
-            dl.open_deadline(case, Stage.RETURN_WINDOW, started_at=t, assignment=a)
-            if a.role == Assignment.Role.CO:
-                dl.open_deadline(case, Stage.COEXEC_INFO, started_at=t, assignment=a)
-        dl.open_deadline(case, Stage.PUBLISH_TOTAL, started_at=t, assignment=main)
-        if main.role == Assignment.Role.SOLE:
-            dl.open_deadline(case, Stage.DRAFT, started_at=t, assignment=main)
+        main = _open_executor_clocks(case, assignments, t)
         case.routed_at = t
         record(
             case,
@@ -234,6 +227,21 @@ def do_route_case(
         finish(case, ["status", "routed_at"])
         emit("case_routed", case, acting_user, assignment_ids=[a.pk for a in assignments])
     return case
+
+
+def _open_executor_clocks(case: Case, assignments: list[Assignment], t: dt.datetime) -> Assignment:
+    """The clocks routing starts (the same for a routed case and a repeat sent to its executor):
+    §10 return window for each organization, §18 information of each co-executor, §16 publication
+    by the main executor and, without co-executors, its §11 draft. Returns the main assignment."""
+    main = next(a for a in assignments if a.role != Assignment.Role.CO)
+    for a in assignments:
+        dl.open_deadline(case, Stage.RETURN_WINDOW, started_at=t, assignment=a)
+        if a.role == Assignment.Role.CO:
+            dl.open_deadline(case, Stage.COEXEC_INFO, started_at=t, assignment=a)
+    dl.open_deadline(case, Stage.PUBLISH_TOTAL, started_at=t, assignment=main)
+    if main.role == Assignment.Role.SOLE:
+        dl.open_deadline(case, Stage.DRAFT, started_at=t, assignment=main)
+    return main
 
 
 # --- §10 return ------------------------------------------------------------------------------
@@ -510,9 +518,7 @@ def _route_as_repeat(target: Case, earlier: Case, acting_user: Any, t: dt.dateti
     CaseOrganization.objects.bulk_create(
         [CaseOrganization(case=target, organization=main.organization)], ignore_conflicts=True
     )
-    dl.open_deadline(target, Stage.RETURN_WINDOW, started_at=t, assignment=part)
-    dl.open_deadline(target, Stage.PUBLISH_TOTAL, started_at=t, assignment=part)
-    dl.open_deadline(target, Stage.DRAFT, started_at=t, assignment=part)
+    _open_executor_clocks(target, [part], t)
     target.routed_at = t
     record(
         target,

@@ -113,12 +113,18 @@ def _add(form: WatchForm, user: Any) -> WatchedCommunity | None:
     return watched
 
 
-@login_required
-@require_POST
-def watched_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def _managed_watch(request: HttpRequest, pk: int) -> WatchedCommunity:
+    """A watched community of a municipality the person manages (404 for others)."""
     watched = get_object_or_404(WatchedCommunity, pk=pk)
     if watched.municipality not in _municipalities(request.user):
         raise Http404
+    return watched
+
+
+@login_required
+@require_POST
+def watched_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    watched = _managed_watch(request, pk)
     watched.delete()  # collected messages stay: their cases do not depend on the watch
     return redirect("connectors:watched")
 
@@ -126,9 +132,7 @@ def watched_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def watched_collect(request: HttpRequest, pk: int) -> HttpResponse:
-    watched = get_object_or_404(WatchedCommunity, pk=pk)
-    if watched.municipality not in _municipalities(request.user):
-        raise Http404
+    watched = _managed_watch(request, pk)
     from otklik.connectors.tasks import collect_watched_task
 
     collect_watched_task(watched.pk)

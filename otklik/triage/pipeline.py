@@ -121,7 +121,15 @@ class Triager:
         account: str | None,
         text: str | None = None,
     ) -> list[Suggestion]:
-        found = self._suggest(lemmas, topic, areas, account, text)
+        """Up to three executors: the routing model, else the competence keywords; then territory."""
+        found: list[Suggestion] = []
+        if lemmas and self.router is not None:
+            extras = [f"@acc:{account}"] if account else []
+            if topic:
+                extras.append(f"@topic:{topic}")
+            found = self.router.predict(build_features(lemmas, areas, extras), k=3, text=text)
+        elif lemmas and self.keyword_router is not None:
+            found = self.keyword_router.predict(lemmas, topic, k=3)
         return self._by_territory(found, areas) if self.territories and areas else found
 
     def _by_territory(self, found: list[Suggestion], areas: Sequence[str]) -> list[Suggestion]:
@@ -142,25 +150,6 @@ class Triager:
                 found = [*found[:2], Suggestion(label, 0.5 if not found else min(0.5, found[0].confidence), [reason])]
                 found.sort(key=lambda s: -s.confidence)
         return found
-
-    def _suggest(
-        self,
-        lemmas: Sequence[str],
-        topic: str | None,
-        areas: Sequence[str],
-        account: str | None,
-        text: str | None = None,
-    ) -> list[Suggestion]:
-        if not lemmas:
-            return []
-        if self.router is not None:
-            extras = [f"@acc:{account}"] if account else []
-            if topic:
-                extras.append(f"@topic:{topic}")
-            return self.router.predict(build_features(lemmas, areas, extras), k=3, text=text)
-        if self.keyword_router is not None:
-            return self.keyword_router.predict(lemmas, topic, k=3)
-        return []
 
 
 def readable_reason(nt: NormalizedText, reason: str) -> str | None:

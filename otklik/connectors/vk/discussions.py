@@ -79,23 +79,20 @@ class VkDiscussions:
         return [self._photo_message(obj, owner, parent)], []
 
     def _board_message(self, item: dict[str, Any], owner: int, topic_id: int) -> IncomingMessage:
-        author_id, name, url = self._author(int(item.get("from_id") or 0))
-        cid = int(item["id"])
-        return IncomingMessage(
-            network="vk", source_key=board_key(owner, topic_id, cid), text=str(item.get("text") or ""),
-            published_at=when(item.get("date")), url=f"https://vk.com/topic{owner}_{topic_id}?post={cid}",
-            author_id=author_id, author_name=name, author_url=url, attachments=attachments(item.get("attachments")),
-            parent_key=f"topic{owner}_{topic_id}", raw=item,
-        )  # fmt: skip
+        key = board_key(owner, topic_id, int(item["id"]))
+        return self._discussion_message(item, key, f"topic{owner}_{topic_id}", "post")
 
     def _photo_message(self, item: dict[str, Any], owner: int, photo_id: int) -> IncomingMessage:
+        key = photo_key(owner, photo_id, int(item["id"]))
+        return self._discussion_message(item, key, f"photo{owner}_{photo_id}", "reply")
+
+    def _discussion_message(self, item: dict[str, Any], key: str, parent: str, anchor: str) -> IncomingMessage:
+        """A board or photo comment: ``parent`` is its topic or photo, ``anchor`` the link's comment parameter."""
         author_id, name, url = self._author(int(item.get("from_id") or 0))
-        cid = int(item["id"])
         return IncomingMessage(
-            network="vk", source_key=photo_key(owner, photo_id, cid), text=str(item.get("text") or ""),
-            published_at=when(item.get("date")), url=f"https://vk.com/photo{owner}_{photo_id}?reply={cid}",
-            author_id=author_id, author_name=name, author_url=url, attachments=attachments(item.get("attachments")),
-            parent_key=f"photo{owner}_{photo_id}", raw=item,
+            network="vk", source_key=key, text=str(item.get("text") or ""), published_at=when(item.get("date")),
+            url=f"https://vk.com/{parent}?{anchor}={int(item['id'])}", author_id=author_id, author_name=name,
+            author_url=url, attachments=attachments(item.get("attachments")), parent_key=parent, raw=item,
         )  # fmt: skip
 
     # -- periodic scans -------------------------------------------------------------------
